@@ -1,0 +1,37 @@
+"""The kmbot web application: factory, configuration, database, LINE client and web pages.
+
+`create_app` builds a configured Flask app; nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any, Mapping
+
+from flask import Flask
+
+from bot.config import Config
+
+
+def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from `config` (a `Config`, or overrides of the environment's config)."""
+    from dotenv import load_dotenv
+
+    from bot import health, webhook
+    from bot.cli import register_commands
+    from bot.extensions import init_extensions
+
+    load_dotenv()
+    if not isinstance(config, Config):
+        config = Config.from_environment().with_overrides(config or {})
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=config.secret_key or secrets.token_hex(32), KMBOT=config)
+    init_extensions(app, config)
+    app.register_blueprint(webhook.blueprint)
+    app.register_blueprint(health.blueprint)
+    register_commands(app)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Thai stays readable in JSON answers
+    if not config.line_configured:
+        logging.getLogger(__name__).info("LINE credentials are not set: local mode (the webhook answers 503)")
+    return app

@@ -1,0 +1,75 @@
+"""Configuration as data: one frozen object read from the environment (and a `.env` file)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+DEFAULT_DATABASE_URL = "sqlite:///kmbot.db"
+DEFAULT_LINE_API_BASE_URL = "https://api.line.me"
+MAX_WEBHOOK_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app needs to know about its surroundings.
+
+    Built from the environment by `Config.from_environment`; tests pass overrides.
+    """
+
+    line_channel_secret: str | None = None
+    line_channel_access_token: str | None = None
+    line_api_base_url: str = DEFAULT_LINE_API_BASE_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_password: str | None = None
+    staff_count: int | None = None
+    public_base_url: str | None = None
+    secret_key: str | None = None
+    # LINE answers in well under a second; a slow API must not hold the webhook past LINE's timeout.
+    line_request_timeout_seconds: float = 5.0
+    line_max_attempts: int = 4
+    line_backoff_seconds: float = 0.5
+    line_backoff_cap_seconds: float = 8.0
+    max_webhook_body_bytes: int = MAX_WEBHOOK_BODY_BYTES
+    run_scheduler: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def line_configured(self) -> bool:
+        """True when the bot can talk to LINE; otherwise it runs in local mode."""
+        return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> "Config":
+        environ = os.environ if environ is None else environ
+        staff_count = environ.get("KMBOT_STAFF_COUNT", "").strip()
+        return cls(
+            line_channel_secret=environ.get("LINE_CHANNEL_SECRET") or None,
+            line_channel_access_token=environ.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
+            line_api_base_url=(environ.get("LINE_API_BASE_URL") or DEFAULT_LINE_API_BASE_URL).rstrip("/"),
+            database_url=normalize_database_url(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+            admin_password=environ.get("KMBOT_ADMIN_PASSWORD") or None,
+            staff_count=int(staff_count) if staff_count else None,
+            public_base_url=(environ.get("KMBOT_PUBLIC_URL") or "").rstrip("/") or None,
+            secret_key=environ.get("KMBOT_SECRET_KEY") or None,
+        )
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":
+        known = {name for name in self.__dataclass_fields__}
+        unknown = {key: value for key, value in overrides.items() if key not in known}
+        values = {key: value for key, value in overrides.items() if key in known}
+        if "database_url" in values:
+            values["database_url"] = normalize_database_url(values["database_url"])
+        if unknown:
+            values["extra"] = {**self.extra, **unknown}
+        return replace(self, **values)
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the `postgres://` scheme hosting platforms hand out, and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

@@ -1,0 +1,31 @@
+"""Objects created once per app in the factory and reached through the current app."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from bot.config import Config
+from bot.database import Database
+from bot.line_client import LineClient
+
+CONFIG_KEY = "kmbot.config"
+DATABASE_KEY = "kmbot.database"
+LINE_CLIENT_KEY = "kmbot.line_client"
+
+
+def init_extensions(app: Flask, config: Config) -> None:
+    app.extensions[CONFIG_KEY] = config
+    app.extensions[DATABASE_KEY] = Database(config.database_url)
+    app.extensions[LINE_CLIENT_KEY] = LineClient(config) if config.line_configured else None
+
+
+def get_config(app: Flask | None = None) -> Config:
+    return (app or current_app).extensions[CONFIG_KEY]
+
+
+def get_database(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions[DATABASE_KEY]
+
+
+def get_line_client(app: Flask | None = None) -> LineClient | None:
+    return (app or current_app).extensions[LINE_CLIENT_KEY]

@@ -1,0 +1,127 @@
+"""`POST /callback`: verify LINE's signature, parse with the SDK, handle each event exactly once."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from linebot.v3.messaging.models import Message
+from linebot.v3.webhook import SignatureValidator
+from linebot.v3.webhooks import Event
+from pydantic import ValidationError
+
+from bot.config import Config
+from bot.database import Database
+from bot.extensions import get_config, get_database, get_line_client
+from bot.line_client import LineApiError, LineClient
+from bot.models import ReceivedWebhookEvent
+from bot.upsert import insert_ignoring_duplicates
+from handlers.context import ChatSource, HandlerContext
+from handlers.registry import handle_event
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("webhook", __name__)
+
+LOCAL_MODE_MESSAGE = (
+    "kmbot is running in local mode: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are not set, "
+    "so LINE webhooks cannot be verified. / ยังไม่ได้ตั้งค่าช่อง LINE จึงยังรับ webhook ไม่ได้"
+)
+
+
+@blueprint.post("/callback")
+def callback() -> tuple[Response, int] | Response:
+    config = get_config()
+    if not config.line_configured:
+        return _error(503, LOCAL_MODE_MESSAGE)
+    if request.content_length is not None and request.content_length > config.max_webhook_body_bytes:
+        return _error(413, "request body is larger than 1 MiB")
+    body = request.stream.read(config.max_webhook_body_bytes + 1)
+    if len(body) > config.max_webhook_body_bytes:
+        return _error(413, "request body is larger than 1 MiB")
+    signature = request.headers.get("X-Line-Signature", "")
+    if not signature:
+        return _error(400, "missing X-Line-Signature header")
+    try:
+        body_text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _error(400, "request body is not UTF-8")
+    # Verified before anything is parsed or stored.
+    if not SignatureValidator(config.line_channel_secret).validate(body_text, signature):
+        return _error(400, "invalid signature")
+    try:
+        payload = json.loads(body_text)
+    except ValueError:
+        return _error(400, "request body is not valid JSON")
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        return _error(400, "request body has no events list")
+
+    handled = 0
+    for raw_event in payload["events"]:
+        if process_raw_event(raw_event, get_database(), config, get_line_client()):
+            handled += 1
+    return jsonify({"status": "ok", "handled": handled})
+
+
+def process_raw_event(raw_event: Any, database: Database, config: Config, line: LineClient | None) -> bool:
+    """Handle one webhook event unless it was handled before; True when it was handled now."""
+    event = parse_event(raw_event)
+    if event is None:
+        return False
+    replies: list[Message] | None
+    with database.session() as session:
+        first_time = insert_ignoring_duplicates(
+            session,
+            ReceivedWebhookEvent,
+            {
+                "webhook_event_id": event.webhook_event_id,
+                "event_type": event.type,
+                "source_type": event.source.type if event.source else None,
+                "redelivery": bool(event.delivery_context.is_redelivery),
+                "event_timestamp": event.timestamp,
+            },
+            unique_column="webhook_event_id",
+        )
+        if not first_time:
+            logger.info("event %s was handled before; ignored", event.webhook_event_id)
+            return False
+        context = HandlerContext(
+            session=session,
+            config=config,
+            source=ChatSource.of(event),
+            line=line,
+            webhook_event_id=event.webhook_event_id,
+        )
+        context.note_participants()
+        replies = handle_event(event, context)
+        if replies is None:
+            logger.info("no handler for event type %r; acknowledged", event.type)
+    # Replies go out only after the event's changes are committed.
+    reply_token = getattr(event, "reply_token", None)
+    if replies and reply_token and line is not None:
+        try:
+            line.reply(reply_token, replies[:5])
+        except LineApiError as error:
+            logger.error("reply failed for event %s: %s", event.webhook_event_id, error)
+    return True
+
+
+def parse_event(raw_event: Any) -> Event | None:
+    """The SDK's model of one event, or None for an event that is not a well-formed LINE event."""
+    if not isinstance(raw_event, dict) or not isinstance(raw_event.get("webhookEventId"), str):
+        logger.warning("event without a webhookEventId skipped")
+        return None
+    try:
+        return Event.from_dict(raw_event)
+    except (ValidationError, ValueError, TypeError, KeyError, AttributeError):
+        logger.warning(
+            "event %s of type %r could not be read; skipped",
+            raw_event.get("webhookEventId"), str(raw_event.get("type"))[:40],
+        )
+        return None
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"status": "error", "message": message}), status

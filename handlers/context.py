@@ -1,0 +1,117 @@
+"""What a handler gets: the event's source, a database session, the LINE client and the config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from linebot.v3.webhooks import Event, GroupSource, RoomSource, UserSource
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.line_client import LineClient
+from bot.models import ChatGroup, InteractionEvent, User
+from bot.upsert import insert_ignoring_duplicates
+from scheduler.clock import now
+
+
+@dataclass(frozen=True)
+class ChatSource:
+    """Who sent an event and where: a 1:1 chat (`user`), a `group`, a `room`, or the `web` simulator."""
+
+    kind: str
+    user_id: str | None = None
+    chat_id: str | None = None
+
+    @property
+    def is_one_to_one(self) -> bool:
+        return self.kind in ("user", "web")
+
+    @property
+    def channel(self) -> str:
+        return {"user": "1:1", "group": "group", "room": "group"}.get(self.kind, "web")
+
+    @classmethod
+    def of(cls, event: Event) -> "ChatSource":
+        source = event.source
+        if isinstance(source, GroupSource):
+            return cls("group", source.user_id, source.group_id)
+        if isinstance(source, RoomSource):
+            return cls("room", source.user_id, source.room_id)
+        if isinstance(source, UserSource):
+            return cls("user", source.user_id, None)
+        return cls("unknown")
+
+
+@dataclass
+class HandlerContext:
+    """One event's unit of work. Handlers read and write through `session`; the caller commits."""
+
+    session: Session
+    config: Config
+    source: ChatSource
+    line: LineClient | None = None
+    webhook_event_id: str | None = None
+    received_at: datetime = field(default_factory=now)
+    _user: User | None = field(default=None, init=False, repr=False)
+    _group: ChatGroup | None = field(default=None, init=False, repr=False)
+
+    @property
+    def user(self) -> User | None:
+        """The sender, recorded the first time they appear."""
+        if self._user is None and self.source.user_id:
+            self._user = ensure_user(self.session, self.source.user_id, self.received_at)
+        return self._user
+
+    @property
+    def group(self) -> ChatGroup | None:
+        """The group or room the event came from, recorded the first time it appears."""
+        if self._group is None and self.source.chat_id:
+            self._group = ensure_group(self.session, self.source.chat_id, self.source.kind, self.received_at)
+        return self._group
+
+    def note_participants(self) -> None:
+        """Record the sender and the group or room the first time they appear."""
+        _ = self.user, self.group
+
+    @property
+    def user_role(self) -> str:
+        user = self.user
+        return user.role if user is not None else "staff"
+
+    def record(self, kind: str, **values: Any) -> InteractionEvent:
+        """Append an interaction to the reach log, in the same transaction as the action itself."""
+        user = self.user
+        group = self.group
+        event = InteractionEvent(
+            kind=kind,
+            occurred_at=self.received_at,
+            channel=self.source.channel,
+            user_id=user.id if user is not None else None,
+            group_id=group.id if group is not None else None,
+            webhook_event_id=self.webhook_event_id,
+            **values,
+        )
+        self.session.add(event)
+        return event
+
+
+def ensure_user(session: Session, line_user_id: str, seen_at: datetime) -> User:
+    # Insert-or-ignore, so two workers meeting a new user at once both succeed.
+    insert_ignoring_duplicates(
+        session, User, {"line_user_id": line_user_id, "first_seen_at": seen_at, "last_seen_at": seen_at},
+        unique_column="line_user_id",
+    )
+    user = session.scalars(select(User).where(User.line_user_id == line_user_id)).one()
+    user.last_seen_at = seen_at
+    return user
+
+
+def ensure_group(session: Session, line_group_id: str, kind: str, seen_at: datetime) -> ChatGroup:
+    insert_ignoring_duplicates(
+        session, ChatGroup, {"line_group_id": line_group_id, "kind": kind, "joined_at": seen_at},
+        unique_column="line_group_id",
+    )
+    return session.scalars(select(ChatGroup).where(ChatGroup.line_group_id == line_group_id)).one()

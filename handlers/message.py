@@ -1,0 +1,67 @@
+"""Text messages: decide whether the bot is being addressed, then run a command or answer a question."""
+
+from __future__ import annotations
+
+from linebot.v3.messaging.models import Message, TextMessage
+from linebot.v3.webhooks import Event, MessageEvent, TextMessageContent
+
+from handlers import question
+from handlers.commands import COMMANDS, find_command
+from handlers.context import HandlerContext
+
+# A group message starting with one of these is for the bot even without a mention.
+TRIGGER_PREFIXES = ("?", "？", "ถาม", "/")
+
+NOT_TEXT_REPLY = "ขออภัยค่ะ ตอนนี้น้องบอทอ่านได้เฉพาะข้อความตัวอักษรนะคะ ลองพิมพ์คำถามมาได้เลยค่ะ"
+UNKNOWN_COMMAND_REPLY = "ขออภัยค่ะ ไม่รู้จักคำสั่งนี้ พิมพ์ /help เพื่อดูคำสั่งทั้งหมดได้เลยค่ะ"
+EMPTY_QUESTION_REPLY = "มีอะไรให้ช่วยไหมคะ พิมพ์คำถามต่อท้ายได้เลย เช่น \"ถาม KM คืออะไร\" หรือพิมพ์ /help ค่ะ"
+
+
+def handle_message(event: Event, context: HandlerContext) -> list[Message]:
+    assert isinstance(event, MessageEvent)
+    content = event.message
+    if not isinstance(content, TextMessageContent):
+        return [TextMessage(text=NOT_TEXT_REPLY)] if context.source.is_one_to_one else []
+    self_mention_spans = [
+        (mentionee.index, mentionee.length)
+        for mentionee in (content.mention.mentionees if content.mention else [])
+        if getattr(mentionee, "is_self", False)
+    ]
+    text = text_for_bot(content.text, self_mention_spans, one_to_one=context.source.is_one_to_one)
+    if text is None:
+        return []
+    return route_text(text, context)
+
+
+def text_for_bot(text: str, self_mention_spans: list[tuple[int, int]], *, one_to_one: bool) -> str | None:
+    """The part of a message meant for the bot, or None when it is group talk between people.
+
+    In a 1:1 chat every message is for the bot. In a group or room only a message that mentions
+    the bot or starts with a trigger is; the mention and the `?`/`ถาม` trigger are removed.
+    """
+    for index, length in sorted(self_mention_spans, reverse=True):
+        text = text[:index] + " " + text[index + length:]
+    stripped = " ".join(text.split())
+    if stripped.startswith("/"):
+        return stripped
+    for prefix in TRIGGER_PREFIXES:
+        if stripped.startswith(prefix):
+            return stripped[len(prefix):].strip()
+    if self_mention_spans or one_to_one:
+        return stripped
+    return None
+
+
+def route_text(text: str, context: HandlerContext) -> list[Message]:
+    """Run the command the text names, or treat it as a question."""
+    command = find_command(text)
+    if command is None:
+        if not text:
+            return [TextMessage(text=EMPTY_QUESTION_REPLY)]
+        return question.answer_question(text, context)
+    name, arguments = command
+    handler = COMMANDS.get(name)
+    if handler is None:
+        return [TextMessage(text=UNKNOWN_COMMAND_REPLY)]
+    context.record("command", detail={"command": name})
+    return handler(arguments, context)

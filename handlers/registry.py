@@ -1,0 +1,36 @@
+"""The table of LINE event types and the function that handles each.
+
+Chat commands and postback actions have their own table in `handlers.commands`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from linebot.v3.messaging.models import Message
+from linebot.v3.webhooks import Event
+
+from handlers import follow, membership, message, postback
+from handlers.context import HandlerContext
+
+EventHandler = Callable[[Event, HandlerContext], list[Message]]
+
+# One entry per LINE event type (the webhook's `type`); one function per entry.
+EVENT_HANDLERS: dict[str, EventHandler] = {
+    "message": message.handle_message,
+    "postback": postback.handle_postback,
+    "follow": follow.handle_follow,
+    "unfollow": follow.handle_unfollow,
+    "join": membership.handle_join,
+    "leave": membership.handle_leave,
+    "memberJoined": membership.handle_member_joined,
+    "memberLeft": membership.handle_member_left,
+}
+
+
+def handle_event(event: Event, context: HandlerContext) -> list[Message] | None:
+    """Run the handler for this event's type; None when no handler is registered for it."""
+    handler = EVENT_HANDLERS.get(event.type)
+    if handler is None:
+        return None
+    return handler(event, context)

@@ -1,0 +1,299 @@
+"""Shared fixtures: the app on a real database, a local LINE API stub, and signed webhooks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlalchemy import create_engine, text
+from werkzeug import Request, Response
+
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+
+TEST_CHANNEL_SECRET = "test-channel-secret-0123456789ab"
+TEST_ACCESS_TOKEN = "test-access-token"
+POSTGRES_URL = os.environ.get("KMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BOT_USER_ID = "U0000000000000000000000000000b0t"
+
+
+# ---------------------------------------------------------------- databases
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:  # any failure means: no server to test against here
+        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(error).__name__})"
+
+
+@pytest.fixture(scope="session")
+def postgres_unavailable_reason() -> str | None:
+    return _postgres_available()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path, postgres_unavailable_reason) -> Iterator[str]:
+    """Every test that touches the database runs on SQLite and on PostgreSQL (its own schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kmbot-test.db'}"
+        return
+    if postgres_unavailable_reason:
+        pytest.skip(postgres_unavailable_reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+# ---------------------------------------------------------------- LINE API stub
+
+
+@dataclass
+class RecordedCall:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    status: int = 200
+
+
+@dataclass
+class LineStub:
+    """A local stand-in for api.line.me that records every call and can be told to fail."""
+
+    server: HTTPServer
+    calls: list[RecordedCall] = field(default_factory=list)
+    scripted: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    member_counts: dict[str, int] = field(default_factory=dict)
+    accepted_retry_keys: set[str] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("").rstrip("/")
+
+    def fail_next(self, path: str, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """The next `times` calls to `path` get `status` instead of success."""
+        self.scripted.setdefault(path, []).extend([(status, headers or {})] * times)
+
+    def calls_to(self, path: str) -> list[RecordedCall]:
+        return [call for call in self.calls if call.path == path]
+
+    @property
+    def replies(self) -> list[RecordedCall]:
+        return self.calls_to("/v2/bot/message/reply")
+
+    @property
+    def pushes(self) -> list[RecordedCall]:
+        return self.calls_to("/v2/bot/message/push")
+
+    def handle(self, request: Request) -> Response:
+        body = request.get_data(as_text=True)
+        call = RecordedCall(request.method, request.path, dict(request.headers), json.loads(body) if body else None)
+        self.calls.append(call)
+        response = self._respond(request)
+        call.status = response.status_code
+        return response
+
+    def _respond(self, request: Request) -> Response:
+        queue = self.scripted.get(request.path)
+        if queue:
+            status, headers = queue.pop(0)
+            return Response(json.dumps({"message": "scripted failure"}), status=status, headers={"x-line-request-id": f"req-{len(self.calls)}", **headers}, content_type="application/json")
+        request_id = {"x-line-request-id": f"req-{len(self.calls)}"}
+        if request.path == "/v2/bot/message/push":
+            retry_key = request.headers.get("X-Line-Retry-Key")
+            if retry_key and retry_key in self.accepted_retry_keys:
+                return Response(json.dumps({"message": "The retry key is already accepted"}), status=409, headers=request_id, content_type="application/json")
+            if retry_key:
+                self.accepted_retry_keys.add(retry_key)
+            return Response(json.dumps({"sentMessages": [{"id": "1", "quoteToken": "q"}]}), headers=request_id, content_type="application/json")
+        match = re.fullmatch(r"/v2/bot/(group|room)/([^/]+)/members/count", request.path)
+        if match:
+            return Response(json.dumps({"count": self.member_counts.get(match.group(2), 5)}), headers=request_id, content_type="application/json")
+        return Response("{}", headers=request_id, content_type="application/json")
+
+    @property
+    def delivered_pushes(self) -> list[RecordedCall]:
+        """Pushes LINE accepted and delivered (a 409 for a known retry key delivers nothing)."""
+        return [call for call in self.pushes if call.status == 200]
+
+
+@pytest.fixture
+def line_stub(httpserver: HTTPServer) -> LineStub:
+    stub = LineStub(httpserver)
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(stub.handle)
+    return stub
+
+
+# ---------------------------------------------------------------- the app
+
+
+@pytest.fixture
+def app_config(database_url: str, line_stub: LineStub) -> dict[str, Any]:
+    return {
+        "database_url": database_url,
+        "line_channel_secret": TEST_CHANNEL_SECRET,
+        "line_channel_access_token": TEST_ACCESS_TOKEN,
+        "line_api_base_url": line_stub.url,
+        "line_backoff_seconds": 0.0,
+        "secret_key": "test-secret-key",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]):
+    from bot import create_app
+    from bot.extensions import get_database
+    from bot.migrate import upgrade_database
+
+    application = create_app(app_config)
+    application.config["TESTING"] = True
+    upgrade_database(get_database(application))
+    yield application
+    get_database(application).dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def database(app):
+    from bot.extensions import get_database
+
+    return get_database(app)
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def sign(body: bytes, secret: str = TEST_CHANNEL_SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+class LineEvents:
+    """LINE webhook event objects shaped as the Messaging API documents them."""
+
+    @staticmethod
+    def _base(event_type: str, source: dict[str, Any], event_id: str | None, redelivery: bool, **fields: Any) -> dict[str, Any]:
+        event = {
+            "type": event_type,
+            "mode": "active",
+            "timestamp": 1705305600000,
+            "source": source,
+            "webhookEventId": event_id or "01" + uuid.uuid4().hex[:24].upper(),
+            "deliveryContext": {"isRedelivery": redelivery},
+        }
+        event.update(fields)
+        return event
+
+    @staticmethod
+    def user(user_id: str = "U1111111111111111111111111111aaaa") -> dict[str, Any]:
+        return {"type": "user", "userId": user_id}
+
+    @staticmethod
+    def group(group_id: str = "C2222222222222222222222222222bbbb", user_id: str | None = "U1111111111111111111111111111aaaa") -> dict[str, Any]:
+        source = {"type": "group", "groupId": group_id}
+        if user_id:
+            source["userId"] = user_id
+        return source
+
+    @staticmethod
+    def room(room_id: str = "R3333333333333333333333333333cccc", user_id: str | None = "U1111111111111111111111111111aaaa") -> dict[str, Any]:
+        source = {"type": "room", "roomId": room_id}
+        if user_id:
+            source["userId"] = user_id
+        return source
+
+    @classmethod
+    def text(cls, text: str, source: dict[str, Any] | None = None, *, mention_self_at: tuple[int, int] | None = None,
+             event_id: str | None = None, redelivery: bool = False, reply_token: str | None = None) -> dict[str, Any]:
+        message: dict[str, Any] = {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": text, "quoteToken": "q" + uuid.uuid4().hex}
+        if mention_self_at is not None:
+            index, length = mention_self_at
+            message["mention"] = {"mentionees": [{"index": index, "length": length, "type": "user", "userId": BOT_USER_ID, "isSelf": True}]}
+        return cls._base("message", source or cls.user(), event_id, redelivery,
+                         replyToken=reply_token or uuid.uuid4().hex, message=message)
+
+    @classmethod
+    def sticker(cls, source: dict[str, Any] | None = None) -> dict[str, Any]:
+        message = {"id": "1", "type": "sticker", "packageId": "446", "stickerId": "1988", "stickerResourceType": "STATIC", "quoteToken": "q1"}
+        return cls._base("message", source or cls.user(), None, False, replyToken=uuid.uuid4().hex, message=message)
+
+    @classmethod
+    def follow(cls, source: dict[str, Any] | None = None, event_id: str | None = None) -> dict[str, Any]:
+        return cls._base("follow", source or cls.user(), event_id, False, replyToken=uuid.uuid4().hex, follow={"isUnblocked": False})
+
+    @classmethod
+    def unfollow(cls, source: dict[str, Any] | None = None) -> dict[str, Any]:
+        return cls._base("unfollow", source or cls.user(), None, False)
+
+    @classmethod
+    def join(cls, source: dict[str, Any] | None = None) -> dict[str, Any]:
+        return cls._base("join", source or cls.group(user_id=None), None, False, replyToken=uuid.uuid4().hex)
+
+    @classmethod
+    def leave(cls, source: dict[str, Any] | None = None) -> dict[str, Any]:
+        return cls._base("leave", source or cls.group(user_id=None), None, False)
+
+    @classmethod
+    def member_joined(cls, user_ids: list[str], source: dict[str, Any] | None = None) -> dict[str, Any]:
+        return cls._base("memberJoined", source or cls.group(user_id=None), None, False, replyToken=uuid.uuid4().hex,
+                         joined={"members": [{"type": "user", "userId": user_id} for user_id in user_ids]})
+
+    @classmethod
+    def member_left(cls, user_ids: list[str], source: dict[str, Any] | None = None) -> dict[str, Any]:
+        return cls._base("memberLeft", source or cls.group(user_id=None), None, False,
+                         left={"members": [{"type": "user", "userId": user_id} for user_id in user_ids]})
+
+    @classmethod
+    def postback(cls, data: str, source: dict[str, Any] | None = None, event_id: str | None = None) -> dict[str, Any]:
+        return cls._base("postback", source or cls.user(), event_id, False, replyToken=uuid.uuid4().hex, postback={"data": data})
+
+
+@pytest.fixture
+def line_events() -> type[LineEvents]:
+    return LineEvents
+
+
+class WebhookPoster:
+    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+        self.client = client
+
+    def post_body(self, body: bytes, signature: str | None = "sign", **headers: str):  # type: ignore[no-untyped-def]
+        request_headers = {"Content-Type": "application/json", **headers}
+        if signature == "sign":
+            request_headers["X-Line-Signature"] = sign(body)
+        elif signature is not None:
+            request_headers["X-Line-Signature"] = signature
+        return self.client.post("/callback", data=body, headers=request_headers)
+
+    def send(self, *events: dict[str, Any], destination: str = BOT_USER_ID):  # type: ignore[no-untyped-def]
+        body = json.dumps({"destination": destination, "events": list(events)}, ensure_ascii=False).encode()
+        return self.post_body(body)
+
+
+@pytest.fixture
+def webhook(client) -> WebhookPoster:  # type: ignore[no-untyped-def]
+    """Posts events to /callback signed with the test channel secret."""
+    return WebhookPoster(client)
