@@ -1,0 +1,226 @@
+"""When the KM committee is reminded of a plan activity, and what each reminder's state is.
+
+Pure functions over dates: no database, no clock reads (the caller passes ``now``).
+
+The default policy, per activity with a deadline:
+
+- ``start`` on the start date (when the start is known and not after the deadline);
+- ``before_7d`` and ``before_1d``, seven days and one day before the deadline;
+- ``due`` on the deadline;
+- ``overdue`` every 7 days after the deadline, at most 4 times (sequence 1..4), until the
+  activity is done;
+
+all at 09:00 Bangkok time. A reminder that falls on a weekend day or a configured holiday
+moves to the working day before, so the committee hears of a deadline before it passes;
+``overdue`` reminders move to the working day after instead, because an overdue notice must
+never arrive before (or on) the deadline it is about. When two reminders of one activity land
+on the same day after moving, only the more urgent is kept
+(overdue > due > before_1d > before_7d > start): one message a day per activity is enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from scheduler.clock import BANGKOK
+
+__all__ = [
+    "DEFAULT_GRACE",
+    "REMINDER_KINDS",
+    "ActivitySchedule",
+    "PlannedReminder",
+    "ReminderSettings",
+    "due_reminders",
+    "is_working_day",
+    "plan_reminders",
+    "reminder_key",
+    "reminder_state",
+]
+
+REMINDER_KINDS = ("start", "before_7d", "before_1d", "due", "overdue")
+
+DEFAULT_GRACE = timedelta(hours=24)
+
+SATURDAY, SUNDAY = 5, 6
+
+_LONGEST_NON_WORKING_STRETCH = 366
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    remind_at_start: bool = True
+    days_before: tuple[int, ...] = (7, 1)
+    remind_on_due_day: bool = True
+    overdue_every_days: int = 7
+    overdue_max_count: int = 4
+    hour: int = 9
+    minute: int = 0
+    holidays: frozenset[date] = frozenset()
+    weekend_days: frozenset[int] = frozenset({SATURDAY, SUNDAY})
+
+    def __post_init__(self) -> None:
+        if any(days < 1 for days in self.days_before):
+            raise ValueError("days_before must be positive")
+        if len(set(self.days_before)) != len(self.days_before):
+            raise ValueError("days_before must not repeat a day")
+        if self.overdue_every_days < 1 or self.overdue_max_count < 0:
+            raise ValueError("overdue_every_days must be >= 1 and overdue_max_count >= 0")
+        if len(self.weekend_days) >= 7 or not set(self.weekend_days) <= set(range(7)):
+            raise ValueError("weekend_days must be weekday numbers 0..6 leaving a working day")
+        time(self.hour, self.minute)  # raises ValueError for an impossible time of day
+
+
+@dataclass(frozen=True)
+class ActivitySchedule:
+    activity_id: Hashable
+    start: date | None
+    deadline: date | None
+    open_ended: bool = False
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    activity_id: Hashable
+    kind: str
+    at: datetime
+    sequence: int
+    key: str
+
+
+def reminder_key(activity_id: Hashable, kind: str, sequence: int = 0) -> str:
+    """"a17:before_7d:0": stable across runs, so a sent reminder is never sent again."""
+    return f"a{activity_id}:{kind}:{sequence}"
+
+
+def is_working_day(day: date, settings: ReminderSettings) -> bool:
+    return day.weekday() not in settings.weekend_days and day not in settings.holidays
+
+
+def _nearest_working_day(day: date, settings: ReminderSettings, step: int) -> date:
+    for _ in range(_LONGEST_NON_WORKING_STRETCH):
+        if is_working_day(day, settings):
+            return day
+        day += timedelta(days=step)
+    raise ValueError("no working day within a year; check the holiday list")
+
+
+def _urgency(kind: str, sequence: int) -> tuple[int, int]:
+    if kind == "overdue":
+        return (3, sequence)
+    if kind == "due":
+        return (2, 0)
+    if kind.startswith("before_"):
+        # Fewer days left is more urgent.
+        return (1, -int(kind.removeprefix("before_").removesuffix("d")))
+    return (0, 0)
+
+
+def plan_reminders(
+    activity: ActivitySchedule, settings: ReminderSettings | None = None
+) -> list[PlannedReminder]:
+    """Every reminder the policy plans for one activity, past and future, sorted by time.
+
+    Done or not, the whole plan is returned; ``reminder_state`` says which were cancelled.
+    An activity without a deadline gets none.
+    """
+    settings = settings or ReminderSettings()
+    deadline = activity.deadline
+    if deadline is None:
+        return []
+    earlier, later = -1, 1
+    wanted: list[tuple[str, int, date, int]] = []
+    if settings.remind_at_start and activity.start is not None and activity.start <= deadline:
+        wanted.append(("start", 0, activity.start, earlier))
+    for days in settings.days_before:
+        wanted.append((f"before_{days}d", 0, deadline - timedelta(days=days), earlier))
+    if settings.remind_on_due_day:
+        wanted.append(("due", 0, deadline, earlier))
+    for sequence in range(1, settings.overdue_max_count + 1):
+        overdue_day = deadline + timedelta(days=sequence * settings.overdue_every_days)
+        wanted.append(("overdue", sequence, overdue_day, later))
+
+    kept_by_day: dict[date, tuple[str, int]] = {}
+    for kind, sequence, day, direction in wanted:
+        day = _nearest_working_day(day, settings, direction)
+        current = kept_by_day.get(day)
+        if current is None or _urgency(kind, sequence) > _urgency(*current):
+            kept_by_day[day] = (kind, sequence)
+
+    at_time = time(settings.hour, settings.minute)
+    return [
+        PlannedReminder(
+            activity_id=activity.activity_id,
+            kind=kind,
+            at=datetime.combine(day, at_time, tzinfo=BANGKOK),
+            sequence=sequence,
+            key=reminder_key(activity.activity_id, kind, sequence),
+        )
+        for day, (kind, sequence) in sorted(kept_by_day.items())
+    ]
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+
+
+def reminder_state(
+    planned: PlannedReminder,
+    *,
+    now: datetime,
+    sent_keys: Collection[str],
+    done_at: datetime | None = None,
+    grace: timedelta = DEFAULT_GRACE,
+) -> str:
+    """"sent", "cancelled", "missed" or "pending".
+
+    - sent: its key was recorded as sent;
+    - cancelled: the activity was done (by ``now``) before the reminder's window closed;
+    - missed: the window (``at`` .. ``at + grace``) closed unsent while the activity was
+      still open. A missed reminder stays missed after the activity is done: the log
+      shows what happened, in the order it happened;
+    - pending: otherwise (waiting, or inside its window and due to be sent now).
+    """
+    _require_aware(now, "now")
+    if planned.key in sent_keys:
+        return "sent"
+    window_closes = planned.at + grace
+    if done_at is not None:
+        _require_aware(done_at, "done_at")
+        if done_at <= now and done_at < window_closes:
+            return "cancelled"
+    if now >= window_closes:
+        return "missed"
+    return "pending"
+
+
+def due_reminders(
+    planned: Iterable[PlannedReminder],
+    *,
+    now: datetime,
+    sent_keys: Collection[str],
+    done_at: Mapping[Hashable, datetime | None] | None = None,
+    grace: timedelta = DEFAULT_GRACE,
+) -> list[PlannedReminder]:
+    """What to send at ``now``: inside its window (at <= now < at + grace), not yet sent,
+    activity not done. ``done_at`` maps activity ids to when they were done."""
+    done_at = done_at or {}
+    return sorted(
+        (
+            reminder
+            for reminder in planned
+            if reminder.at <= now
+            and reminder_state(
+                reminder,
+                now=now,
+                sent_keys=sent_keys,
+                done_at=done_at.get(reminder.activity_id),
+                grace=grace,
+            )
+            == "pending"
+        ),
+        key=lambda reminder: (reminder.at, reminder.key),
+    )

@@ -1,0 +1,285 @@
+"""The reminder policy: when the KM committee hears about each plan activity."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.clock import BANGKOK
+from scheduler.policy import (
+    REMINDER_KINDS,
+    ActivitySchedule,
+    PlannedReminder,
+    ReminderSettings,
+    due_reminders,
+    is_working_day,
+    plan_reminders,
+    reminder_state,
+)
+
+
+def at_nine(day: date) -> datetime:
+    return datetime.combine(day, time(9, 0), tzinfo=BANGKOK)
+
+
+def schedule_of(reminders: list[PlannedReminder]) -> list[tuple[str, int, date]]:
+    return [(reminder.kind, reminder.sequence, reminder.at.date()) for reminder in reminders]
+
+
+# --- what gets planned --------------------------------------------------------------------------
+
+
+def test_a_month_long_activity_on_working_days_gets_the_full_default_plan() -> None:
+    # Plan 2, KMP 2: "เม.ย. ๒๕๖๗" -> 1..30 April 2024; 1 and 30 April are working days.
+    activity = ActivitySchedule(17, start=date(2024, 4, 1), deadline=date(2024, 4, 30))
+    reminders = plan_reminders(activity, ReminderSettings())
+    assert schedule_of(reminders) == [
+        ("start", 0, date(2024, 4, 1)),
+        ("before_7d", 0, date(2024, 4, 23)),
+        ("before_1d", 0, date(2024, 4, 29)),
+        ("due", 0, date(2024, 4, 30)),
+        ("overdue", 1, date(2024, 5, 7)),
+        ("overdue", 2, date(2024, 5, 14)),
+        ("overdue", 3, date(2024, 5, 21)),
+        ("overdue", 4, date(2024, 5, 28)),
+    ]
+    assert all(reminder.at.time() == time(9, 0) for reminder in reminders)
+    assert reminders[0].at.isoformat() == "2024-04-01T09:00:00+07:00"
+    assert [reminder.key for reminder in reminders][:2] == ["a17:start:0", "a17:before_7d:0"]
+    assert reminders[-1].key == "a17:overdue:4"
+
+
+def test_a_deadline_on_saturday_is_announced_on_friday_once() -> None:
+    # Plan 1, KMP 6: "ก.ค. - ส.ค. ๒๕๖๗" ends Saturday 31 August 2024. Due and the day-before
+    # reminder both move to Friday 30 August; only the more urgent "due" is kept.
+    activity = ActivitySchedule(6, start=date(2024, 7, 1), deadline=date(2024, 8, 31))
+    assert schedule_of(plan_reminders(activity, ReminderSettings())) == [
+        ("start", 0, date(2024, 7, 1)),
+        ("before_7d", 0, date(2024, 8, 23)),  # Saturday 24 -> Friday 23
+        ("due", 0, date(2024, 8, 30)),
+        ("overdue", 1, date(2024, 9, 9)),  # overdue moves forward: Saturday 7 -> Monday 9
+        ("overdue", 2, date(2024, 9, 16)),
+        ("overdue", 3, date(2024, 9, 23)),
+        ("overdue", 4, date(2024, 9, 30)),
+    ]
+
+
+def test_a_holiday_on_the_deadline_moves_the_due_reminder_to_the_working_day_before() -> None:
+    visakha_bucha = date(2024, 5, 22)  # a Wednesday
+    rules = ReminderSettings(holidays=frozenset({visakha_bucha}))
+    activity = ActivitySchedule(3, start=None, deadline=visakha_bucha)
+    # The day-before reminder (Tuesday 21) and the moved due reminder meet: "due" is kept.
+    assert schedule_of(plan_reminders(activity, rules))[:3] == [
+        ("before_7d", 0, date(2024, 5, 15)),
+        ("due", 0, date(2024, 5, 21)),
+        ("overdue", 1, date(2024, 5, 29)),
+    ]
+
+
+def test_an_overdue_reminder_in_the_songkran_break_waits_for_the_next_working_day() -> None:
+    songkran = frozenset({date(2024, 4, 12), date(2024, 4, 15), date(2024, 4, 16)})
+    rules = ReminderSettings(holidays=songkran, overdue_max_count=2)
+    activity = ActivitySchedule(9, start=date(2024, 3, 1), deadline=date(2024, 4, 5))
+    overdue = [r for r in plan_reminders(activity, rules) if r.kind == "overdue"]
+    assert schedule_of(overdue) == [
+        ("overdue", 1, date(2024, 4, 17)),  # Friday 12 is a holiday, then the weekend, 15, 16
+        ("overdue", 2, date(2024, 4, 19)),
+    ]
+
+
+def test_leap_day_deadline() -> None:
+    # Plan 2, KMP 1: "ธ.ค. ๒๕๖๖ - ก.พ. ๒๕๖๗" -> 1 December 2023 .. 29 February 2024.
+    activity = ActivitySchedule(1, start=date(2023, 12, 1), deadline=date(2024, 2, 29))
+    assert schedule_of(plan_reminders(activity, ReminderSettings()))[:5] == [
+        ("start", 0, date(2023, 12, 1)),
+        ("before_7d", 0, date(2024, 2, 22)),
+        ("before_1d", 0, date(2024, 2, 28)),
+        ("due", 0, date(2024, 2, 29)),
+        ("overdue", 1, date(2024, 3, 7)),
+    ]
+
+
+def test_an_open_ended_activity_is_due_at_the_end_of_the_fiscal_year() -> None:
+    # "ก.ค. ๒๕๖๗ เป็นต้นไป": due 30 September 2024 (a Monday); overdue runs into FY 2568.
+    activity = ActivitySchedule(
+        5, start=date(2024, 7, 1), deadline=date(2024, 9, 30), open_ended=True
+    )
+    reminders = plan_reminders(activity, ReminderSettings(overdue_max_count=1))
+    assert schedule_of(reminders)[-2:] == [
+        ("due", 0, date(2024, 9, 30)),
+        ("overdue", 1, date(2024, 10, 7)),
+    ]
+
+
+def test_no_deadline_no_reminders() -> None:
+    assert plan_reminders(ActivitySchedule(4, start=date(2024, 6, 1), deadline=None)) == []
+
+
+def test_no_start_no_start_reminder() -> None:
+    kinds = [r.kind for r in plan_reminders(ActivitySchedule(4, None, date(2024, 6, 28)))]
+    assert "start" not in kinds and "due" in kinds
+
+
+def test_overdue_cadence_count_and_hour_are_settings() -> None:
+    rules = ReminderSettings(overdue_every_days=3, overdue_max_count=2, hour=8, minute=30)
+    activity = ActivitySchedule(2, start=None, deadline=date(2024, 7, 1))  # Monday
+    overdue = [r for r in plan_reminders(activity, rules) if r.kind == "overdue"]
+    assert [r.at for r in overdue] == [
+        datetime(2024, 7, 4, 8, 30, tzinfo=BANGKOK),
+        datetime(2024, 7, 8, 8, 30, tzinfo=BANGKOK),  # Sunday 7 -> Monday 8
+    ]
+
+
+def test_settings_refuse_nonsense() -> None:
+    with pytest.raises(ValueError):
+        ReminderSettings(hour=25)
+    with pytest.raises(ValueError):
+        ReminderSettings(overdue_every_days=0)
+    with pytest.raises(ValueError):
+        ReminderSettings(weekend_days=frozenset(range(7)))
+
+
+# --- states and what is due now -----------------------------------------------------------------
+
+DUE = PlannedReminder(8, "due", at_nine(date(2024, 4, 30)), 0, "a8:due:0")
+
+
+@pytest.mark.parametrize(
+    ("now", "sent", "done_at", "state"),
+    [
+        (at_nine(date(2024, 4, 29)), set(), None, "pending"),
+        (at_nine(date(2024, 4, 30)) + timedelta(hours=3), set(), None, "pending"),
+        (at_nine(date(2024, 5, 1)), set(), None, "missed"),
+        (at_nine(date(2024, 5, 1)), {"a8:due:0"}, None, "sent"),
+        (at_nine(date(2024, 4, 30)), set(), at_nine(date(2024, 4, 29)), "cancelled"),
+        (at_nine(date(2024, 5, 5)), set(), DUE.at + timedelta(hours=2), "cancelled"),
+        (at_nine(date(2024, 5, 5)), set(), at_nine(date(2024, 5, 3)), "missed"),
+        (at_nine(date(2024, 4, 29)), set(), at_nine(date(2024, 5, 3)), "pending"),
+        (at_nine(date(2024, 5, 5)), {"a8:due:0"}, at_nine(date(2024, 4, 20)), "sent"),
+    ],
+    ids=[
+        "before its time",
+        "inside its window",
+        "window closed unsent",
+        "sent",
+        "activity done before",
+        "activity done inside the window",
+        "activity done after the window closed",
+        "done later than the moment asked about",
+        "sent stays sent",
+    ],
+)
+def test_reminder_state(now: datetime, sent: set[str], done_at: datetime | None, state: str) -> None:
+    assert reminder_state(DUE, now=now, sent_keys=sent, done_at=done_at) == state
+
+
+def test_what_is_due_now_is_sent_once() -> None:
+    planned = plan_reminders(ActivitySchedule(8, date(2024, 4, 1), date(2024, 4, 30)))
+    moment = at_nine(date(2024, 4, 29)) + timedelta(minutes=5)
+    first = due_reminders(planned, now=moment, sent_keys=set())
+    assert [r.key for r in first] == ["a8:before_1d:0"]
+    sent = {r.key for r in first}
+    assert due_reminders(planned, now=moment + timedelta(minutes=1), sent_keys=sent) == []
+
+
+def test_nothing_is_due_for_a_done_activity_or_after_the_grace_window() -> None:
+    planned = plan_reminders(ActivitySchedule(8, date(2024, 4, 1), date(2024, 4, 30)))
+    moment = at_nine(date(2024, 4, 30))
+    done_yesterday = {8: moment - timedelta(days=1)}
+    assert due_reminders(planned, now=moment, sent_keys=set(), done_at=done_yesterday) == []
+    late = moment + timedelta(hours=2)
+    assert due_reminders(planned, now=late, sent_keys=set(), grace=timedelta(hours=1)) == []
+
+
+def test_naive_moments_are_refused() -> None:
+    with pytest.raises(ValueError):
+        reminder_state(DUE, now=datetime(2024, 4, 30, 9), sent_keys=set())
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+deadlines = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+
+
+@st.composite
+def activities_and_rules(draw: st.DrawFn) -> tuple[ActivitySchedule, ReminderSettings]:
+    deadline = draw(deadlines)
+    length = draw(st.one_of(st.none(), st.integers(min_value=0, max_value=400)))
+    start = None if length is None else deadline - timedelta(days=length)
+    nearby = st.integers(min_value=-60, max_value=90).map(lambda days: deadline + timedelta(days=days))
+    rules = ReminderSettings(
+        days_before=tuple(draw(st.sets(st.integers(1, 30), max_size=3))),
+        overdue_every_days=draw(st.integers(min_value=1, max_value=14)),
+        overdue_max_count=draw(st.integers(min_value=0, max_value=6)),
+        hour=draw(st.integers(min_value=6, max_value=18)),
+        holidays=frozenset(draw(st.sets(nearby, max_size=25))),
+        weekend_days=frozenset(draw(st.sets(st.integers(0, 6), max_size=3))),
+    )
+    return ActivitySchedule(draw(st.integers(1, 10_000)), start, deadline), rules
+
+
+@settings(max_examples=300, deadline=None)
+@given(activities_and_rules())
+def test_reminders_are_sorted_on_working_days_at_the_set_hour(case) -> None:
+    activity, rules = case
+    reminders = plan_reminders(activity, rules)
+    times = [r.at for r in reminders]
+    assert times == sorted(times) and len(set(r.at.date() for r in reminders)) == len(reminders)
+    for reminder in reminders:
+        assert is_working_day(reminder.at.date(), rules)
+        assert reminder.at.tzinfo is BANGKOK
+        assert (reminder.at.hour, reminder.at.minute) == (rules.hour, rules.minute)
+
+
+@settings(max_examples=300, deadline=None)
+@given(activities_and_rules())
+def test_only_overdue_reminders_come_after_the_deadline(case) -> None:
+    activity, rules = case
+    for reminder in plan_reminders(activity, rules):
+        if reminder.kind == "overdue":
+            assert reminder.at.date() > activity.deadline
+            assert reminder.sequence >= 1
+        else:
+            assert reminder.at.date() <= activity.deadline
+            assert reminder.sequence == 0
+        if reminder.kind == "start":
+            assert reminder.at.date() <= activity.start
+
+
+@settings(max_examples=300, deadline=None)
+@given(activities_and_rules())
+def test_keys_are_unique_deterministic_and_name_the_reminder(case) -> None:
+    activity, rules = case
+    reminders = plan_reminders(activity, rules)
+    keys = [r.key for r in reminders]
+    assert len(set(keys)) == len(keys)
+    assert keys == [r.key for r in plan_reminders(activity, rules)]
+    for reminder in reminders:
+        assert reminder.key == f"a{activity.activity_id}:{reminder.kind}:{reminder.sequence}"
+        assert reminder.kind in REMINDER_KINDS or reminder.kind.startswith("before_")
+
+
+@settings(max_examples=300, deadline=None)
+@given(activities_and_rules())
+def test_the_due_reminder_is_never_dropped(case) -> None:
+    activity, rules = case
+    assert [r.kind for r in plan_reminders(activity, rules)].count("due") == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    activities_and_rules(),
+    st.integers(min_value=-500, max_value=500).map(lambda hours: timedelta(hours=hours)),
+)
+def test_what_is_due_is_pending_and_inside_its_window(case, offset: timedelta) -> None:
+    activity, rules = case
+    reminders = plan_reminders(activity, rules)
+    now = at_nine(activity.deadline) + offset
+    for reminder in due_reminders(reminders, now=now, sent_keys=set()):
+        assert reminder.at <= now < reminder.at + timedelta(hours=24)
+        assert reminder_state(reminder, now=now, sent_keys=set()) == "pending"
+    everything_sent = {r.key for r in reminders}
+    assert due_reminders(reminders, now=now, sent_keys=everything_sent) == []
