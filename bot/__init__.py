@@ -18,7 +18,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """Build the app from `config` (a `Config`, or overrides of the environment's config)."""
     from dotenv import load_dotenv
 
-    from bot import health, webhook
+    from bot import health, pages, webhook
     from bot.cli import register_commands
     from bot.extensions import init_extensions
 
@@ -30,6 +30,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     init_extensions(app, config)
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(pages.blueprint)
     register_commands(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Thai stays readable in JSON answers
     if not config.line_configured:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
-from typing import Any, Iterable, Sequence
+from typing import Sequence
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import select
 
+from bot.cli_output import print_rows
 from bot.extensions import get_config, get_database
 from bot.models import GROUP_ROLES, ROLES, ChatGroup, User
 
@@ -22,17 +20,31 @@ ROLE_CHOICES = [role for role in ROLES if role != "staff"] + ["staff"]
 
 
 def register_commands(app: Flask) -> None:
+    from bot.reach_cli import reach_group, users_forget_command, users_invite_command
+    from kb.cli import ask_command, kb_group
+    from kb.plan_cli import plan_group
+    from scheduler.cli import reminders_group, scheduler_group
+
     app.cli.add_command(serve_command)
+    app.cli.add_command(ask_command)
+    app.cli.add_command(kb_group)
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
     app.cli.add_command(groups_group)
+    app.cli.add_command(plan_group)
+    app.cli.add_command(reminders_group)
+    app.cli.add_command(scheduler_group)
+    app.cli.add_command(reach_group)
+    users_group.add_command(users_invite_command)
+    users_group.add_command(users_forget_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     from bot import create_app
 
     logging.basicConfig(level=os.environ.get("KMBOT_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     cli = FlaskGroup(
         name="kmbot",
         create_app=lambda: create_app(),
@@ -42,20 +54,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="kmbot: the office's KM assistant on LINE. Every command that prints data has --json.",
     )
     cli.main(args=list(argv) if argv is not None else None, prog_name="kmbot")
-
-
-def print_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], *, as_json: bool, title: str | None = None) -> None:
-    """Print rows as JSON for scripts, or as a readable table for people."""
-    rows = list(rows)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return
-    table = Table(title=title, show_lines=False)
-    for _key, heading in columns:
-        table.add_column(heading)
-    for row in rows:
-        table.add_row(*("" if row.get(key) is None else str(row.get(key)) for key, _heading in columns))
-    Console().print(table)
 
 
 @click.command("serve")
@@ -76,6 +74,7 @@ def serve_command(host: str, port: int | None, threads: int) -> None:
     port = port or int(os.environ.get("PORT") or 8000)
     if database.is_sqlite:
         upgrade_database(database)
+    _load_starter_pack_if_empty(database)
     if config.line_configured:
         click.echo(f"kmbot: LINE webhook ready at http://{host}:{port}/callback")
     else:
@@ -83,8 +82,17 @@ def serve_command(host: str, port: int | None, threads: int) -> None:
             "kmbot: local mode (LINE_CHANNEL_SECRET / LINE_CHANNEL_ACCESS_TOKEN not set): "
             f"the webhook answers 503; open http://{host}:{port}/ to try the bot."
         )
+    from scheduler.cli import clock_for_app
+
+    reminder_clock = clock_for_app(app)
+    if reminder_clock is not None:
+        reminder_clock.start(catch_up_in_background=True)
     click.echo(f"kmbot: serving on http://{host}:{port}")
-    serve(app, host=host, port=port, threads=threads, ident="kmbot")
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="kmbot")
+    finally:
+        if reminder_clock is not None:
+            reminder_clock.shutdown()
 
 
 @click.group("db")
@@ -101,6 +109,17 @@ def db_upgrade_command() -> None:
     database = get_database()
     upgrade_database(database)
     click.echo(f"database is at revision {current_revision(database)}")
+    _load_starter_pack_if_empty(database)
+
+
+def _load_starter_pack_if_empty(database) -> None:  # type: ignore[no-untyped-def]
+    """A new install can answer on day one: an empty store gets the shipped starter articles."""
+    from kb.store import load_starter_pack
+
+    with database.session() as session:
+        added = load_starter_pack(session)
+    if added:
+        click.echo(f"knowledge store was empty: loaded {added} starter articles")
 
 
 @click.group("users")

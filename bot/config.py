@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, Mapping
 
 DEFAULT_DATABASE_URL = "sqlite:///kmbot.db"
@@ -26,6 +27,9 @@ class Config:
     staff_count: int | None = None
     public_base_url: str | None = None
     secret_key: str | None = None
+    # Proxies in front of the app whose X-Forwarded-* headers are trusted (0: none, so a client
+    # cannot fake its address or HTTPS); set to 1 behind one reverse proxy such as a PaaS router.
+    trusted_proxies: int = 0
     # LINE answers in well under a second; a slow API must not hold the webhook past LINE's timeout.
     line_request_timeout_seconds: float = 5.0
     line_max_attempts: int = 4
@@ -33,6 +37,12 @@ class Config:
     line_backoff_cap_seconds: float = 8.0
     max_webhook_body_bytes: int = MAX_WEBHOOK_BODY_BYTES
     run_scheduler: bool = False
+    # Reminders to the KM committee: the hour (Bangkok), days before a deadline, public holidays
+    # (a reminder on one moves to the working day before) and how late a reminder may still go out.
+    reminder_hour: int = 9
+    reminder_days_before: tuple[int, ...] = (7, 1)
+    reminder_holidays: tuple[date, ...] = ()
+    reminder_grace_hours: float = 24.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -53,6 +63,11 @@ class Config:
             staff_count=int(staff_count) if staff_count else None,
             public_base_url=(environ.get("KMBOT_PUBLIC_URL") or "").rstrip("/") or None,
             secret_key=environ.get("KMBOT_SECRET_KEY") or None,
+            trusted_proxies=int(environ.get("KMBOT_TRUSTED_PROXIES") or 0),
+            reminder_hour=int(environ.get("KMBOT_REMINDER_HOUR") or 9),
+            reminder_days_before=_integers(environ.get("KMBOT_REMINDER_DAYS_BEFORE") or "7,1"),
+            reminder_holidays=tuple(date.fromisoformat(day) for day in _items(environ.get("KMBOT_HOLIDAYS") or "")),
+            reminder_grace_hours=float(environ.get("KMBOT_REMINDER_GRACE_HOURS") or 24),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":
@@ -64,6 +79,14 @@ class Config:
         if unknown:
             values["extra"] = {**self.extra, **unknown}
         return replace(self, **values)
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _integers(text: str) -> tuple[int, ...]:
+    return tuple(int(item) for item in _items(text))
 
 
 def normalize_database_url(url: str) -> str:

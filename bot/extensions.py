@@ -7,16 +7,19 @@ from flask import Flask, current_app
 from bot.config import Config
 from bot.database import Database
 from bot.line_client import LineClient
+from kb.search_service import KnowledgeSearch
 
 CONFIG_KEY = "kmbot.config"
 DATABASE_KEY = "kmbot.database"
 LINE_CLIENT_KEY = "kmbot.line_client"
+SEARCH_KEY = "kmbot.search"
 
 
 def init_extensions(app: Flask, config: Config) -> None:
     app.extensions[CONFIG_KEY] = config
     app.extensions[DATABASE_KEY] = Database(config.database_url)
     app.extensions[LINE_CLIENT_KEY] = LineClient(config) if config.line_configured else None
+    app.extensions[SEARCH_KEY] = KnowledgeSearch()
 
 
 def get_config(app: Flask | None = None) -> Config:
@@ -29,3 +32,7 @@ def get_database(app: Flask | None = None) -> Database:
 
 def get_line_client(app: Flask | None = None) -> LineClient | None:
     return (app or current_app).extensions[LINE_CLIENT_KEY]
+
+
+def get_search(app: Flask | None = None) -> KnowledgeSearch:
+    return (app or current_app).extensions[SEARCH_KEY]

@@ -22,4 +22,25 @@ def healthz() -> tuple[Response, int]:
     except SQLAlchemyError as error:
         logger.error("health check: database unavailable (%s)", type(error).__name__)
         return jsonify({"status": "error", "database": "unavailable", "mode": mode}), 503
-    return jsonify({"status": "ok", "database": "ok", "mode": mode}), 200
+    body: dict[str, object] = {"status": "ok", "database": "ok", "mode": mode}
+    clock = _reminder_clock_heartbeat()
+    if clock is not None:
+        body["scheduler"] = clock
+    return jsonify(body), 200
+
+
+def _reminder_clock_heartbeat() -> dict[str, object] | None:
+    """When a reminder clock has ever run: its last heartbeat and whether its lease is live."""
+    from datetime import datetime
+
+    from scheduler.clock import now
+    from scheduler.lease import lease_status
+
+    try:
+        lease = lease_status(get_database())
+    except SQLAlchemyError:
+        return None
+    if lease is None:
+        return None
+    # The holder (host and process id) stays out of a public endpoint.
+    return {"heartbeat_at": lease["heartbeat_at"], "active": datetime.fromisoformat(lease["expires_at"]) > now()}

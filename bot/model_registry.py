@@ -5,3 +5,8 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     import bot.models  # noqa: F401
+    import kb.models  # noqa: F401
+    import kb.plan_models  # noqa: F401
+    import scheduler.models  # noqa: F401
+    import bot.registration_models  # noqa: F401
+    import scheduler.knowledge_push_models  # noqa: F401

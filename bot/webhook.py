@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -14,12 +15,13 @@ from pydantic import ValidationError
 
 from bot.config import Config
 from bot.database import Database
-from bot.extensions import get_config, get_database, get_line_client
+from bot.extensions import get_config, get_database, get_line_client, get_search
 from bot.line_client import LineApiError, LineClient
 from bot.models import ReceivedWebhookEvent
 from bot.upsert import insert_ignoring_duplicates
 from handlers.context import ChatSource, HandlerContext
 from handlers.registry import handle_event
+from kb.search_service import KnowledgeSearch
 
 logger = logging.getLogger(__name__)
 
@@ -58,20 +60,30 @@ def callback() -> tuple[Response, int] | Response:
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         return _error(400, "request body has no events list")
 
-    handled = 0
-    for raw_event in payload["events"]:
-        if process_raw_event(raw_event, get_database(), config, get_line_client()):
-            handled += 1
+    services = EventServices(get_database(), config, get_line_client(), get_search(), config.public_base_url or request.host_url)
+    handled = sum(1 for raw_event in payload["events"] if process_raw_event(raw_event, services))
     return jsonify({"status": "ok", "handled": handled})
 
 
-def process_raw_event(raw_event: Any, database: Database, config: Config, line: LineClient | None) -> bool:
+@dataclass(frozen=True)
+class EventServices:
+    """What handling an event needs from the app, gathered once per request."""
+
+    database: Database
+    config: Config
+    line: LineClient | None
+    search: KnowledgeSearch
+    base_url: str | None
+
+
+def process_raw_event(raw_event: Any, services: EventServices) -> bool:
     """Handle one webhook event unless it was handled before; True when it was handled now."""
     event = parse_event(raw_event)
     if event is None:
         return False
+    line = services.line
     replies: list[Message] | None
-    with database.session() as session:
+    with services.database.session() as session:
         first_time = insert_ignoring_duplicates(
             session,
             ReceivedWebhookEvent,
@@ -89,9 +101,11 @@ def process_raw_event(raw_event: Any, database: Database, config: Config, line: 
             return False
         context = HandlerContext(
             session=session,
-            config=config,
+            config=services.config,
             source=ChatSource.of(event),
             line=line,
+            search=services.search,
+            base_url=services.base_url,
             webhook_event_id=event.webhook_event_id,
         )
         context.note_participants()

@@ -9,7 +9,7 @@ from typing import Callable
 
 from linebot.v3.messaging.models import Message
 
-from handlers import help_command
+from handlers import done_command, feedback, help_command, plan_command, registration, stats_command, survey_command
 from handlers.context import HandlerContext
 
 CommandHandler = Callable[[str, HandlerContext], list[Message]]
@@ -18,6 +18,12 @@ PostbackHandler = Callable[[dict[str, str], HandlerContext], list[Message]]
 # Command name -> function taking the text typed after the command.
 COMMANDS: dict[str, CommandHandler] = {
     "help": help_command.run,
+    "plan": plan_command.run,
+    "done": done_command.run,
+    "stats": stats_command.run,
+    "survey": survey_command.run,
+    "comment": survey_command.run_comment,
+    "register": registration.run,
 }
 
 # What people type -> command name. `/alias` always works; a bare alias only as the whole message.
@@ -26,11 +32,33 @@ COMMAND_ALIASES: dict[str, str] = {
     "วิธีใช้": "help",
     "ช่วยเหลือ": "help",
     "เมนู": "help",
+    "plan": "plan",
+    "แผน": "plan",
+    "งาน": "plan",
+    "กำหนดส่ง": "plan",
+    "done": "done",
+    "ทำแล้ว": "done",
+    "เสร็จแล้ว": "done",
+    "stats": "stats",
+    "สถิติ": "stats",
+    "รายงาน": "stats",
+    "survey": "survey",
+    "แบบสอบถาม": "survey",
+    "ประเมิน": "survey",
+    "ความพึงพอใจ": "survey",
+    "comment": "comment",
+    "ความเห็น": "comment",
+    "ข้อเสนอแนะ": "comment",
+    "register": "register",
+    "ลงทะเบียน": "register",
 }
 
 # Postback `action=...` -> function taking the postback's data fields.
 POSTBACK_ACTIONS: dict[str, PostbackHandler] = {
     "help": help_command.run_from_postback,
+    "done": done_command.run_from_postback,
+    "feedback": feedback.run_from_postback,
+    "survey": survey_command.run_from_postback,
 }
 
 

@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.line_client import LineClient
 from bot.models import ChatGroup, InteractionEvent, User
 from bot.upsert import insert_ignoring_duplicates
+from kb.search_service import KnowledgeSearch
 from scheduler.clock import now
 
 
@@ -53,6 +54,8 @@ class HandlerContext:
     config: Config
     source: ChatSource
     line: LineClient | None = None
+    search: KnowledgeSearch = field(default_factory=KnowledgeSearch)
+    base_url: str | None = None
     webhook_event_id: str | None = None
     received_at: datetime = field(default_factory=now)
     _user: User | None = field(default=None, init=False, repr=False)
@@ -71,6 +74,13 @@ class HandlerContext:
         if self._group is None and self.source.chat_id:
             self._group = ensure_group(self.session, self.source.chat_id, self.source.kind, self.received_at)
         return self._group
+
+    def article_url(self, article_id: int | None) -> str | None:
+        """The read-more link of an article; the source is marked so the click counts for the reach log."""
+        if article_id is None or not self.base_url:
+            return None
+        origin = "web" if self.source.kind == "web" else "line"
+        return f"{self.base_url.rstrip('/')}/kb/{article_id}?from={origin}"
 
     def note_participants(self) -> None:
         """Record the sender and the group or room the first time they appear."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhooks import Event, MessageEvent, TextMessageContent
 
-from handlers import question
+from handlers import question, registration
 from handlers.commands import COMMANDS, find_command
 from handlers.context import HandlerContext
 
@@ -58,6 +58,8 @@ def route_text(text: str, context: HandlerContext) -> list[Message]:
     if command is None:
         if not text:
             return [TextMessage(text=EMPTY_QUESTION_REPLY)]
+        if registration.is_registration_code(text):
+            return registration.run(text, context)
         return question.answer_question(text, context)
     name, arguments = command
     handler = COMMANDS.get(name)

@@ -184,6 +184,15 @@ def database(app):
     return get_database(app)
 
 
+@pytest.fixture
+def starter_pack(database) -> int:
+    """The knowledge store filled with the articles shipped in the package."""
+    from kb.store import load_starter_pack
+
+    with database.session() as session:
+        return load_starter_pack(session)
+
+
 # ---------------------------------------------------------------- webhooks
 
 

@@ -1,0 +1,181 @@
+"""Search speed at store sizes from 100 to 100,000 passages.
+
+    python benchmarks/search_speed.py                      # all sizes, readable table
+    python benchmarks/search_speed.py --sizes 100 10000    # chosen sizes
+    python benchmarks/search_speed.py --json               # one JSON object
+
+Each store is synthetic but realistic Thai: passages are made by recombining sentences of
+the starter pack (kb/starter/*.md) and of the sample plan (shared/seeds/...) with a fixed
+random seed, with titles, headings, aliases and sample questions taken from the same pool.
+For each size the script builds a SearchIndex, then asks a few hundred questions (the
+evaluation questions, the starter pack's sample questions and recombined phrases) and
+reports build time, p50/p99 latency of `SearchIndex.search`, and the resident memory of
+the process (peak RSS from resource.getrusage, so sizes are run smallest first). Progress
+goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import re
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+if str(REPOSITORY) not in sys.path:
+    sys.path.insert(0, str(REPOSITORY))
+
+from kb.search import IndexEntry, SearchIndex  # noqa: E402
+
+DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
+SEED = 2567
+QUERY_COUNT = 300
+SEED_PLAN = REPOSITORY.parent / "shared" / "seeds" / "000_7109b574315d70a7.txt"
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _sentences(text: str) -> list[str]:
+    # Thai has no sentence mark; lines and spaced clauses are the natural pieces.
+    pieces = re.split(r"\n+|(?<=[ๆ\u0e00-\u0e7f]) {1,}(?=[\u0e00-\u0e7f])", text)
+    return [piece.strip(" -*#|\t") for piece in pieces if len(piece.strip()) >= 12]
+
+
+def _corpus() -> tuple[list[str], list[str], list[str]]:
+    """Sentences, headings and sample questions to recombine."""
+    import yaml
+
+    sentences: list[str] = []
+    headings: list[str] = []
+    questions: list[str] = []
+    for path in sorted((REPOSITORY / "kb" / "starter").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        body = text
+        if text.startswith("---"):
+            _, front, body = text.split("---", 2)
+            meta = yaml.safe_load(front) or {}
+            questions.extend(str(question) for question in meta.get("questions") or [])
+            headings.append(str(meta.get("title", "")))
+        headings.extend(line.lstrip("# ").strip() for line in body.splitlines() if line.startswith("#"))
+        sentences.extend(_sentences(re.sub(r"^#.*$", "", body, flags=re.MULTILINE)))
+    if SEED_PLAN.is_file():
+        sentences.extend(_sentences(SEED_PLAN.read_text(encoding="utf-8")))
+    if not sentences:
+        raise SystemExit("no text to build passages from: kb/starter/*.md is missing")
+    return sentences, [heading for heading in headings if heading] or ["หัวข้อ"], questions or ["KM คืออะไร"]
+
+
+def synthetic_entries(size: int, rng: random.Random, sentences: list[str], headings: list[str], questions: list[str]) -> list[IndexEntry]:
+    entries: list[IndexEntry] = []
+    article_id = 0
+    while len(entries) < size:
+        article_id += 1
+        title = rng.choice(headings)
+        aliases = tuple(rng.sample(headings, k=min(2, len(headings))))
+        sample_questions = tuple(rng.sample(questions, k=min(3, len(questions))))
+        tags = tuple(word for word in title.split()[:3])
+        for _ in range(rng.randint(3, 12)):
+            if len(entries) >= size:
+                break
+            text = " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 6)))
+            entries.append(
+                IndexEntry(
+                    passage_id=len(entries) + 1,
+                    article_id=article_id,
+                    article_key=f"article-{article_id}",
+                    title=title,
+                    heading_path=(title, rng.choice(headings)),
+                    text=text,
+                    aliases=aliases,
+                    sample_questions=sample_questions,
+                    tags=tags,
+                )
+            )
+    return entries
+
+
+def realistic_queries(rng: random.Random, sentences: list[str], questions: list[str]) -> list[str]:
+    queries: list[str] = []
+    evaluation = REPOSITORY / "tests" / "eval" / "questions.yaml"
+    if evaluation.is_file():
+        import yaml
+
+        data = yaml.safe_load(evaluation.read_text(encoding="utf-8")) or {}
+        queries.extend(str(item["q"]) for item in data.get("questions") or [])
+        queries.extend(str(item) for item in data.get("out_of_domain") or [])
+    queries.extend(questions)
+    while len(queries) < QUERY_COUNT:
+        words = rng.choice(sentences).split()
+        start = rng.randrange(len(words))
+        queries.append(" ".join(words[start : start + rng.randint(1, 4)]) + rng.choice(["", " คืออะไร", " ทำยังไงครับ"]))
+    rng.shuffle(queries)
+    return queries[:QUERY_COUNT]
+
+
+def resident_megabytes() -> float:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def measure(size: int, sentences: list[str], headings: list[str], questions: list[str]) -> dict[str, float]:
+    rng = random.Random(SEED + size)
+    _progress(f"[{size:>7} passages] generating")
+    entries = synthetic_entries(size, rng, sentences, headings, questions)
+    queries = realistic_queries(rng, sentences, questions)
+    gc.collect()
+    _progress(f"[{size:>7} passages] building the index")
+    started = time.perf_counter()
+    index = SearchIndex.build(entries)
+    build_seconds = time.perf_counter() - started
+    index.search("KM คืออะไร")  # first call loads nothing new, but keep it out of the timings
+    _progress(f"[{size:>7} passages] asking {len(queries)} questions")
+    latencies = []
+    for query in queries:
+        started = time.perf_counter()
+        index.search(query, limit=5)
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    return {
+        "passages": size,
+        "build_seconds": round(build_seconds, 3),
+        "queries": len(latencies),
+        "p50_ms": round(statistics.median(latencies), 3),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 3),
+        "max_ms": round(latencies[-1], 3),
+        "peak_rss_mb": round(resident_megabytes(), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Measure SearchIndex build time, query latency and memory.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="store sizes in passages")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    arguments = parser.parse_args(argv)
+    sentences, headings, questions = _corpus()
+    results = [measure(size, sentences, headings, questions) for size in sorted(arguments.sizes)]
+    if arguments.json:
+        print(json.dumps({"seed": SEED, "cpu_count": os.cpu_count(), "results": results}, indent=2))
+        return 0
+    print(f"{'passages':>9} {'build s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'peak RSS MB':>12}")
+    for row in results:
+        print(
+            f"{row['passages']:>9,} {row['build_seconds']:>9.2f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{row['max_ms']:>8.2f} {row['peak_rss_mb']:>12.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""How commands print data: a readable table for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Sequence
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+
+def print_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], *, as_json: bool, title: str | None = None) -> None:
+    """Print rows as JSON (all fields) or as a table of the chosen `columns` (key, heading)."""
+    rows = list(rows)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table(title=title)
+    for _key, heading in columns:
+        table.add_column(heading, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if row.get(key) is None else str(row.get(key)) for key, _heading in columns))
+    Console().print(table)

@@ -1,0 +1,89 @@
+"""The messages an answer becomes in LINE: a Flex bubble with source, link, feedback and related questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linebot.v3.messaging.models import (
+    FlexContainer,
+    FlexMessage,
+    Message,
+    MessageAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
+
+from kb.answering import Answer
+
+# LINE's limits: alt text 400 characters, quick-reply label 20, text message 5,000.
+ALT_TEXT_LIMIT = 400
+QUICK_REPLY_LABEL_LIMIT = 20
+PASSAGE_LIMIT = 900
+TEXT_MESSAGE_LIMIT = 5000
+
+FALLBACK_TEXT = (
+    "ขออภัยค่ะ น้องบอทยังไม่พบคำตอบที่มั่นใจสำหรับคำถามนี้ "
+    "จึงบันทึกไว้ให้คณะทำงาน KM เพิ่มความรู้เรื่องนี้ในคลังแล้วนะคะ 🙏"
+)
+CLOSE_TOPICS_INTRO = "\n\nหัวข้อที่ใกล้เคียงซึ่งอาจช่วยได้:"
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split()) if len(text) > limit else text
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def answer_messages(answer: Answer, read_more_url: str | None) -> list[Message]:
+    """One Flex bubble (with a plain-text alt text) and up to three related questions as quick replies."""
+    bubble = answer_bubble(answer, read_more_url)
+    alt_text = shorten(f"{answer.title}: {answer.text}", ALT_TEXT_LIMIT)
+    return [FlexMessage(alt_text=alt_text, contents=FlexContainer.from_dict(bubble), quick_reply=_question_quick_reply(answer.related_questions))]
+
+
+def answer_bubble(answer: Answer, read_more_url: str | None) -> dict[str, Any]:
+    section = " › ".join(answer.heading_path[-2:]) if answer.heading_path else ""
+    body: list[dict[str, Any]] = [
+        {"type": "text", "text": shorten(answer.title or "", 120), "weight": "bold", "size": "lg", "wrap": True, "color": "#1B4F72"},
+    ]
+    if section and section != answer.title:
+        body.append({"type": "text", "text": shorten(section, 120), "size": "xs", "color": "#7F8C8D", "wrap": True, "margin": "sm"})
+    body.append({"type": "text", "text": shorten(answer.text, PASSAGE_LIMIT), "wrap": True, "size": "sm", "margin": "md"})
+    body.append({"type": "separator", "margin": "lg"})
+    body.append({"type": "text", "text": f"ที่มา: {shorten(answer.title or '', 80)}", "size": "xxs", "color": "#7F8C8D", "wrap": True, "margin": "md"})
+    footer: list[dict[str, Any]] = []
+    if read_more_url:
+        footer.append({"type": "button", "style": "primary", "height": "sm", "color": "#1B4F72",
+                       "action": {"type": "uri", "label": "อ่านต่อ", "uri": read_more_url}})
+    footer.append({"type": "box", "layout": "horizontal", "spacing": "sm", "contents": [
+        _feedback_button("👍 มีประโยชน์", answer, helpful=True),
+        _feedback_button("👎 ยังไม่ตรง", answer, helpful=False),
+    ]})
+    return {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "contents": body},
+        "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": footer},
+    }
+
+
+def fallback_messages(answer: Answer) -> list[Message]:
+    """The polite "not sure" reply, with close topics to try as quick replies."""
+    text = FALLBACK_TEXT
+    if answer.close_topics:
+        text += CLOSE_TOPICS_INTRO + "".join(f"\n• {topic}" for topic in answer.close_topics)
+    return [TextMessage(text=shorten(text, TEXT_MESSAGE_LIMIT), quick_reply=_question_quick_reply(answer.close_topics))]
+
+
+def _feedback_button(label: str, answer: Answer, *, helpful: bool) -> dict[str, Any]:
+    data = f"action=feedback&article={answer.article_id}&helpful={1 if helpful else 0}"
+    return {"type": "button", "style": "secondary", "height": "sm",
+            "action": {"type": "postback", "label": label, "data": data, "displayText": label}}
+
+
+def _question_quick_reply(questions: list[str]) -> QuickReply | None:
+    items = [
+        QuickReplyItem(action=MessageAction(label=shorten(question, QUICK_REPLY_LABEL_LIMIT), text=shorten(question, 300)))
+        for question in questions[:3]
+        if question.strip()
+    ]
+    return QuickReply(items=items) if items else None

@@ -1,0 +1,65 @@
+"""The 👍 / 👎 buttons under an answer: postback `action=feedback&article=<id>&helpful=1|0`.
+
+One press per person, article and day is recorded. A second press that day (a double tap, or
+changing one's mind) is thanked but not counted again, so every `feedback` event in the log
+counts as it is and the report needs no deduplication of its own. The day is the Bangkok day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from linebot.v3.messaging.models import Message, TextMessage
+from pythainlp.util import thai_digit_to_arabic_digit
+from sqlalchemy import select
+
+from bot.models import InteractionEvent
+from handlers.context import HandlerContext
+from scheduler.clock import BANGKOK, to_bangkok
+
+THANKS_HELPFUL = "ขอบคุณที่ช่วยประเมินนะคะ 😊 ดีใจที่คำตอบเป็นประโยชน์ค่ะ"
+THANKS_UNHELPFUL = (
+    "ขอบคุณที่ช่วยบอกนะคะ 🙏 น้องบอทจะแจ้งคณะทำงาน KM ให้ปรับปรุงความรู้เรื่องนี้ค่ะ "
+    "ถ้าสะดวก ลองพิมพ์คำถามด้วยคำอื่นอีกครั้งได้เลยนะคะ"
+)
+ALREADY_RECORDED = "ได้รับความเห็นของท่านสำหรับคำตอบนี้ไว้แล้วค่ะ ขอบคุณนะคะ 🙏"
+NOT_UNDERSTOOD = "ขออภัยค่ะ น้องบอทอ่านปุ่มนี้ไม่ได้ ลองกดปุ่มใต้คำตอบล่าสุดอีกครั้งนะคะ"
+
+
+def run_from_postback(data: dict[str, str], context: HandlerContext) -> list[Message]:
+    article_text = thai_digit_to_arabic_digit(data.get("article", "")).strip()
+    helpful_text = data.get("helpful", "").strip()
+    if not article_text.isdigit() or helpful_text not in ("0", "1"):
+        return [TextMessage(text=NOT_UNDERSTOOD)]
+    article_id = int(article_text)
+    helpful = helpful_text == "1"
+    if already_recorded_today(context, article_id):
+        return [TextMessage(text=ALREADY_RECORDED)]
+    context.record("feedback", article_id=article_id, value=1 if helpful else 0)
+    return [TextMessage(text=THANKS_HELPFUL if helpful else THANKS_UNHELPFUL)]
+
+
+def already_recorded_today(context: HandlerContext, article_id: int) -> bool:
+    """Did this person already give feedback on this article today (Bangkok)?"""
+    user = context.user
+    if user is None:
+        return False
+    day_start, day_end = bangkok_day_bounds(context.received_at)
+    found = context.session.scalar(
+        select(InteractionEvent.id)
+        .where(
+            InteractionEvent.kind == "feedback",
+            InteractionEvent.user_id == user.id,
+            InteractionEvent.article_id == article_id,
+            InteractionEvent.occurred_at >= day_start,
+            InteractionEvent.occurred_at < day_end,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def bangkok_day_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    day = to_bangkok(moment).date()
+    start = datetime.combine(day, time.min, tzinfo=BANGKOK)
+    return start, start + timedelta(days=1)

@@ -1,0 +1,42 @@
+"""Knowledge gaps: questions the bot could not answer, counted so the most asked rise to the top."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.upsert import insert_ignoring_duplicates
+from kb.models import KnowledgeGap
+from kb.normalize import normalize_text
+
+MAX_QUESTION_LENGTH = 500
+
+
+def record_gap(session: Session, question: str, asked_at: datetime) -> None:
+    """Count one more unanswered `question`; the same question in other spacing or digits counts together."""
+    # Thai needs no spaces between words, so spacing alone never makes a different question.
+    key = "".join(normalize_text(question).split())[:MAX_QUESTION_LENGTH]
+    if not key:
+        return
+    inserted = insert_ignoring_duplicates(
+        session,
+        KnowledgeGap,
+        {"normalized_question": key, "question": question[:MAX_QUESTION_LENGTH], "count": 1,
+         "first_asked_at": asked_at, "last_asked_at": asked_at},
+        unique_column="normalized_question",
+    )
+    if not inserted:
+        session.execute(
+            update(KnowledgeGap)
+            .where(KnowledgeGap.normalized_question == key)
+            .values(count=KnowledgeGap.count + 1, last_asked_at=asked_at)
+        )
+
+
+def top_gaps(session: Session, limit: int = 20, *, include_resolved: bool = False) -> list[KnowledgeGap]:
+    query = select(KnowledgeGap).order_by(KnowledgeGap.count.desc(), KnowledgeGap.last_asked_at.desc()).limit(limit)
+    if not include_resolved:
+        query = query.where(KnowledgeGap.resolved_article_id.is_(None))
+    return list(session.scalars(query))

@@ -1,0 +1,343 @@
+"""Saving a read KM plan in the database, and the committee's own changes to its activities.
+
+A plan is keyed by (fiscal year, number) and an activity by (plan, step, number), so importing
+the same (or a corrected) plan file again updates the rows instead of adding new ones. What
+the committee did with an activity survives a re-import: its status, who marked it done and
+when, the evidence note, and dates set by hand.
+
+Every plan also lives in the knowledge store as a generated article (one passage per
+activity), so a question such as "KMP 5 ต้องทำเมื่อไร" is answered from the activity's own
+fields. The article is regenerated whenever the plan or an activity changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kb.documents import ParsedDocument, ParsedPassage
+from kb.plan_document import ActivityDraft, PlanDraft, PlanReading
+from kb.plan_models import Activity, Plan
+from kb.store import SaveOutcome, save_document
+from scheduler.clock import convert_digits, format_thai_date, now, to_bangkok
+
+__all__ = [
+    "PlanImportSummary",
+    "activity_dates_thai",
+    "activity_label",
+    "find_activities_by_step",
+    "mark_activity_done",
+    "plan_article_source",
+    "refresh_plan_article",
+    "save_plan_reading",
+    "set_activity_dates",
+]
+
+PLAN_ARTICLE_CATEGORY = "แผนการจัดการความรู้"
+
+# Warnings about the written period stop applying once the committee sets the dates by hand.
+_PERIOD_WARNING_PREFIXES = ("อ่านระยะเวลา", "ระยะเวลา “", "วันเริ่มอยู่หลังวันสิ้นสุด")
+
+
+@dataclass(frozen=True)
+class PlanImportSummary:
+    """What an import changed. ``warnings`` are Thai, each naming where it was found."""
+
+    plans_created: int
+    plans_updated: int
+    activities_created: int
+    activities_updated: int
+    activities_removed: int
+    kept_hand_set_dates: int
+    plan_ids: tuple[int, ...]
+    warnings: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "plans_created": self.plans_created,
+            "plans_updated": self.plans_updated,
+            "activities_created": self.activities_created,
+            "activities_updated": self.activities_updated,
+            "activities_removed": self.activities_removed,
+            "kept_hand_set_dates": self.kept_hand_set_dates,
+            "plan_ids": list(self.plan_ids),
+            "warnings": list(self.warnings),
+        }
+
+
+def save_plan_reading(
+    session: Session, reading: PlanReading, *, fiscal_year: int | None = None
+) -> PlanImportSummary:
+    """Create or update every plan and activity of ``reading``.
+
+    ``fiscal_year`` is used for a plan whose file does not state one; a plan with no fiscal
+    year at all is not saved (its reminders would fall in an unknown year) and is reported.
+    Activities no longer in the file are removed unless already done: a done activity is the
+    office's evidence and stays.
+    """
+    counts: dict[str, int] = defaultdict(int)
+    warnings = list(reading.warnings)
+    plan_ids: list[int] = []
+    for draft in reading.plans:
+        year = draft.fiscal_year or fiscal_year
+        if year is None:
+            warnings.append(
+                convert_digits(f"แผนที่ {draft.number}: ไม่ได้บันทึก เพราะไม่ทราบปีงบประมาณ", "thai")
+                + " (ระบุด้วย --fiscal-year)"
+            )
+            continue
+        plan = session.scalars(
+            select(Plan)
+            .where(Plan.fiscal_year == year, Plan.number == draft.number)
+            .options(selectinload(Plan.activities))
+        ).one_or_none()
+        if plan is None:
+            plan = Plan(fiscal_year=year, number=draft.number, activities=[])
+            session.add(plan)
+            counts["plans_created"] += 1
+        else:
+            counts["plans_updated"] += 1
+        plan.knowledge_topic = (draft.knowledge or draft.title)[:500]
+        plan.unit = draft.unit[:300]
+        plan.source = reading.source[:500]
+        plan.warnings = list(draft.warnings)
+        plan.imported_at = now()
+        _merge_activities(plan, draft, counts, warnings)
+        session.flush()
+        refresh_plan_article(session, plan)
+        plan_ids.append(plan.id)
+    return PlanImportSummary(
+        plans_created=counts["plans_created"],
+        plans_updated=counts["plans_updated"],
+        activities_created=counts["activities_created"],
+        activities_updated=counts["activities_updated"],
+        activities_removed=counts["activities_removed"],
+        kept_hand_set_dates=counts["kept_hand_set_dates"],
+        plan_ids=tuple(plan_ids),
+        warnings=tuple(warnings),
+    )
+
+
+def _activity_key(step: str, number: int | None) -> tuple[str, int | None]:
+    return (step, number)
+
+
+def _merge_activities(
+    plan: Plan, draft: PlanDraft, counts: dict[str, int], warnings: list[str]
+) -> None:
+    # Rows without a number are not unique in the database; they are matched in order.
+    existing: dict[tuple[str, int | None], list[Activity]] = defaultdict(list)
+    for activity in plan.activities:
+        existing[_activity_key(activity.step, activity.number)].append(activity)
+    seen: set[tuple[str, int | None]] = set()
+    kept: list[Activity] = []
+    for position, activity_draft in enumerate(draft.activities):
+        key = _activity_key(activity_draft.step or "", activity_draft.number)
+        if key in seen and activity_draft.number is not None:
+            warnings.append(f"{activity_draft.location}: ซ้ำกับแถวก่อนหน้า ไม่ได้นำเข้าแถวนี้")
+            continue
+        seen.add(key)
+        matches = existing.get(key)
+        if matches:
+            activity = matches.pop(0)
+            counts["activities_updated"] += 1
+        else:
+            activity = Activity(status="pending", dates_set_by_hand=False)
+            plan.activities.append(activity)
+            counts["activities_created"] += 1
+        _fill_activity(activity, activity_draft, position, counts)
+        kept.append(activity)
+    kept_ids = {id(activity) for activity in kept}
+    for activity in list(plan.activities):
+        if id(activity) in kept_ids:
+            continue
+        if activity.status == "done":
+            note = f"{activity_label(activity)} ไม่อยู่ในไฟล์แล้ว แต่ทำเสร็จไปแล้วจึงเก็บไว้เป็นหลักฐาน"
+            warnings.append(convert_digits(f"แผนที่ {plan.number}: ", "thai") + note)
+            continue
+        plan.activities.remove(activity)
+        counts["activities_removed"] += 1
+
+
+def _fill_activity(activity: Activity, draft: ActivityDraft, position: int, counts: dict[str, int]) -> None:
+    activity.position = position
+    activity.number = draft.number
+    activity.step = draft.step or ""
+    activity.name = draft.name[:300]
+    activity.details = draft.details
+    activity.period_text = draft.period_text[:300]
+    activity.indicator = draft.indicator
+    activity.target = draft.target
+    activity.target_group = draft.target_group
+    activity.responsible = draft.responsible
+    activity.evidence = draft.evidence
+    if activity.dates_set_by_hand:
+        # The committee's dates win over whatever the file says; so do their consequences.
+        counts["kept_hand_set_dates"] += 1
+        activity.warnings = _without_period_warnings(draft.warnings)
+        return
+    activity.start = draft.start
+    activity.deadline = draft.deadline
+    activity.open_ended = draft.open_ended
+    activity.warnings = list(draft.warnings)
+
+
+def _without_period_warnings(warnings: tuple[str, ...] | list[str]) -> list[str]:
+    return [warning for warning in warnings if not warning.startswith(_PERIOD_WARNING_PREFIXES)]
+
+
+# --- the committee's changes ---------------------------------------------------------------
+
+
+def set_activity_dates(session: Session, activity: Activity, start: date | None, deadline: date) -> Activity:
+    """Dates the committee decided; a later import keeps them."""
+    if start is not None and start > deadline:
+        raise ValueError("วันเริ่มต้องไม่อยู่หลังวันครบกำหนด")
+    activity.start = start
+    activity.deadline = deadline
+    activity.open_ended = False
+    activity.dates_set_by_hand = True
+    activity.warnings = _without_period_warnings(activity.warnings or [])
+    session.flush()
+    refresh_plan_article(session, activity.plan)
+    return activity
+
+
+def mark_activity_done(
+    session: Session,
+    activity: Activity,
+    *,
+    user_id: int | None,
+    note: str | None,
+    at: datetime | None = None,
+) -> Activity:
+    """Record that the activity was done, by whom and when. Its later reminders are cancelled
+    because the reminder policy and the sender both skip done activities."""
+    activity.status = "done"
+    activity.done_at = at or now()
+    activity.done_by_user_id = user_id
+    activity.evidence_note = (note or "").strip() or None
+    session.flush()
+    refresh_plan_article(session, activity.plan)
+    return activity
+
+
+def find_activities_by_step(session: Session, step: str, plan_number: int | None = None) -> list[Activity]:
+    """Activities of the given step (``KMP5``), newest fiscal year first."""
+    query = select(Activity).join(Plan).where(Activity.step == step.upper())
+    if plan_number is not None:
+        query = query.where(Plan.number == plan_number)
+    return list(session.scalars(query.order_by(Plan.fiscal_year.desc(), Plan.number, Activity.position)))
+
+
+# --- how an activity reads in Thai ---------------------------------------------------------
+
+
+def activity_label(activity: Activity) -> str:
+    """"KMP5 การเข้าถึงความรู้": the step code and the activity's name."""
+    return " ".join(part for part in (activity.step, activity.name) if part)
+
+
+def activity_dates_thai(activity: Activity) -> str:
+    """The dates as the committee reads them, e.g. "๑ ก.ค. ๒๕๖๗ – ๓๐ ก.ย. ๒๕๖๗"."""
+    if activity.deadline is None:
+        return "ยังไม่ได้กำหนดวัน"
+    deadline = format_thai_date(activity.deadline)
+    if activity.start is None or activity.start == activity.deadline:
+        return deadline
+    return f"{format_thai_date(activity.start)} – {deadline}"
+
+
+def plan_article_source(fiscal_year: int, number: int) -> str:
+    return f"plan:{fiscal_year}:{number}"
+
+
+def refresh_plan_article(session: Session, plan: Plan) -> SaveOutcome:
+    """Write the plan's knowledge article from its current rows (unchanged text is not rewritten)."""
+    document = plan_document(plan)
+    return save_document(session, document, source=plan_article_source(plan.fiscal_year, plan.number))
+
+
+def plan_document(plan: Plan) -> ParsedDocument:
+    year = convert_digits(str(plan.fiscal_year), "thai")
+    number = convert_digits(str(plan.number), "thai")
+    title = f"แผนการจัดการความรู้ที่ {number} ปีงบประมาณ {year}"
+    if plan.knowledge_topic:
+        title += f": {plan.knowledge_topic}"
+    title = title[:300]
+    activities = sorted(plan.activities, key=lambda activity: activity.position)
+    passages = tuple(
+        ParsedPassage(heading_path=(title, activity_label(activity)), text=activity_passage_text(plan, activity), position=position)
+        for position, activity in enumerate(activities)
+    )
+    introduction = f"{title}\nเจ้าภาพ: {plan.unit or '-'}\nกิจกรรมตามแผนและกำหนดเวลาของแต่ละขั้นตอน"
+    body = "\n\n".join([introduction, *(f"## {activity_label(activity)}\n{passage.text}" for activity, passage in zip(activities, passages))])
+    steps = [activity.step for activity in activities if activity.step]
+    return ParsedDocument(
+        title=title,
+        body=body,
+        source=plan_article_source(plan.fiscal_year, plan.number),
+        content_hash=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        passages=passages,
+        slug=f"plan-{plan.fiscal_year}-{plan.number}",
+        category=PLAN_ARTICLE_CATEGORY,
+        tags=("แผน KM", "กำหนดการ", *steps),
+        aliases=(f"แผน KM ที่ {plan.number}", f"KM Action Plan {plan.number}"),
+        # Step codes stay out of the sample questions: they are indexed with every passage and
+        # would make each activity of the plan match every step.
+        sample_questions=(f"แผน KM ที่ {number} มีกิจกรรมอะไรบ้าง",),
+    )
+
+
+def activity_passage_text(plan: Plan, activity: Activity) -> str:
+    """The activity in plain Thai sentences, one fact a line, for search and for the answer card."""
+    number = "" if activity.number is None else convert_digits(f" ลำดับที่ {activity.number}", "thai")
+    lines = [
+        f"{activity_label(activity)} ({convert_digits(f'แผนที่ {plan.number}', 'thai')}{number}"
+        f" ปีงบประมาณ {convert_digits(str(plan.fiscal_year), 'thai')})",
+    ]
+    if activity.details:
+        lines.append(f"รายละเอียด: {activity.details}")
+    lines.append(f"ช่วงเวลาที่ต้องทำ: {activity.period_text or '-'} ({_dates_sentence(activity)})")
+    for label, value in (
+        ("ตัวชี้วัด", activity.indicator),
+        ("เป้าหมาย", activity.target),
+        ("กลุ่มเป้าหมาย", activity.target_group),
+        ("หน่วยงานที่รับผิดชอบ", activity.responsible),
+        ("เอกสารที่แสดงผลสำเร็จ", activity.evidence),
+    ):
+        if value:
+            lines.append(f"{label}: {value}")
+    lines.append(f"สถานะ: {_status_sentence(activity)}")
+    return "\n".join(lines)
+
+
+def _dates_sentence(activity: Activity) -> str:
+    if activity.deadline is None:
+        return "ยังไม่ได้กำหนดวันที่แน่นอน คณะทำงานจะกำหนดวันให้"
+    parts = []
+    if activity.start is not None:
+        parts.append(f"เริ่ม {format_thai_date(activity.start)}")
+    parts.append(f"ครบกำหนด {format_thai_date(activity.deadline)}")
+    sentence = " ".join(parts)
+    if activity.open_ended:
+        sentence += " และทำต่อเนื่องจนสิ้นปีงบประมาณ"
+    if activity.dates_set_by_hand:
+        sentence += " ตามวันที่คณะทำงานกำหนด"
+    return sentence
+
+
+def _status_sentence(activity: Activity) -> str:
+    if activity.status != "done":
+        return "ยังไม่เสร็จ"
+    sentence = "ทำแล้ว"
+    if activity.done_at is not None:
+        sentence += f" เมื่อ {format_thai_date(to_bangkok(activity.done_at).date())}"
+    if activity.evidence_note:
+        sentence += f" หลักฐาน: {activity.evidence_note}"
+    return sentence

@@ -1,0 +1,430 @@
+"""In-memory Thai search over knowledge passages, with a confidence that can say "I don't know".
+
+How a question is answered:
+
+1. `normalize_query` + `tokenize`: the same normalisation, canonical terms and word
+   segmentation as the passages went through (kb.normalize, kb.tokenizer). Words that only
+   say how something is asked (`NON_CONTENT_WORDS`: ไหม, อะไร, ครับ ...) are dropped.
+2. BM25 (the `bm25s` library builds the index) over one document per passage: its text,
+   its heading path, and its article's title, aliases, sample questions and tags, each
+   repeated by its `FieldWeights` so a word in a title counts more than one deep in a
+   paragraph.
+3. Reranking of the best candidates: by how well their step and plan codes (kmp5, plan2)
+   match the question's, and softly by how many of the question's words they contain.
+4. A confidence in [0, 1] for each hit, from a small logistic model over signals that
+   separate real questions from weather, lottery and small talk (`SearchHit.signals`).
+   `ANSWER_THRESHOLD` turns it into answer or polite fallback.
+
+Nothing is built at import; `SearchIndex.build` does the work. An index is immutable, so one
+index serves many threads.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb.normalize import normalize_query
+from kb.tokenizer import tokenize
+
+__all__ = [
+    "ANSWER_THRESHOLD",
+    "DEFAULT_FIELD_WEIGHTS",
+    "FieldWeights",
+    "IndexEntry",
+    "NON_CONTENT_WORDS",
+    "SearchAnswer",
+    "SearchHit",
+    "SearchIndex",
+    "confidence_from_signals",
+    "related_questions",
+]
+
+# --- calibrated constants -------------------------------------------------------------------
+#
+# confidence = 1 / (1 + exp(-(CONFIDENCE_BIAS + Σ weight × signal))): the estimated chance that
+# the question is about something the store covers, judged from its best hit. Fitted with
+# `python tests/eval/evaluate.py --fit` (logistic regression, L2 0.1, Newton's method) on the
+# 101 in-domain and 31 out-of-domain questions of tests/eval/questions.yaml. Coverage alone
+# separates them; relative score and margin were fitted too, got weights near zero or
+# negative and made the leave-one-out error worse, so they are reported in `signals` but
+# carry no weight. At the threshold 0.5 a question is answered when about 36 % of its
+# IDF-weighted words occur in the best passage.
+CONFIDENCE_BIAS = -3.304
+CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 9.323}
+ANSWER_THRESHOLD = 0.5
+
+# BM25 parameters (Lucene variant).
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+# How many passages are reranked and scored in full per question.
+_CANDIDATES = 50
+# Reranking strengths (0 turns a factor off); chosen on the evaluation set, docs/search.md.
+COVERAGE_EXPONENT = 0.5
+IDENTIFIER_EXPONENT = 2.0
+_IDENTIFIER = re.compile(r"(?:plan|kmp|cmp)[0-9]")
+
+# Words that say *how* something is asked, not *what* is asked: question words, particles,
+# pronouns, greetings and thanks, in standard and chat spelling. They are left out of the
+# query: documents rarely contain them, so BM25 would treat "ไหม" as a rare, decisive word
+# and an in-domain question would look out of domain. A message made only of them
+# ("สวัสดีครับ", "ขอบคุณนะ") finds nothing, so small talk is never answered with a passage.
+NON_CONTENT_WORDS: frozenset[str] = frozenset(
+    {
+        # question words
+        "ไหม", "มั้ย", "มั๊ย", "ไม๊", "ม้าย", "ป่าว", "เปล่า", "หรือเปล่า", "หรือไม่", "รึเปล่า",
+        "รึป่าว", "ป่ะ", "ปะ", "อะไร", "ไร", "อย่างไร", "ยังไง", "ยังงัย", "งัย", "ไง", "เป็นไง",
+        "ทำไม", "ใคร", "ที่ไหน", "ไหน", "ตรงไหน", "แบบไหน", "ไหนบ้าง", "เมื่อไร", "เมื่อไหร่",
+        "ตอนไหน", "กี่", "เท่าไร", "เท่าไหร่", "บ้าง", "คือ", "หมายถึง", "แปลว่า", "ใช่",
+        "ใช่ไหม", "หรือ", "เหรอ", "หรอ",
+        # particles and fillers
+        "ครับ", "คับ", "ครับผม", "ค่ะ", "คะ", "ค่า", "จ้ะ", "จ้า", "จ๊ะ", "นะ", "น่ะ", "นะคะ",
+        "นะครับ", "อ่ะ", "อะ", "ละ", "ล่ะ", "ฮะ", "เนอะ", "มั้ง", "เลย", "จัง", "มาก", "ดี",
+        "หน่อย", "ด้วย", "เถอะ", "ซิ", "สิ", "แหละ",
+        # asking, wanting, pronouns
+        "ช่วย", "ขอ", "ถาม", "สอบถาม", "อยาก", "ทราบ", "รู้", "บอก", "เอา", "มัน", "เรา", "ผม",
+        "ดิฉัน", "หนู", "เค้า", "เขา", "ท่าน", "คุณ", "พี่", "น้อง", "ทุกคน", "ยัง",
+        # greetings and thanks
+        "สวัสดี", "ขอบคุณ", "ขอบใจ", "ขอโทษ",
+        # function words
+        "ที่", "การ", "ความ", "ของ", "และ", "ใน", "ได้", "มี", "เป็น", "ให้", "จะ", "ต้อง", "ไป",
+        "มา", "กับ", "แล้ว", "นี้", "นั้น", "ก็", "แต่", "ว่า", "ไว้", "อยู่", "โดย", "จาก", "ทำ",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FieldWeights:
+    """How many times each field is repeated in a passage's BM25 document.
+
+    Repetition is the classic approximation of BM25F: a word in the title counts as if it
+    occurred twice, but BM25's saturation keeps one word from winning alone. Measured on
+    the evaluation set against a second, article-level index fused into the score: see
+    docs/search.md.
+    """
+
+    text: int = 1
+    heading_path: int = 2
+    title: int = 2
+    aliases: int = 2
+    sample_questions: int = 2
+    tags: int = 2
+
+
+DEFAULT_FIELD_WEIGHTS = FieldWeights()
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One searchable passage and the article facts that help find it."""
+
+    passage_id: int
+    article_id: int
+    article_key: str
+    title: str
+    heading_path: tuple[str, ...] = ()
+    text: str = ""
+    aliases: tuple[str, ...] = ()
+    sample_questions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A passage found for a question; `confidence` estimates that it answers it.
+
+    `signals` are the inputs of the confidence model, kept for evaluation and debugging:
+
+    * coverage: the share of the question's content words, weighted by IDF, that the passage
+      (with its headings and article fields) contains. A word the store has never seen
+      weighs most, so "หวยงวดนี้ออกอะไร" covers little even though "ออก" occurs somewhere;
+    * relative_score: the passage's BM25 score over the sum of the best scores each of the
+      question's words reaches in any passage;
+    * margin: the lead of the hit's (reranked) score over the best passage of another
+      article, as a share of its score.
+    """
+
+    entry: IndexEntry
+    score: float
+    confidence: float
+    signals: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """The decision for one question: answer with `hits[0]`, or fall back politely."""
+
+    answered: bool
+    confidence: float
+    hits: tuple[SearchHit, ...] = ()
+
+    @property
+    def best(self) -> SearchHit | None:
+        return self.hits[0] if self.hits else None
+
+
+def confidence_from_signals(signals: dict[str, float]) -> float:
+    """The calibrated confidence for a hit's signals (see the constants at the top)."""
+    z = CONFIDENCE_BIAS + sum(weight * signals.get(name, 0.0) for name, weight in CONFIDENCE_WEIGHTS.items())
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+class _Bm25Matrix:
+    """A bm25s index kept as its column-compressed score matrix, plus word statistics."""
+
+    def __init__(self, documents: list[list[str]]) -> None:
+        count = len(documents)
+        if count and any(documents):
+            import bm25s
+
+            model = bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene")
+            model.index(documents, show_progress=False)
+            self.vocabulary: dict[str, int] = dict(model.vocab_dict)
+            # For word w, the documents that contain it are indices[indptr[w]:indptr[w + 1]],
+            # with their BM25 scores for w in `data` (bm25s' eager score matrix).
+            self.data: np.ndarray = model.scores["data"]
+            self.indices: np.ndarray = model.scores["indices"]
+            self.indptr: np.ndarray = model.scores["indptr"]
+        else:
+            self.vocabulary = {}
+            self.data = np.zeros(0, dtype=np.float32)
+            self.indices = np.zeros(0, dtype=np.int32)
+            self.indptr = np.zeros(1, dtype=np.int64)
+        self.count = count
+        document_frequency = np.diff(self.indptr).astype(np.float64)
+        self.idf = np.log1p((count - document_frequency + 0.5) / (document_frequency + 0.5))
+        # The best score each word reaches in any document: the ceiling for a question.
+        self.best_word_score = np.zeros(len(document_frequency), dtype=np.float64)
+        nonempty = document_frequency > 0
+        if nonempty.any():
+            # Empty columns take no room in `data`, so the segments between the starts of
+            # the non-empty columns are exactly those columns.
+            self.best_word_score[nonempty] = np.maximum.reduceat(self.data, self.indptr[:-1][nonempty])
+
+    def postings(self, word_id: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.indptr[word_id], self.indptr[word_id + 1]
+        return self.indices[start:end], self.data[start:end]
+
+    def scores(self, word_ids: Sequence[int]) -> np.ndarray:
+        scores = np.zeros(self.count, dtype=np.float32)
+        for word_id in word_ids:
+            rows, values = self.postings(word_id)
+            # Within one word's column every document appears once, so plain fancy-index
+            # addition is exact (and much faster than np.add.at).
+            scores[rows] += values
+        return scores
+
+    def contains(self, word_id: int | None, rows: np.ndarray) -> np.ndarray:
+        """For each of `rows`, whether its document contains the word."""
+        if word_id is None:
+            return np.zeros(len(rows), dtype=bool)
+        postings, _ = self.postings(word_id)
+        return np.isin(rows, postings)
+
+
+class SearchIndex:
+    """An immutable BM25 index over passages; build it with `SearchIndex.build`."""
+
+    def __init__(self, entries: tuple[IndexEntry, ...], matrix: _Bm25Matrix) -> None:
+        self._entries = entries
+        self._matrix = matrix
+        self._article_keys = np.array([entry.article_key for entry in entries], dtype=object)
+        self._identifier_words = [
+            (word, word_id) for word, word_id in matrix.vocabulary.items() if _IDENTIFIER.fullmatch(word)
+        ]
+        # A word no passage contains weighs most: it is what makes "หวยออกอะไร" foreign.
+        self._unknown_idf = math.log1p((max(len(entries), 1) + 0.5) / 0.5)
+
+    # -- building ------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls, entries: Iterable[IndexEntry], field_weights: FieldWeights = DEFAULT_FIELD_WEIGHTS
+    ) -> SearchIndex:
+        """Tokenise every passage with its article's fields and build the BM25 index."""
+        entries = tuple(entries)
+        # Article fields are the same for every passage of an article, and passages of one
+        # section share their heading path: tokenise each once.
+        article_words: dict[tuple, list[str]] = {}
+        heading_words: dict[tuple[str, ...], list[str]] = {}
+        documents: list[list[str]] = []
+        for entry in entries:
+            key = (entry.article_id, entry.title, entry.aliases, entry.sample_questions, entry.tags)
+            words = article_words.get(key)
+            if words is None:
+                words = article_words[key] = _article_words(entry, field_weights)
+            headings = heading_words.get(entry.heading_path)
+            if headings is None:
+                # Each heading word once: a long table caption above forty rows should say
+                # what the rows are about, not make every row a long document.
+                headings = heading_words[entry.heading_path] = list(
+                    dict.fromkeys(word for heading in entry.heading_path for word in tokenize(heading))
+                )
+            documents.append(tokenize(entry.text) * field_weights.text + headings * field_weights.heading_path + words)
+        return cls(entries, _Bm25Matrix(documents))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def entries(self) -> tuple[IndexEntry, ...]:
+        return self._entries
+
+    # -- searching -----------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 5) -> list[SearchHit]:
+        """The best passages for `query`, best first, each with its confidence."""
+        if limit <= 0 or not self._entries:
+            return []
+        words = _query_words(query)
+        word_ids = [self._matrix.vocabulary.get(word) for word in words]
+        known = [word_id for word_id in word_ids if word_id is not None]
+        if not known:
+            return []
+        scores = self._matrix.scores(known)
+        candidates = _top_indices(scores, max(limit, _CANDIDATES))
+        if len(candidates) == 0:
+            return []
+        weights = np.array(
+            [self._matrix.idf[word_id] if word_id is not None else self._unknown_idf for word_id in word_ids]
+        )
+        present = np.array([self._matrix.contains(word_id, candidates) for word_id in word_ids])
+        coverage = (weights @ present) / weights.sum()
+
+        ranked = scores[candidates].astype(np.float64)
+        identifiers = [word for word in words if _IDENTIFIER.fullmatch(word)]
+        if identifiers and IDENTIFIER_EXPONENT:
+            # A question naming "plan 2, KMP 5" is answered by the passage about exactly that
+            # (the plan-table row), not by one that lists every step of both plans (a
+            # calendar) nor by one about KMP 5 in general: weigh each candidate by the
+            # Jaccard similarity of its step and plan codes to the question's.
+            ranked *= self._identifier_similarity(identifiers, candidates) ** IDENTIFIER_EXPONENT
+        if COVERAGE_EXPONENT:
+            # Soft AND: a passage with all the question's words beats one with a few of them
+            # many times.
+            ranked *= coverage**COVERAGE_EXPONENT
+        order = np.lexsort((candidates, -ranked))
+        candidates, ranked, coverage = candidates[order], ranked[order], coverage[order]
+
+        best_possible = float(sum(self._matrix.best_word_score[word_id] for word_id in known))
+        hits = []
+        for position in range(min(limit, len(candidates))):
+            row = candidates[position]
+            score = float(ranked[position])
+            other = _best_other_article_score(self._article_keys[candidates], ranked, position)
+            signals = {
+                "coverage": float(coverage[position]),
+                "relative_score": min(1.0, float(scores[row]) / best_possible) if best_possible else 0.0,
+                "margin": (score - other) / score if score > 0 else 0.0,
+            }
+            hits.append(
+                SearchHit(entry=self._entries[row], score=score, confidence=confidence_from_signals(signals), signals=signals)
+            )
+        return hits
+
+    def answer(self, query: str, limit: int = 5) -> SearchAnswer:
+        """Answer with the best passage if its confidence reaches `ANSWER_THRESHOLD`."""
+        hits = tuple(self.search(query, limit=limit))
+        confidence = hits[0].confidence if hits else 0.0
+        return SearchAnswer(answered=confidence >= ANSWER_THRESHOLD, confidence=confidence, hits=hits)
+
+    def related_questions(self, query: str, hits: Sequence[SearchHit], limit: int = 3) -> list[str]:
+        """Quick-reply questions from the next-best articles after the one answering `query`."""
+        exclude = (hits[0].entry.article_key,) if hits else ()
+        return related_questions(hits, limit=limit, exclude_article_keys=exclude, query=query)
+
+    def _identifier_similarity(self, identifiers: list[str], candidates: np.ndarray) -> np.ndarray:
+        asked = set(identifiers)
+        shared = np.zeros(len(candidates), dtype=np.float64)
+        union = np.full(len(candidates), float(len(asked)))
+        for word, word_id in self._identifier_words:
+            present = self._matrix.contains(word_id, candidates)
+            if word in asked:
+                shared += present
+            else:
+                union += present
+        return shared / union
+
+
+def related_questions(
+    hits: Sequence[SearchHit],
+    limit: int = 3,
+    *,
+    exclude_article_keys: Iterable[str] = (),
+    query: str = "",
+) -> list[str]:
+    """Up to `limit` questions, one per distinct article among `hits`, in rank order.
+
+    For each article the sample question closest to `query` is offered (so the quick reply
+    continues the conversation), or its title when it has none. The question just asked and
+    repeats are skipped.
+    """
+    seen_articles = set(exclude_article_keys)
+    query_words = set(_query_words(query)) if query else set()
+    offered: list[str] = []
+    offered_normalized: set[str] = {normalize_query(query)} if query else set()
+    for hit in hits:
+        if len(offered) >= limit:
+            break
+        entry = hit.entry
+        if entry.article_key in seen_articles:
+            continue
+        seen_articles.add(entry.article_key)
+        candidates = [question for question in entry.sample_questions if question.strip()]
+        if query_words and len(candidates) > 1:
+            candidates.sort(key=lambda question: -len(query_words.intersection(_query_words(question))))
+        candidates.append(entry.title)
+        for candidate in candidates:
+            key = normalize_query(candidate)
+            if key and key not in offered_normalized:
+                offered.append(candidate.strip())
+                offered_normalized.add(key)
+                break
+    return offered
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _query_words(query: str) -> list[str]:
+    """Distinct content words of a question, in order."""
+    words: list[str] = []
+    for word in tokenize(normalize_query(query)):
+        if word not in NON_CONTENT_WORDS and word not in words:
+            words.append(word)
+    return words
+
+
+def _article_words(entry: IndexEntry, field_weights: FieldWeights) -> list[str]:
+    question_words = [
+        word for question in entry.sample_questions for word in tokenize(question) if word not in NON_CONTENT_WORDS
+    ]
+    return (
+        tokenize(entry.title) * field_weights.title
+        + [word for alias in entry.aliases for word in tokenize(alias)] * field_weights.aliases
+        + question_words * field_weights.sample_questions
+        + [word for tag in entry.tags for word in tokenize(tag)] * field_weights.tags
+    )
+
+
+def _best_other_article_score(article_keys: np.ndarray, ranked: np.ndarray, position: int) -> float:
+    """The best score among candidates from an article other than the one at `position`."""
+    for other in range(len(ranked)):
+        if article_keys[other] != article_keys[position]:
+            return float(ranked[other])
+    return 0.0
+
+
+def _top_indices(scores: np.ndarray, count: int) -> np.ndarray:
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > count:
+        best = np.argpartition(-scores[positive], count - 1)[:count]
+        positive = positive[best]
+    # Ties are broken by passage order, so results are reproducible.
+    order = np.lexsort((positive, -scores[positive]))
+    return positive[order]

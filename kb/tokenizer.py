@@ -1,0 +1,146 @@
+"""Thai word segmentation for search: normalised, canonical words, no punctuation.
+
+`tokenize` is what both the index and the questions go through, so a passage and a question
+that say the same thing end up with the same words. The segmenter is PyThaiNLP's dictionary
+engine "nlpo3" (a fast Rust build of newmm) when it is installed, else "newmm"; both run
+offline. Their dictionary is PyThaiNLP's word list adjusted for this domain (`EXTRA_WORDS`,
+`SPLIT_WORDS` below). Nothing is loaded at import; the dictionary loads on the first call.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+
+from kb.normalize import canonical_token, canonicalize, normalize_text
+
+__all__ = ["EXTRA_WORDS", "SPLIT_WORDS", "segmenter_engine", "tokenize", "tokenize_normalized"]
+
+# --- configuration: the segmentation dictionary -------------------------------------------
+
+# Words the dictionary lacks, so the segmenter cut them into meaningless pieces
+# (ตัวชี้วัด → ตัว|ชี้|วัด, บอท → บอ|ท), and month abbreviations as written in plans.
+EXTRA_WORDS: tuple[str, ...] = (
+    "ตัวชี้วัด", "บอท", "แชตบอท", "แชทบอท", "ไลน์กลุ่ม", "แบบสำรวจ",
+    "ผลสำเร็จ", "ชุมชนนักปฏิบัติ", "คลังความรู้", "องค์ความรู้", "ประชาสัมพันธ์",
+    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "มี.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
+    "ต.ค.", "พ.ย.", "ธ.ค.",
+)
+
+# Dictionary entries that glue a function word to a content word, so that a question and a
+# passage written a little differently no longer share the content word ("ต้องหา" for
+# ต้อง + หา, "ของกอง" for ของ + กอง, "ไหนคะ" segmented as ไห + นคะ). Without them the
+# segmenter cuts these places into their parts.
+SPLIT_WORDS: frozenset[str] = frozenset(
+    {
+        "ต้องหา", "ให้หา", "ได้ที่", "ได้ประโยชน์", "ไปหา", "เป็นการ", "ของกอง", "หมายตัว",
+        "ที่อยู่", "นคะ", "นครับ", "ในการ", "ของการ", "ที่จะ", "ได้มา", "เป็นเรื่อง",
+    }
+)
+
+# A chunk of only Latin letters and digits is one word already ("kmp5", "2567", "lpa");
+# the Thai segmenter would split "kmp5" into "kmp" and "5".
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+# Characters trimmed from both ends of a segmented word: brackets, quotes, dashes, slashes.
+_WORD_EDGE = "()[]{}<>\"'“”‘’«»,.;:!?/\\|-–—_*+=#@&^~`•·…ๆฯ"
+# Thai signs that are words to a segmenter but carry no meaning for search.
+_NOT_WORDS = frozenset({"ฯลฯ", "ฯ", "ๆ"})
+# ฯลฯ ("and so on"), ฯ and ๆ separate words; the segmenter would cut ฯลฯ into ฯ, ล, ฯ.
+_THAI_SIGNS = re.compile("ฯลฯ|[ฯๆ]")
+# "ผู้รับผิดชอบ", "การประมวล" are single dictionary words; questions say "ใครรับผิดชอบ",
+# "ประมวลความรู้". The agent prefix ผู้ and the nominaliser การ add nothing to search, so
+# they are cut off (a light stemming). ความ is kept: ความรู้ is not รู้ (cutting it, with
+# exceptions, was tried and lost more than it won).
+_PREFIXES_CUT = ("ผู้", "การ")
+_KEEP_WHOLE = frozenset({"การณ์"})
+_DICTIONARY_NAME = "kmbot-search-words"
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def segmenter_engine() -> str:
+    """The PyThaiNLP engine used: "nlpo3" when importable, else "newmm"."""
+    try:
+        import nlpo3  # noqa: F401
+    except ImportError:
+        return "newmm"
+    return "nlpo3"
+
+
+def _dictionary_words() -> list[str]:
+    from pythainlp.corpus import thai_words
+
+    words = set(thai_words())
+    words.difference_update(SPLIT_WORDS)
+    words.update(EXTRA_WORDS)
+    return sorted(words)
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> Callable[[str], list[str]]:
+    with _lock:
+        words = _dictionary_words()
+        if segmenter_engine() == "nlpo3":
+            import nlpo3
+
+            # nlpo3 only loads dictionaries from a file; it reads the file whole, so the
+            # temporary file is removed right after.
+            handle, path = tempfile.mkstemp(prefix="kmbot-words-", suffix=".txt")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as file:
+                    file.write("\n".join(words))
+                message, loaded = nlpo3.load_dict(path, _DICTIONARY_NAME)
+            finally:
+                os.remove(path)
+            if not loaded and "already" not in message.lower():
+                raise RuntimeError(f"cannot load the segmentation dictionary: {message}")
+            return lambda text: nlpo3.segment(text, _DICTIONARY_NAME)
+
+        from pythainlp.tokenize import word_tokenize
+        from pythainlp.util import dict_trie
+
+        trie = dict_trie(words)
+        return lambda text: word_tokenize(text, custom_dict=trie, engine="newmm", keep_whitespace=False)
+
+
+def _segment(chunk: str) -> list[str]:
+    return _segmenter()(chunk)
+
+
+def _has_letter_or_digit(word: str) -> bool:
+    return any(character.isalnum() for character in word)
+
+
+def tokenize_normalized(text: str) -> list[str]:
+    """Segment text that has already been through `normalize_text` and `canonicalize`."""
+    words: list[str] = []
+    for chunk in _THAI_SIGNS.sub(" ", text).split():
+        if _LATIN_WORD.fullmatch(chunk):
+            words.append(chunk)
+            continue
+        for piece in _segment(chunk):
+            word = piece.strip().strip(_WORD_EDGE)
+            if not word or word in _NOT_WORDS or not _has_letter_or_digit(word):
+                continue
+            for prefix in _PREFIXES_CUT:
+                if word.startswith(prefix) and len(word) > len(prefix) + 1 and word not in _KEEP_WHOLE:
+                    word = word[len(prefix):]
+                    break
+            words.append(canonical_token(word))
+    return words
+
+
+def tokenize(text: str) -> list[str]:
+    """Split `text` into normalised, canonical search words.
+
+    Whitespace and punctuation are dropped; Latin words, numbers and step codes such as
+    "kmp5" are kept whole; interchangeable terms come out as one canonical word.
+
+    >>> tokenize("KMP ๕ ใครรับผิดชอบ?")
+    ['kmp5', 'responsible']
+    """
+    return tokenize_normalized(canonicalize(normalize_text(text)))

@@ -1,0 +1,77 @@
+"""Which clock process may send reminders: a renewable lease row in ``scheduler_lease``.
+
+The holder renews the lease every ~15 s for ~45 s ahead; when it stops (crash, deploy), the
+lease lapses and another clock takes over within a minute. Taking or renewing is one
+conditional UPDATE, which SQLite and PostgreSQL both apply atomically, so two clocks never
+both believe they hold it. The lease only avoids doing the work twice: the reminder rows'
+unique key is what guarantees a reminder is delivered once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from bot.database import Database
+from bot.upsert import insert_ignoring_duplicates
+from scheduler.clock import to_bangkok
+from scheduler.models import SchedulerLease
+
+LEASE_NAME = "reminders"
+LEASE_DURATION = timedelta(seconds=45)
+RENEW_EVERY = timedelta(seconds=15)
+
+
+def new_holder_id() -> str:
+    """Names the process in the lease row, so an operator can tell which clock holds it."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def acquire_lease(
+    database: Database,
+    holder: str,
+    now: datetime,
+    *,
+    duration: timedelta = LEASE_DURATION,
+    name: str = LEASE_NAME,
+) -> bool:
+    """Take the lease if it is free or lapsed, or renew it if ``holder`` has it; True when held."""
+    now = to_bangkok(now)
+    values = {"holder": holder, "expires_at": now + duration, "heartbeat_at": now}
+    with database.session() as session:
+        insert_ignoring_duplicates(session, SchedulerLease, {"name": name, **values}, unique_column="name")
+        changed = session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == name, or_(SchedulerLease.holder == holder, SchedulerLease.expires_at <= now))
+            .values(**values)
+        )
+        return changed.rowcount == 1
+
+
+def release_lease(database: Database, holder: str, now: datetime, *, name: str = LEASE_NAME) -> None:
+    """Let another clock take over at once (a clean shutdown need not wait for the lapse)."""
+    now = to_bangkok(now)
+    with database.session() as session:
+        session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+            .values(expires_at=now)
+        )
+
+
+def lease_status(database: Database, *, name: str = LEASE_NAME) -> dict[str, Any] | None:
+    """The lease row for health checks: who holds it, until when, and the last heartbeat."""
+    with database.session() as session:
+        lease = session.scalars(select(SchedulerLease).where(SchedulerLease.name == name)).one_or_none()
+        if lease is None:
+            return None
+        return {
+            "holder": lease.holder,
+            "expires_at": to_bangkok(lease.expires_at).isoformat(),
+            "heartbeat_at": to_bangkok(lease.heartbeat_at).isoformat(),
+        }

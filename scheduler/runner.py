@@ -1,0 +1,200 @@
+"""The reminder clock: APScheduler 3 ticking every minute, gated by the lease.
+
+The tick job lives in a persistent SQLAlchemy job store in the app's own database (table
+``apscheduler_jobs``) under the fixed id ``reminder-tick``; it is added with
+``replace_existing=True``, so a restart replaces it instead of adding a second one. A
+persistent store keeps a textual reference to the job's function, so the function is the
+module-level ``run_tick`` and its only argument is a key: ``run_tick`` finds the clock this
+process runs for that database in a small registry. The key is a digest of the database URL,
+because the URL may carry a password and the job's arguments are stored in the database.
+
+The lease renewal is an in-memory job (it needs the live clock object and is meaningless
+after a restart). On start the clock ticks once at once: that is the catch-up for reminders
+due while nothing ran (sent within their grace window, recorded missed after it).
+
+``kmbot serve`` runs a clock in the background; ``kmbot scheduler run`` is the clock process
+of a multi-process deployment (the Procfile's ``clock``). Web workers never start one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.database import Database
+from bot.line_client import LineClient
+from scheduler import clock
+from scheduler.lease import LEASE_DURATION, RENEW_EVERY, acquire_lease, new_holder_id, release_lease
+from scheduler.reminders import ReminderPolicy, TickReport, send_due_reminders
+
+logger = logging.getLogger(__name__)
+
+TICK_JOB_ID = "reminder-tick"
+LEASE_JOB_ID = "reminder-lease"
+JOB_TABLE = "apscheduler_jobs"
+TICK_FUNCTION = "scheduler.runner:run_tick"
+# A tick that could not run on time (a busy or suspended process) still runs within this many
+# seconds; later ones are skipped, and the next tick sends whatever is still in its window.
+MISFIRE_GRACE_SECONDS = 300
+
+_clocks: dict[str, "ReminderClock"] = {}
+_clocks_lock = threading.Lock()
+
+
+def clock_key(database_url: str) -> str:
+    return hashlib.sha256(database_url.encode("utf-8")).hexdigest()[:16]
+
+
+def running_clock(key: str) -> "ReminderClock | None":
+    with _clocks_lock:
+        return _clocks.get(key)
+
+
+def run_tick(key: str) -> None:
+    """The persisted job's function: tick the clock this process runs for that database."""
+    reminder_clock = running_clock(key)
+    if reminder_clock is None:
+        logger.warning("reminder tick skipped: this process runs no reminder clock for that database")
+        return
+    reminder_clock.tick()
+
+
+class ReminderClock:
+    """Sends due reminders every minute while it holds the lease."""
+
+    def __init__(
+        self,
+        database: Database,
+        line_client: LineClient,
+        policy: ReminderPolicy | None = None,
+        *,
+        holder: str | None = None,
+        lease_duration: timedelta = LEASE_DURATION,
+        renew_every: timedelta = RENEW_EVERY,
+    ) -> None:
+        self.database = database
+        self.line_client = line_client
+        self.policy = policy or ReminderPolicy()
+        self.holder = holder or new_holder_id()
+        self.lease_duration = lease_duration
+        self.renew_every = renew_every
+        self.key = clock_key(database.url)
+        self._scheduler: BackgroundScheduler | None = None
+        self._tick_lock = threading.Lock()
+        self._catch_up: threading.Thread | None = None
+
+    # --- one step ---------------------------------------------------------------------------
+
+    def hold_lease(self, now: datetime | None = None) -> bool:
+        """Take or renew the lease; False when another clock holds it (or the database is away)."""
+        try:
+            return acquire_lease(self.database, self.holder, now or clock.now(), duration=self.lease_duration)
+        except SQLAlchemyError as error:
+            logger.error("reminder clock could not reach the lease (%s)", type(error).__name__)
+            return False
+
+    def tick(self, now: datetime | None = None) -> TickReport | None:
+        """Send what is due at ``now`` if this clock holds the lease; None when it does not."""
+        moment = clock.to_bangkok(now) if now is not None else clock.now()
+        # One tick at a time in this process: the catch-up and a scheduled tick may overlap.
+        with self._tick_lock:
+            if not self.hold_lease(moment):
+                return None
+            try:
+                return send_due_reminders(self.database, self.line_client, moment, self.policy)
+            except SQLAlchemyError as error:
+                logger.error("reminder tick failed: database error (%s)", type(error).__name__)
+                return None
+
+    def renew(self) -> None:
+        self.hold_lease()
+
+    # --- running ----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    def start(self, *, catch_up_in_background: bool = False) -> TickReport | None:
+        """Register, schedule the jobs and catch up once; returns the catch-up tick's report
+        (None when it runs in the background or another clock holds the lease)."""
+        with _clocks_lock:
+            if self.key in _clocks and _clocks[self.key] is not self:
+                logger.warning("a reminder clock for this database was already running in this process; replacing it")
+            _clocks[self.key] = self
+        scheduler = BackgroundScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=self.database.engine, tablename=JOB_TABLE),
+                "local": MemoryJobStore(),
+            },
+            executors={"default": ThreadPoolExecutor(max_workers=2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+            timezone=clock.BANGKOK,
+        )
+        scheduler.add_job(
+            TICK_FUNCTION,
+            trigger=CronTrigger(second=0, timezone=clock.BANGKOK),
+            args=[self.key],
+            id=TICK_JOB_ID,
+            name="send due KM plan reminders",
+            jobstore="default",
+            replace_existing=True,
+        )
+        scheduler.add_job(
+            self.renew,
+            trigger=IntervalTrigger(seconds=self.renew_every.total_seconds(), timezone=clock.BANGKOK),
+            id=LEASE_JOB_ID,
+            name="renew the reminder clock's lease",
+            jobstore="local",
+            replace_existing=True,
+        )
+        report = None
+        if catch_up_in_background:
+            # The lease (and its heartbeat) is taken at once; only the sending waits for the thread.
+            self.hold_lease()
+            self._catch_up = threading.Thread(target=self.tick, name="reminder-catch-up", daemon=True)
+            self._catch_up.start()
+        else:
+            report = self.tick()
+        scheduler.start()
+        self._scheduler = scheduler
+        logger.info("reminder clock started (holder %s)", self.holder)
+        return report
+
+    def shutdown(self) -> None:
+        """Stop the jobs, give the lease up so another clock may take over at once, unregister."""
+        if self._scheduler is not None:
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        if self._catch_up is not None:
+            self._catch_up.join(timeout=60)
+            self._catch_up = None
+        try:
+            release_lease(self.database, self.holder, clock.now())
+        except SQLAlchemyError as error:
+            logger.error("reminder clock could not release its lease (%s); it lapses by itself", type(error).__name__)
+        with _clocks_lock:
+            if _clocks.get(self.key) is self:
+                del _clocks[self.key]
+        logger.info("reminder clock stopped (holder %s)", self.holder)
+
+    def run_until(self, stop: threading.Event) -> None:
+        """Run in the foreground until ``stop`` is set (by a signal handler)."""
+        self.start()
+        try:
+            # Short waits keep the main thread responsive to signals on every platform.
+            while not stop.wait(1.0):
+                pass
+        finally:
+            self.shutdown()

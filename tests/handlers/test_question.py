@@ -1,0 +1,119 @@
+"""Staff ask in Thai and get an answer card, or an honest fallback that becomes a knowledge gap."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models import InteractionEvent
+from kb.models import Article, KnowledgeGap
+
+
+def flex_bubble(reply) -> dict:  # type: ignore[no-untyped-def]
+    message = reply.body["messages"][0]
+    assert message["type"] == "flex"
+    return message["contents"]
+
+
+def texts_in(component) -> list[str]:  # type: ignore[no-untyped-def]
+    found = []
+    if isinstance(component, dict):
+        if component.get("type") == "text" and "text" in component:
+            found.append(component["text"])
+        for value in component.values():
+            found.extend(texts_in(value))
+    elif isinstance(component, list):
+        for item in component:
+            found.extend(texts_in(item))
+    return found
+
+
+def actions_in(component) -> list[dict]:  # type: ignore[no-untyped-def]
+    found = []
+    if isinstance(component, dict):
+        if isinstance(component.get("action"), dict):
+            found.append(component["action"])
+        for value in component.values():
+            found.extend(actions_in(value))
+    elif isinstance(component, list):
+        for item in component:
+            found.extend(actions_in(item))
+    return found
+
+
+def test_a_question_gets_a_flex_answer_with_source_link_and_feedback(webhook, line_events, line_stub, starter_pack, database):
+    webhook.send(line_events.text("ความรู้ฝังลึกกับความรู้ชัดแจ้งต่างกันยังไง"))
+
+    bubble = flex_bubble(line_stub.replies[0])
+    with database.session() as session:
+        article = session.scalars(select(Article).where(Article.slug == "tacit-and-explicit-knowledge")).one()
+    texts = texts_in(bubble)
+    assert texts[0] == article.title
+    assert any(text.startswith("ที่มา:") for text in texts)
+    actions = actions_in(bubble)
+    assert any(action["type"] == "uri" and action["uri"].endswith(f"/kb/{article.id}?from=line") for action in actions)
+    feedback = [action["data"] for action in actions if action["type"] == "postback"]
+    assert feedback == [f"action=feedback&article={article.id}&helpful=1", f"action=feedback&article={article.id}&helpful=0"]
+    assert len(line_stub.replies[0].body["messages"][0]["altText"]) <= 400
+
+
+def test_the_answer_quotes_the_passage_that_answers_not_the_first_lines(webhook, line_events, line_stub, starter_pack):
+    webhook.send(line_events.text("KMP 5 คืออะไร"))
+
+    passage = texts_in(flex_bubble(line_stub.replies[0]))
+    assert any("เข้าถึง" in text for text in passage)
+
+
+def test_an_answer_offers_related_questions_as_quick_replies(webhook, line_events, line_stub, starter_pack):
+    webhook.send(line_events.text("KM คืออะไร"))
+
+    quick_reply = line_stub.replies[0].body["messages"][0].get("quickReply")
+    assert quick_reply is not None
+    assert 1 <= len(quick_reply["items"]) <= 3
+    assert all(len(item["action"]["label"]) <= 20 for item in quick_reply["items"])
+
+
+def test_an_out_of_domain_question_falls_back_politely_and_is_recorded_as_a_gap(webhook, line_events, line_stub, starter_pack, database):
+    webhook.send(line_events.text("พรุ่งนี้ฝนจะตกไหมครับ"))
+    webhook.send(line_events.text("พรุ่งนี้ ฝนจะตกไหมครับ"))
+
+    reply = line_stub.replies[0].body["messages"][0]
+    assert reply["type"] == "text"
+    assert "ขออภัย" in reply["text"]
+    with database.session() as session:
+        gap = session.scalars(select(KnowledgeGap)).one()
+        kinds = [event.kind for event in session.scalars(select(InteractionEvent).order_by(InteractionEvent.id))]
+    assert gap.count == 2
+    assert kinds == ["question", "fallback", "question", "fallback"]
+
+
+def test_an_answered_question_is_logged_without_its_text(webhook, line_events, starter_pack, database):
+    webhook.send(line_events.text("ปัจจัยแห่งความสำเร็จของ KM มีอะไรบ้าง"))
+
+    with database.session() as session:
+        events = session.scalars(select(InteractionEvent).order_by(InteractionEvent.id)).all()
+    assert [event.kind for event in events] == ["question", "answer"]
+    assert events[1].article_id is not None
+    assert "ปัจจัย" not in str([event.detail for event in events])
+
+
+def test_a_question_in_a_group_needs_the_trigger(webhook, line_events, line_stub, starter_pack):
+    webhook.send(line_events.text("KM คืออะไร", line_events.group()))
+    webhook.send(line_events.text("ถาม KM คืออะไร", line_events.group()))
+
+    assert len(line_stub.replies) == 1
+    assert line_stub.replies[0].body["messages"][0]["type"] == "flex"
+
+
+def test_a_newly_imported_article_is_found_without_a_restart(webhook, line_events, line_stub, starter_pack, database, tmp_path):
+    from kb.store import import_files
+
+    webhook.send(line_events.text("ระเบียบการลาพักผ่อนประจำปีของพนักงานจ้าง"))
+    assert line_stub.replies[-1].body["messages"][0]["type"] == "text"
+
+    note = tmp_path / "leave.md"
+    note.write_text("---\ntitle: การลาพักผ่อนประจำปีของพนักงานจ้าง\n---\n\nพนักงานจ้างลาพักผ่อนประจำปีได้ปีละ ๑๐ วันทำการ ยื่นใบลาล่วงหน้าผ่านหัวหน้าฝ่าย\n", encoding="utf-8")
+    import_files(database.session, [note])
+
+    webhook.send(line_events.text("ระเบียบการลาพักผ่อนประจำปีของพนักงานจ้าง"))
+    bubble = flex_bubble(line_stub.replies[-1])
+    assert texts_in(bubble)[0] == "การลาพักผ่อนประจำปีของพนักงานจ้าง"

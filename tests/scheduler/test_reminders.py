@@ -1,0 +1,399 @@
+"""Sending reminders: the real FY 2567 plan walked day by day, and every way a push can go wrong.
+
+Time is frozen (time-machine) and LINE is the local stub, so each assertion says exactly which
+pushes reached LINE and when.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from bot.models import ChatGroup, InteractionEvent
+from kb.plan_models import Activity
+from kb.plan_store import mark_activity_done
+from scheduler.clock import BANGKOK, now
+from scheduler.models import ReminderDelivery
+from scheduler.policy import ReminderSettings
+from scheduler.reminders import (
+    ReminderPolicy,
+    planned_reminders,
+    preview_reminders,
+    retry_key_for,
+    send_due_reminders,
+)
+from scheduler.runner import ReminderClock
+
+PUSH_PATH = "/v2/bot/message/push"
+
+
+def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BANGKOK)
+
+
+def planned_keys(database, policy: ReminderPolicy | None = None) -> dict[str, tuple[int, str, datetime]]:  # type: ignore[no-untyped-def]
+    """reminder key -> (activity id, kind, planned moment), for every reminder of the imported plans."""
+    with database.session() as session:
+        return {
+            reminder.key: (activity.id, reminder.kind, reminder.at)
+            for activity, reminder in planned_reminders(session, policy or ReminderPolicy())
+        }
+
+
+def pushed_reminder_keys(calls, group: str, keys) -> list[str]:  # type: ignore[no-untyped-def]
+    by_retry_key = {retry_key_for(key, group): key for key in keys}
+    return [by_retry_key[call.headers["X-Line-Retry-Key"]] for call in calls]
+
+
+def delivery_states(database) -> Counter:  # type: ignore[no-untyped-def]
+    with database.session() as session:
+        return Counter(session.scalars(select(ReminderDelivery.state)))
+
+
+# --- the month-by-month walk ----------------------------------------------------------------------
+
+
+def test_fiscal_year_2567_walk_sends_each_reminder_once_on_its_day(
+    database, line_stub, line_client, imported_plan, committee_group
+) -> None:
+    """Every working day at 09:00 from October 2023 to November 2024, with a committee member
+    marking one activity done in March, a clock that dies in May and is restarted, and a day on
+    which nothing ran at all."""
+    policy = ReminderPolicy()
+    planned = planned_keys(database, policy)
+    expected_by_day: dict[date, list[str]] = defaultdict(list)
+    for key, (_activity, _kind, moment) in planned.items():
+        expected_by_day[moment.date()].append(key)
+    done_activity = imported_plan[(2, "CMP4")]  # "ก.พ. ๒๕๖๗ เป็นต้นไป": open-ended, reminded from 1 Feb
+    done_on = date(2024, 3, 5)
+    cancelled = {key for key, (activity, _kind, moment) in planned.items() if activity == done_activity and moment.date() > done_on}
+    # Friday 24 May: the clock process is dead all day (its before_7d reminders are missed);
+    # Tuesday 28 May: the restarted clock was stopped for a deploy and is back the next morning.
+    missed_day, late_day = date(2024, 5, 24), date(2024, 5, 28)
+    expected_missed = set(expected_by_day[missed_day])
+    assert len(expected_missed) == 2 and len(expected_by_day[late_day]) == 1
+
+    sent_on: dict[date, list[str]] = {}
+    with time_machine.travel(at(2023, 10, 2), tick=False) as traveller:
+        clock = ReminderClock(database, line_client, policy, holder="clock-a")
+        day = date(2023, 10, 2)
+        while day <= date(2024, 11, 29):
+            if day == date(2024, 5, 25):
+                # Saturday 10:00: the clock comes back; its catch-up tick finds Friday's window
+                # closed (09:00 + 24 h) and records those reminders missed instead of sending late.
+                traveller.move_to(at(2024, 5, 25, 10, 0))
+                clock = ReminderClock(database, line_client, policy, holder="clock-b")
+                before = len(line_stub.pushes)
+                report = clock.start()
+                assert report is not None and not report.sent
+                assert {item.key for item in report.missed} == expected_missed
+                assert len(line_stub.pushes) == before
+            if day == date(2024, 5, 29):
+                # Wednesday 08:30, before Tuesday's window closes: the catch-up sends it, late but in time.
+                traveller.move_to(at(2024, 5, 29, 8, 30))
+                clock = ReminderClock(database, line_client, policy, holder="clock-c")
+                before = len(line_stub.pushes)
+                report = clock.start()
+                assert report is not None
+                assert [item.key for item in report.sent] == expected_by_day[late_day]
+                sent_on[late_day] = pushed_reminder_keys(line_stub.pushes[before:], committee_group, planned)
+            if day.weekday() < 5 and day not in (missed_day, late_day):
+                traveller.move_to(at(day.year, day.month, day.day))
+                before = len(line_stub.pushes)
+                assert clock.tick() is not None
+                sent_on[day] = pushed_reminder_keys(line_stub.pushes[before:], committee_group, planned)
+                if day.day <= 3:
+                    # A second tick at the same moment (a double-fired job, a manual tick) sends nothing.
+                    before = len(line_stub.pushes)
+                    report = send_due_reminders(database, line_client, now(), policy)
+                    assert report.sent == [] and len(line_stub.pushes) == before
+                if day == done_on:
+                    with database.session() as session:
+                        mark_activity_done(session, session.get(Activity, done_activity), user_id=None, note="รายงานการอบรม", at=now())
+            if day == date(2024, 5, 27):
+                clock.shutdown()  # a clean stop for a deploy: the lease is given up at once
+            day += timedelta(days=1)
+        clock.shutdown()
+
+        for day_sent, keys in sent_on.items():
+            expected = sorted(set(expected_by_day.get(day_sent, [])) - cancelled - (expected_missed if day_sent == missed_day else set()))
+            assert sorted(keys) == expected, f"pushes on {day_sent}"
+        all_sent = [key for keys in sent_on.values() for key in keys]
+        assert len(all_sent) == len(set(all_sent)) == len(planned) - len(cancelled) - len(expected_missed)
+        assert Counter(planned[key][1] for key in all_sent) == {
+            "start": 24, "before_7d": 24 - 2 - 1, "before_1d": 22 - 1, "due": 24 - 1, "overdue": 96 - 4,
+        }
+        assert len(line_stub.delivered_pushes) == len(all_sent)
+        assert all(call.body["to"] == committee_group for call in line_stub.pushes)
+
+        with database.session() as session:
+            states = Counter(preview.state for preview in preview_reminders(session, policy, now()))
+            events = session.scalars(select(InteractionEvent).where(InteractionEvent.kind == "reminder_push")).all()
+        assert states == {"sent": len(all_sent), "missed": 2, "cancelled": len(cancelled)}
+        assert len(events) == len(all_sent) and {event.recipients for event in events} == {5}
+        assert delivery_states(database) == {"sent": len(all_sent), "missed": 2}
+
+
+# --- exactly once ---------------------------------------------------------------------------------
+
+
+def test_two_ticks_at_the_same_moment_send_nothing_twice(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    moment = at(2024, 7, 1)  # the start of KMP5 and KMP6 in both plans
+    first = send_due_reminders(database, line_client, moment, ReminderSettings())
+    second = send_due_reminders(database, line_client, moment, ReminderSettings())
+
+    assert len(first.sent) == 4 and {item.kind for item in first.sent} == {"start"}
+    assert second.sent == [] and second.failed == []
+    assert len(line_stub.pushes) == 4
+
+
+def test_every_committee_group_gets_its_own_push_and_other_groups_none(database, line_stub, line_client, imported_plan, add_group) -> None:
+    add_group("Ccommittee-one", member_count=7)
+    add_group("Ccommittee-two")
+    add_group("Cstaff-group", role="staff")
+    add_group("Cleft-committee", active=False)
+    line_stub.member_counts["Ccommittee-one"] = 12
+
+    report = send_due_reminders(database, line_client, at(2024, 4, 30), ReminderPolicy())
+
+    keys = {item.key for item in report.sent}
+    assert sorted(call.body["to"] for call in line_stub.pushes) == sorted(["Ccommittee-one", "Ccommittee-two"] * len(keys))
+    with database.session() as session:
+        recipients = dict(session.execute(
+            select(ChatGroup.line_group_id, func.sum(InteractionEvent.recipients))
+            .join(ChatGroup, ChatGroup.id == InteractionEvent.group_id).group_by(ChatGroup.line_group_id)
+        ).all())
+        group = session.scalars(select(ChatGroup).where(ChatGroup.line_group_id == "Ccommittee-one")).one()
+        assert group.member_count == 12
+    assert recipients == {"Ccommittee-one": 12 * len(keys), "Ccommittee-two": 5 * len(keys)}
+
+
+def test_line_answers_500_then_200_and_the_reminder_is_delivered_once_with_one_retry_key(
+    database, line_stub, line_client, imported_plan, committee_group
+) -> None:
+    line_stub.fail_next(PUSH_PATH, 500)
+
+    # 1 April 2024: KMP2 of both plans starts.
+    report = send_due_reminders(database, line_client, at(2024, 4, 1), ReminderPolicy())
+
+    assert sorted(item.activity_id for item in report.sent) == sorted([imported_plan[(1, "KMP2")], imported_plan[(2, "KMP2")]])
+    first, retried, other = line_stub.pushes
+    assert (first.status, retried.status, other.status) == (500, 200, 200)
+    assert first.headers["X-Line-Retry-Key"] == retried.headers["X-Line-Retry-Key"] != other.headers["X-Line-Retry-Key"]
+    assert len(line_stub.delivered_pushes) == 2
+    assert delivery_states(database)["sent"] == 2
+
+
+def test_a_push_failing_every_retry_is_sent_by_a_later_tick_inside_the_grace_window(
+    database, line_stub, line_client, imported_plan, committee_group
+) -> None:
+    moment = at(2024, 2, 29)  # plan 2 KMP1 is due
+    line_stub.fail_next(PUSH_PATH, 503, times=4)  # the client's four attempts, all refused
+
+    first = send_due_reminders(database, line_client, moment, ReminderPolicy())
+    assert [item.kind for item in first.failed] == ["due"] and first.sent == []
+    assert delivery_states(database)["failed"] == 1
+
+    second = send_due_reminders(database, line_client, moment + timedelta(hours=1), ReminderPolicy())
+
+    assert [item.kind for item in second.sent] == ["due"]
+    assert [call.status for call in line_stub.pushes] == [503, 503, 503, 503, 200]
+    assert len({call.headers["X-Line-Retry-Key"] for call in line_stub.pushes}) == 1
+    assert len(line_stub.delivered_pushes) == 1
+    with database.session() as session:
+        row = session.scalars(select(ReminderDelivery).where(ReminderDelivery.state != "missed")).one()
+    assert row.state == "sent" and row.attempts == 2 and row.line_request_id
+
+
+def test_a_failed_push_whose_window_closed_is_recorded_missed_and_never_sent_late(
+    database, line_stub, line_client, imported_plan, committee_group
+) -> None:
+    line_stub.fail_next(PUSH_PATH, 500, times=4)
+    send_due_reminders(database, line_client, at(2024, 2, 29), ReminderPolicy())
+    failed_key = line_stub.pushes[0].headers["X-Line-Retry-Key"]
+
+    report = send_due_reminders(database, line_client, at(2024, 3, 1, 9, 30), ReminderPolicy())
+
+    assert [item.kind for item in report.missed if item.planned_at == at(2024, 2, 29)] == ["due"]
+    assert [call for call in line_stub.pushes if call.headers["X-Line-Retry-Key"] == failed_key and call.status == 200] == []
+    with database.session() as session:
+        row = session.scalars(select(ReminderDelivery).where(ReminderDelivery.planned_at == at(2024, 2, 29))).one()
+    assert row.state == "missed" and "500" in (row.error or "")
+
+
+def test_a_process_killed_mid_push_is_finished_without_a_second_delivery(
+    database, line_stub, line_client, imported_plan, committee_group
+) -> None:
+    """The row says "sending" and LINE already accepted its retry key: the push got out, the
+    process died before writing "sent". The next tick pushes with the same key, LINE answers
+    409, and the row is marked sent; nothing reaches the group twice."""
+    activity_id = imported_plan[(2, "KMP2")]
+    moment = at(2024, 4, 1)
+    key = f"a{activity_id}:start:0"
+    with database.session() as session:
+        session.add(ReminderDelivery(
+            reminder_key=key, recipient=committee_group, activity_id=activity_id, kind="start",
+            planned_at=moment, state="sending", claimed_at=moment, attempts=1,
+        ))
+    line_stub.accepted_retry_keys.add(retry_key_for(key, committee_group))
+
+    too_soon = send_due_reminders(database, line_client, moment + timedelta(minutes=1), ReminderPolicy())
+    assert too_soon.in_progress == 1 and key not in {item.key for item in too_soon.sent}
+
+    report = send_due_reminders(database, line_client, moment + timedelta(minutes=10), ReminderPolicy())
+
+    (finished,) = [item for item in report.sent if item.key == key]
+    assert finished.already_delivered is True
+    to_this_key = [call for call in line_stub.pushes if call.headers["X-Line-Retry-Key"] == retry_key_for(key, committee_group)]
+    assert [call.status for call in to_this_key] == [409]
+    with database.session() as session:
+        row = session.scalars(select(ReminderDelivery).where(ReminderDelivery.reminder_key == key)).one()
+        events = session.scalars(select(InteractionEvent).where(InteractionEvent.activity_id == activity_id)).all()
+    assert row.state == "sent" and row.attempts == 2
+    assert len(events) == 1
+
+
+def test_reminders_due_while_nothing_ran_are_sent_within_grace_and_missed_after(
+    database, line_stub, line_client, imported_plan, committee_group
+) -> None:
+    # 23 April 09:00: plan 2 KMP2 (April) has its before_7d; nothing ran that morning.
+    within = send_due_reminders(database, line_client, at(2024, 4, 24, 8, 59), ReminderPolicy())
+    assert [item.kind for item in within.sent] == ["before_7d"]
+
+    # 24 May 09:00 reminders looked at 25 May 09:00: the window has just closed.
+    late = send_due_reminders(database, line_client, at(2024, 5, 25, 9, 0), ReminderPolicy())
+    assert late.sent == []
+    assert [item.kind for item in late.missed if item.planned_at == at(2024, 5, 24)] == ["before_7d", "before_7d"]
+    assert len(line_stub.pushes) == 1
+
+    again = send_due_reminders(database, line_client, at(2024, 5, 25, 9, 0), ReminderPolicy())
+    assert again.missed == [] and again.sent == []
+
+
+def test_a_group_made_committee_later_is_not_charged_with_old_missed_reminders(
+    database, line_stub, line_client, imported_plan, add_group
+) -> None:
+    add_group("Cnew-committee", joined_at=at(2024, 6, 1, 12, 0))
+
+    report = send_due_reminders(database, line_client, at(2024, 6, 3), ReminderPolicy())
+
+    assert report.missed == []
+    assert all(item.planned_at.date() == date(2024, 6, 3) for item in report.sent)
+
+
+def test_no_committee_group_means_no_push(database, line_stub, line_client, imported_plan, add_group) -> None:
+    add_group("Cstaff", role="staff")
+
+    report = send_due_reminders(database, line_client, at(2024, 7, 1), ReminderPolicy())
+
+    assert report.sent == [] and line_stub.pushes == []
+
+
+def test_the_member_count_falls_back_to_the_last_known_value(database, line_stub, line_client, imported_plan, add_group) -> None:
+    add_group("Ccommittee", member_count=9)
+    line_stub.fail_next("/v2/bot/group/Ccommittee/members/count", 403)
+
+    send_due_reminders(database, line_client, at(2024, 4, 30), ReminderPolicy())
+
+    with database.session() as session:
+        recipients = session.scalars(select(InteractionEvent.recipients).order_by(InteractionEvent.id)).all()
+    assert recipients[0] == 9
+
+
+# --- the policy's settings from the office ------------------------------------------------------
+
+
+def test_a_holiday_moves_the_reminder_to_the_working_day_before(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    """Plan 2 KMP2 ends Tuesday 30 April 2024; with Monday 29 April a holiday, the day-before
+    reminder comes on Friday 26 April and says how many days are really left."""
+    from bot.config import Config
+
+    policy = ReminderPolicy.from_config(Config(reminder_holidays=("2024-04-29",)))
+    activity_id = imported_plan[(2, "KMP2")]
+    with database.session() as session:
+        moments = {reminder.kind: reminder.at for activity, reminder in planned_reminders(session, policy) if activity.id == activity_id}
+    assert moments["before_1d"] == at(2024, 4, 26)
+
+    on_friday = send_due_reminders(database, line_client, at(2024, 4, 26), policy)
+    on_monday = send_due_reminders(database, line_client, at(2024, 4, 29), policy)
+
+    assert [(item.activity_id, item.kind) for item in on_friday.sent] == [(activity_id, "before_1d")]
+    assert [item for item in on_monday.sent if item.activity_id == activity_id] == []
+    alt_text = line_stub.pushes[0].body["messages"][0]["altText"]
+    assert "อีก ๔ วันถึงกำหนด" in alt_text and "๓๐ เม.ย. ๒๕๖๗" in alt_text
+
+
+def test_the_hour_and_days_before_come_from_the_configuration() -> None:
+    from bot.config import Config
+
+    config = Config.from_environment({"KMBOT_HOLIDAYS": "2024-04-29, 2024-05-01", "KMBOT_REMINDER_HOUR": "8",
+                                      "KMBOT_REMINDER_DAYS_BEFORE": "3", "KMBOT_REMINDER_GRACE_HOURS": "12"})
+    policy = ReminderPolicy.from_config(config)
+
+    assert policy.settings.holidays == {date(2024, 4, 29), date(2024, 5, 1)}
+    assert policy.settings.hour == 8 and policy.settings.days_before == (3,)
+    assert policy.grace == timedelta(hours=12)
+
+
+def test_an_unreadable_period_gets_no_reminders(database, imported_plan) -> None:
+    unreadable = {imported_plan[(1, "KMP1")], imported_plan[(2, "KMP4")]}  # "จ.ค." and "มี.ย."
+    with database.session() as session:
+        planned_activities = {activity.id for activity, _ in planned_reminders(session, ReminderPolicy())}
+    assert planned_activities and not planned_activities & unreadable
+
+
+# --- done activities -----------------------------------------------------------------------------
+
+
+def test_a_done_activity_gets_no_more_reminders_and_the_preview_shows_them_cancelled(
+    database, line_stub, line_client, imported_plan, committee_group
+) -> None:
+    activity_id = imported_plan[(1, "CMP5")]  # 1 Aug .. 30 Sep 2024
+    send_due_reminders(database, line_client, at(2024, 8, 1), ReminderPolicy())
+    with database.session() as session:
+        mark_activity_done(session, session.get(Activity, activity_id), user_id=None, note=None, at=at(2024, 8, 2, 14, 0))
+
+    report = send_due_reminders(database, line_client, at(2024, 9, 23), ReminderPolicy())
+
+    assert activity_id not in {item.activity_id for item in report.sent}
+    with database.session() as session:
+        states = [(preview.kind, preview.state) for preview in preview_reminders(session, ReminderPolicy(), at(2024, 9, 23, 12, 0)) if preview.activity_id == activity_id]
+    assert states[0] == ("start", "sent")
+    assert {state for _kind, state in states[1:]} == {"cancelled"}
+
+
+def test_the_reminder_card_names_the_activity_deadline_indicator_and_done_button(
+    database, line_stub, line_client, imported_plan, committee_group
+) -> None:
+    activity_id = imported_plan[(1, "CMP5")]
+    send_due_reminders(database, line_client, at(2024, 9, 30), ReminderPolicy())
+
+    (call,) = [call for call in line_stub.pushes if f"activity={activity_id}" in str(call.body)]
+    message = call.body["messages"][0]
+    flattened = str(message["contents"])
+    assert message["type"] == "flex" and len(message["altText"]) <= 400
+    assert "วันนี้ครบกำหนด" in flattened and "CMP5 การวัดผล" in flattened and "๓๐ ก.ย. ๒๕๖๗" in flattened
+    assert "รายงานผลการดำเนินงานตามแผนฯ" in flattened  # the indicator
+    assert "สำนัก/กองเจ้าภาพ" in flattened  # who is responsible
+    (button,) = [box for box in message["contents"]["footer"]["contents"] if box.get("type") == "button"]
+    assert button["action"] == {"type": "postback", "label": "ทำแล้ว", "data": f"action=done&activity={activity_id}", "displayText": "ทำแล้ว: CMP5"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "deadline", "day", "title"),
+    [
+        ("start", date(2024, 7, 1), date(2024, 7, 1), "เริ่มกิจกรรม"),
+        ("before_7d", date(2024, 7, 8), date(2024, 7, 1), "อีก ๗ วันถึงกำหนด"),
+        ("before_1d", date(2024, 7, 2), date(2024, 7, 1), "พรุ่งนี้ถึงกำหนด"),
+        ("due", date(2024, 7, 1), date(2024, 7, 1), "วันนี้ครบกำหนด"),
+        ("overdue", date(2024, 7, 1), date(2024, 7, 8), "เลยกำหนดแล้ว ๗ วัน"),
+    ],
+)
+def test_reminder_titles_in_thai(kind: str, deadline: date, day: date, title: str) -> None:
+    from scheduler.reminder_card import reminder_title
+
+    assert reminder_title(kind, deadline, day) == title

@@ -1,0 +1,148 @@
+"""The reminder clock: one sender at a time through the lease, a persistent job that restarts
+cleanly, and the catch-up on start. Time is frozen; nothing sleeps."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import time_machine
+from sqlalchemy import text
+
+from scheduler.clock import BANGKOK
+from scheduler.lease import acquire_lease, lease_status
+from scheduler.reminders import ReminderPolicy
+from scheduler.runner import JOB_TABLE, TICK_FUNCTION, TICK_JOB_ID, ReminderClock, clock_key, run_tick, running_clock
+
+
+def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=BANGKOK)
+
+
+def test_two_clocks_on_one_database_only_the_lease_holder_sends(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+
+    with time_machine.travel(at(2024, 7, 1), tick=False):
+        sent_by_first = first.tick()
+        sent_by_second = second.tick()
+
+    assert sent_by_first is not None and len(sent_by_first.sent) == 4
+    assert sent_by_second is None
+    assert len(line_stub.pushes) == 4
+
+
+def test_the_other_clock_takes_over_when_the_holders_lease_lapses(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    holder = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    standby = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+
+    with time_machine.travel(at(2024, 7, 1, 8, 59, 0), tick=False) as traveller:
+        assert holder.hold_lease() is True
+        traveller.move_to(at(2024, 7, 1, 8, 59, 15))
+        holder.renew()  # renewed every ~15 s while it lives
+        traveller.move_to(at(2024, 7, 1, 8, 59, 50))
+        assert standby.hold_lease() is False  # 35 s after the renewal: still held
+        # The holder dies here. 45 s after its last renewal the lease has lapsed.
+        traveller.move_to(at(2024, 7, 1, 9, 0, 0))
+        report = standby.tick()
+        assert report is not None and len(report.sent) == 4
+        assert holder.tick() is None  # back from the dead, it finds the lease taken
+        assert lease_status(database)["holder"] == "clock-two"
+
+    assert len(line_stub.pushes) == 4
+
+
+def test_a_clean_shutdown_hands_the_lease_over_at_once(database, line_client) -> None:
+    first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+
+    with time_machine.travel(at(2024, 7, 1), tick=False):
+        assert first.hold_lease() is True
+        assert second.hold_lease() is False
+        first.shutdown()
+        assert second.hold_lease() is True
+
+
+def test_the_lease_is_one_conditional_update_on_both_databases(database) -> None:
+    moment = at(2024, 7, 1)
+
+    assert acquire_lease(database, "a", moment) is True
+    assert acquire_lease(database, "b", moment + timedelta(seconds=44)) is False
+    assert acquire_lease(database, "a", moment + timedelta(seconds=44)) is True  # renewed to 9:01:29
+    assert acquire_lease(database, "b", moment + timedelta(seconds=88)) is False
+    assert acquire_lease(database, "b", moment + timedelta(seconds=89)) is True
+    status = lease_status(database)
+    assert status == {
+        "holder": "b",
+        "expires_at": (moment + timedelta(seconds=89 + 45)).isoformat(),
+        "heartbeat_at": (moment + timedelta(seconds=89)).isoformat(),
+    }
+
+
+def test_start_catches_up_and_a_restart_keeps_one_persistent_job(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    with time_machine.travel(at(2024, 7, 1, 9, 30), tick=False):
+        first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+        caught_up = first.start()
+        try:
+            assert first.running and running_clock(first.key) is first
+            assert caught_up is not None and len(caught_up.sent) == 4  # 09:00's reminders, sent at 09:30
+        finally:
+            first.shutdown()
+        assert running_clock(first.key) is None
+
+        second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+        again = second.start()
+        try:
+            assert again is not None and again.sent == []
+            with database.engine.connect() as connection:
+                jobs = connection.execute(text(f"SELECT id FROM {JOB_TABLE}")).scalars().all()
+            assert jobs == [TICK_JOB_ID]
+            job = second._scheduler.get_job(TICK_JOB_ID)  # type: ignore[union-attr]
+            assert job.func_ref == TICK_FUNCTION and job.args == (clock_key(database.url),)
+            # The persisted job stores a digest, never the database URL (it may hold a password).
+            assert database.url not in repr(job.args)
+        finally:
+            second.shutdown()
+    assert len(line_stub.pushes) == 4
+
+
+def test_the_persisted_job_function_ticks_the_clock_this_process_runs(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    reminder_clock = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    with time_machine.travel(at(2024, 6, 28, 8, 0), tick=False) as traveller:
+        reminder_clock.start()
+        try:
+            traveller.move_to(at(2024, 7, 1))
+            run_tick(reminder_clock.key)
+            run_tick("no-such-clock")  # a job left by another deployment: ignored, no error
+        finally:
+            reminder_clock.shutdown()
+
+    assert len(line_stub.delivered_pushes) == 4
+
+
+def test_a_database_outage_during_a_tick_is_survived(database, line_client, imported_plan, committee_group, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import scheduler.runner as runner
+
+    def unavailable(*_arguments, **_keywords):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    reminder_clock = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    monkeypatch.setattr(runner, "send_due_reminders", unavailable)
+    assert reminder_clock.tick(at(2024, 7, 1)) is None
+    monkeypatch.setattr(runner, "acquire_lease", unavailable)
+    assert reminder_clock.hold_lease(at(2024, 7, 1)) is False
+
+
+def test_healthz_shows_the_clocks_heartbeat_once_a_clock_has_run(client, database, line_client) -> None:
+    assert "scheduler" not in client.get("/healthz").get_json()
+
+    with time_machine.travel(at(2024, 7, 1, 9, 0, 15), tick=False) as traveller:
+        ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one").hold_lease()
+        live = client.get("/healthz").get_json()
+        traveller.move_to(at(2024, 7, 1, 9, 5))
+        lapsed = client.get("/healthz").get_json()
+
+    assert live["status"] == "ok"
+    assert live["scheduler"] == {"heartbeat_at": "2024-07-01T09:00:15+07:00", "active": True}
+    assert lapsed["scheduler"]["active"] is False
