@@ -26,6 +26,7 @@ from pythainlp.util import thai_digit_to_arabic_digit
 
 __all__ = [
     "CANONICAL_TERMS",
+    "MONTHS",
     "THAI_ABBREVIATIONS",
     "TOKEN_SYNONYMS",
     "canonical_token",
@@ -44,8 +45,9 @@ __all__ = [
 # words ("km" does not match inside "kms"); Thai forms match anywhere, so only forms that
 # cannot occur inside an unrelated Thai word belong here. Short Thai abbreviations that could
 # (อบจ inside ชอบจัง) go to THAI_ABBREVIATIONS instead.
-# Canonical terms are Latin codes on purpose: the segmenter never splits a Latin word, and a
-# code is never itself a written form of a different row, so canonicalising is idempotent.
+# Canonical terms are Latin codes where possible, because the segmenter never splits a Latin
+# word. A canonical term is never a written form of another row, and `canonicalize` repeats
+# until nothing changes, so canonicalising is idempotent (property-tested).
 CANONICAL_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "percent",
@@ -450,7 +452,7 @@ def _canonicalize_once(text: str) -> str:
 
 
 def canonical_token(token: str) -> str:
-    """The canonical form of one segmented word (for abbreviations unsafe as substrings)."""
+    """The canonical form of one segmented word (`TOKEN_SYNONYMS`), else the word itself."""
     return TOKEN_SYNONYMS.get(token, token)
 
 
