@@ -39,11 +39,18 @@ def register_commands(app: Flask) -> None:
     users_group.add_command(users_forget_command)
 
 
+LONG_RUNNING_COMMANDS = {"serve", "scheduler"}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     from bot import create_app
 
-    logging.basicConfig(level=os.environ.get("KMBOT_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "apscheduler"):
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    # Long-running processes log what they do; one-shot commands print only their result.
+    long_running = bool(arguments) and arguments[0] in LONG_RUNNING_COMMANDS
+    level = os.environ.get("KMBOT_LOG_LEVEL") or ("INFO" if long_running else "WARNING")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "apscheduler", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     cli = FlaskGroup(
         name="kmbot",
@@ -53,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         set_debug_flag=False,
         help="kmbot: the office's KM assistant on LINE. Every command that prints data has --json.",
     )
-    cli.main(args=list(argv) if argv is not None else None, prog_name="kmbot")
+    cli.main(args=arguments, prog_name="kmbot")
 
 
 @click.command("serve")

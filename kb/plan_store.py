@@ -295,7 +295,11 @@ def plan_document(plan: Plan) -> ParsedDocument:
 
 
 def activity_passage_text(plan: Plan, activity: Activity) -> str:
-    """The activity in plain Thai sentences, one fact a line, for search and for the answer card."""
+    """The activity in plain Thai sentences, one fact a line, for search and for the answer card.
+
+    The labels are phrased the way staff ask ("ต้องทำเมื่อไร", "ใครรับผิดชอบ"), so a question
+    about when or who meets the line that answers it.
+    """
     number = "" if activity.number is None else convert_digits(f" ลำดับที่ {activity.number}", "thai")
     lines = [
         f"{activity_label(activity)} ({convert_digits(f'แผนที่ {plan.number}', 'thai')}{number}"
@@ -303,12 +307,12 @@ def activity_passage_text(plan: Plan, activity: Activity) -> str:
     ]
     if activity.details:
         lines.append(f"รายละเอียด: {activity.details}")
-    lines.append(f"ช่วงเวลาที่ต้องทำ: {activity.period_text or '-'} ({_dates_sentence(activity)})")
+    lines.append(f"ต้องทำเมื่อไร (ช่วงเวลา กำหนดส่ง): {activity.period_text or '-'} ({_dates_sentence(activity)})")
     for label, value in (
         ("ตัวชี้วัด", activity.indicator),
         ("เป้าหมาย", activity.target),
         ("กลุ่มเป้าหมาย", activity.target_group),
-        ("หน่วยงานที่รับผิดชอบ", activity.responsible),
+        ("ใครรับผิดชอบ (ผู้รับผิดชอบ)", activity.responsible),
         ("เอกสารที่แสดงผลสำเร็จ", activity.evidence),
     ):
         if value:
