@@ -12,7 +12,6 @@ stderr; the table (or ``--json``) to stdout.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -24,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -20,7 +20,6 @@ from bot.registration_models import DEFAULT_INVITE_DAYS, create_invitation
 from scheduler.clock import fiscal_year_of, format_thai_datetime, now, parse_be_month, today
 
 
-
 # --- reach report ------------------------------------------------------------------------------
 
 

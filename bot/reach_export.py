@@ -237,7 +237,10 @@ def _draw_months(axes: Any, report: ReachReport) -> None:
     axes.set_xticks(positions, [f"{THAI_ABBREVIATED_MONTHS[row.month - 1]}\n{(row.year + 543) % 100:02d}" for row in report.months])
     axes.set_ylabel("ครั้ง")
     axes.set_title("คำถาม คำตอบ และการเปิดอ่านบทความ รายเดือน")
-    axes.legend(loc="upper left")
+    # Head room above the tallest bar, so the legend never covers one.
+    tallest = max((getattr(row.figures, key) for row in report.months for key, _label, _color in CHART_SERIES), default=0)
+    axes.set_ylim(0, max(tallest * 1.25, 5))
+    axes.legend(loc="upper right", ncols=len(CHART_SERIES))
     axes.grid(axis="y", alpha=0.3)
 
 
@@ -256,12 +259,19 @@ def _draw_indicators(axes: Any, indicators: list[Indicator]) -> None:
     axes.barh(positions, [min(share, 150.0) for share in shares], color=colors)
     axes.axvline(100, color="#34495E", linestyle="--", linewidth=1)
     for position, indicator in zip(positions, with_target):
-        value = "ไม่มีข้อมูล" if indicator.value is None else f"{indicator.value:g}"
-        axes.text(2, position, f"{value} / เป้าหมาย {indicator.target:g} {indicator.unit}", va="center", fontsize=9)
+        axes.text(2, position, _value_against_target(indicator), va="center", fontsize=9)
     axes.set_yticks(positions, names, fontsize=9)
     axes.invert_yaxis()
     axes.set_xlim(0, 155)
     axes.set_xlabel("ร้อยละของค่าเป้าหมาย")
+
+
+def _value_against_target(indicator: Indicator) -> str:
+    def amount(number: int | float) -> str:
+        return f"ร้อยละ {number:g}" if indicator.unit == "ร้อยละ" else f"{number:g} {indicator.unit}"
+
+    value = "ยังไม่มีข้อมูล" if indicator.value is None else amount(indicator.value)
+    return f"{value} (เป้าหมาย {amount(indicator.target or 0)})"
 
 
 # --- table (terminal) ------------------------------------------------------------------------

@@ -198,18 +198,20 @@ def _claim(database: Database, week: str, group_id: int, article_id: int | None,
         row = session.scalars(
             select(KnowledgePushDelivery).where(KnowledgePushDelivery.week == week, KnowledgePushDelivery.group_id == group_id)
         ).one()
+        row_id, attempts = row.id, row.attempts
         if inserted:
-            return _Claim(row.id, row.attempts)
+            return _Claim(row_id, attempts)
         retryable = or_(
             KnowledgePushDelivery.state == "failed",
             (KnowledgePushDelivery.state == "sending") & (KnowledgePushDelivery.claimed_at < moment - STALE_CLAIM),
         )
         taken = session.execute(
             update(KnowledgePushDelivery)
-            .where(KnowledgePushDelivery.id == row.id, KnowledgePushDelivery.attempts == row.attempts, retryable)
-            .values(state="sending", claimed_at=moment, attempts=row.attempts + 1, article_id=article_id)
+            .where(KnowledgePushDelivery.id == row_id, KnowledgePushDelivery.attempts == attempts, retryable)
+            .values(state="sending", claimed_at=moment, attempts=attempts + 1, article_id=article_id)
+            .execution_options(synchronize_session=False)
         )
-        return _Claim(row.id, row.attempts + 1) if taken.rowcount == 1 else None
+        return _Claim(row_id, attempts + 1) if taken.rowcount == 1 else None
 
 
 def _insert_claim(session: Session, values: dict[str, object]) -> bool:

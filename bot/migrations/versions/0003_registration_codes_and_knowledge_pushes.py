@@ -1,14 +1,14 @@
 """registration codes, the weekly knowledge push's deliveries, the reach report's index
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25
+Create Date: 2026-11-24
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
