@@ -36,13 +36,16 @@ class Config:
     line_backoff_seconds: float = 0.5
     line_backoff_cap_seconds: float = 8.0
     max_webhook_body_bytes: int = MAX_WEBHOOK_BODY_BYTES
-    run_scheduler: bool = False
     # Reminders to the KM committee: the hour (Bangkok), days before a deadline, public holidays
     # (a reminder on one moves to the working day before) and how late a reminder may still go out.
     reminder_hour: int = 9
     reminder_days_before: tuple[int, ...] = (7, 1)
     reminder_holidays: tuple[date, ...] = ()
     reminder_grace_hours: float = 24.0
+    # The weekly knowledge push to staff groups, e.g. "mon 09:30"; None keeps it off, because
+    # every push to a group spends one message of the LINE plan's quota per member.
+    knowledge_push_schedule: str | None = None
+    knowledge_push_article_id: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -68,6 +71,8 @@ class Config:
             reminder_days_before=_integers(environ.get("KMBOT_REMINDER_DAYS_BEFORE") or "7,1"),
             reminder_holidays=tuple(date.fromisoformat(day) for day in _items(environ.get("KMBOT_HOLIDAYS") or "")),
             reminder_grace_hours=float(environ.get("KMBOT_REMINDER_GRACE_HOURS") or 24),
+            knowledge_push_schedule=(environ.get("KMBOT_KNOWLEDGE_PUSH") or "").strip() or None,
+            knowledge_push_article_id=int(environ["KMBOT_KNOWLEDGE_PUSH_ARTICLE"]) if environ.get("KMBOT_KNOWLEDGE_PUSH_ARTICLE") else None,
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":

@@ -15,15 +15,29 @@ from flask.cli import with_appcontext
 from bot.cli_output import print_rows
 from bot.extensions import get_config, get_database, get_line_client
 from scheduler import clock
+from bot.config import Config
+from scheduler.knowledge_push import parse_weekly_slot
 from scheduler.reminders import ReminderPolicy, preview_reminders, send_due_reminders
-from scheduler.runner import ReminderClock
+from scheduler.runner import KnowledgePushSettings, ReminderClock
 
 def clock_for_app(app: Flask) -> ReminderClock | None:
     """The app's reminder clock, or None in local mode (no LINE credentials: nothing to push with)."""
     line_client = get_line_client(app)
     if line_client is None:
         return None
-    return ReminderClock(get_database(app), line_client, ReminderPolicy.from_config(get_config(app)))
+    config = get_config(app)
+    return ReminderClock(get_database(app), line_client, ReminderPolicy.from_config(config),
+                         knowledge_push=knowledge_push_settings(config))
+
+
+def knowledge_push_settings(config: Config) -> KnowledgePushSettings | None:
+    if not config.knowledge_push_schedule:
+        return None
+    try:
+        slot = parse_weekly_slot(config.knowledge_push_schedule)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    return KnowledgePushSettings(slot, config.knowledge_push_article_id, config.public_base_url)
 
 
 @click.group("reminders")
@@ -98,6 +112,9 @@ def scheduler_tick_command(now_text: str | None, as_json: bool) -> None:
     # A tick needs no lease: the claimed delivery rows are what keep every reminder to one
     # delivery, also beside a running clock.
     report = send_due_reminders(get_database(), line_client, moment, ReminderPolicy.from_config(get_config()))
+    knowledge_push = knowledge_push_settings(get_config())
+    if knowledge_push is not None:
+        ReminderClock(get_database(), line_client, knowledge_push=knowledge_push).push_knowledge_if_due(moment)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return

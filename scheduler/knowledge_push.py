@@ -56,6 +56,42 @@ class PushReport:
     failed: list[str] = field(default_factory=list)
 
 
+WEEKDAYS = {
+    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+    "จันทร์": 0, "อังคาร": 1, "พุธ": 2, "พฤหัสบดี": 3, "พฤหัส": 3, "ศุกร์": 4, "เสาร์": 5, "อาทิตย์": 6,
+}
+
+
+@dataclass(frozen=True)
+class WeeklySlot:
+    """When in the week the knowledge push goes out (Bangkok time)."""
+
+    weekday: int
+    hour: int
+    minute: int
+
+
+def parse_weekly_slot(text: str) -> WeeklySlot:
+    """ "mon 09:30" (or "จันทร์ 09:30") -> WeeklySlot(0, 9, 30); a clear ValueError otherwise."""
+    parts = text.strip().lower().split()
+    if len(parts) != 2 or parts[0] not in WEEKDAYS:
+        raise ValueError(f"KMBOT_KNOWLEDGE_PUSH should look like 'mon 09:30', not {text!r}")
+    hour_text, _, minute_text = parts[1].partition(":")
+    try:
+        hour, minute = int(hour_text), int(minute_text or 0)
+    except ValueError:
+        raise ValueError(f"KMBOT_KNOWLEDGE_PUSH has an unreadable time: {text!r}") from None
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ValueError(f"KMBOT_KNOWLEDGE_PUSH has an impossible time: {text!r}")
+    return WeeklySlot(WEEKDAYS[parts[0]], hour, minute)
+
+
+def weekly_slot_reached(moment: datetime, slot: WeeklySlot) -> bool:
+    """True from the slot until the end of its ISO week, so a clock that was down catches up."""
+    local = to_bangkok(moment)
+    return (local.weekday(), local.hour, local.minute) >= (slot.weekday, slot.hour, slot.minute)
+
+
 def week_key(moment: datetime) -> str:
     """ISO year and week of the moment in Bangkok: "2024-W10"."""
     year, week, _ = to_bangkok(moment).isocalendar()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -35,6 +36,7 @@ from bot.database import Database
 from bot.line_client import LineClient
 from scheduler import clock
 from scheduler.lease import LEASE_DURATION, RENEW_EVERY, acquire_lease, new_holder_id, release_lease
+from scheduler.knowledge_push import WeeklySlot, push_weekly_knowledge, weekly_slot_reached
 from scheduler.reminders import ReminderPolicy, TickReport, send_due_reminders
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,13 @@ def run_tick(key: str) -> None:
     reminder_clock.tick()
 
 
+@dataclass(frozen=True)
+class KnowledgePushSettings:
+    slot: WeeklySlot
+    article_id: int | None = None
+    base_url: str | None = None
+
+
 class ReminderClock:
     """Sends due reminders every minute while it holds the lease."""
 
@@ -81,8 +90,10 @@ class ReminderClock:
         holder: str | None = None,
         lease_duration: timedelta = LEASE_DURATION,
         renew_every: timedelta = RENEW_EVERY,
+        knowledge_push: KnowledgePushSettings | None = None,
     ) -> None:
         self.database = database
+        self.knowledge_push = knowledge_push
         self.line_client = line_client
         self.policy = policy or ReminderPolicy()
         self.holder = holder or new_holder_id()
@@ -111,10 +122,19 @@ class ReminderClock:
             if not self.hold_lease(moment):
                 return None
             try:
-                return send_due_reminders(self.database, self.line_client, moment, self.policy)
+                report = send_due_reminders(self.database, self.line_client, moment, self.policy)
+                self.push_knowledge_if_due(moment)
+                return report
             except SQLAlchemyError as error:
                 logger.error("reminder tick failed: database error (%s)", type(error).__name__)
                 return None
+
+    def push_knowledge_if_due(self, moment: datetime) -> None:
+        """The weekly knowledge push rides on the tick; it pushes each group once per week."""
+        settings = self.knowledge_push
+        if settings is not None and weekly_slot_reached(moment, settings.slot):
+            push_weekly_knowledge(self.database, self.line_client, moment,
+                                  article_id=settings.article_id, base_url=settings.base_url)
 
     def renew(self) -> None:
         self.hold_lease()

@@ -155,3 +155,39 @@ def test_nothing_to_push_without_a_published_article(database, line_stub, line_c
         report = push(database, line_client)
 
     assert report.article_id is None and line_stub.pushes == []
+
+
+def test_the_weekly_slot_is_read_in_english_or_thai_and_refuses_nonsense():
+    from scheduler.knowledge_push import WeeklySlot, parse_weekly_slot
+
+    assert parse_weekly_slot("mon 09:30") == WeeklySlot(0, 9, 30)
+    assert parse_weekly_slot("ศุกร์ 14:00") == WeeklySlot(4, 14, 0)
+    for nonsense in ("monday", "mon 25:00", "someday 09:00", "mon nine"):
+        with pytest.raises(ValueError):
+            parse_weekly_slot(nonsense)
+
+
+def test_the_slot_is_reached_from_its_moment_until_the_end_of_the_week():
+    from datetime import datetime
+
+    from scheduler.clock import BANGKOK
+    from scheduler.knowledge_push import WeeklySlot, weekly_slot_reached
+
+    slot = WeeklySlot(0, 9, 30)
+    assert not weekly_slot_reached(datetime(2024, 3, 4, 9, 29, tzinfo=BANGKOK), slot)
+    assert weekly_slot_reached(datetime(2024, 3, 4, 9, 30, tzinfo=BANGKOK), slot)
+    assert weekly_slot_reached(datetime(2024, 3, 10, 23, 0, tzinfo=BANGKOK), slot)
+
+
+def test_the_clock_pushes_the_weekly_knowledge_once_at_its_slot(database, line_stub, line_client, articles, groups):
+    from scheduler.knowledge_push import WeeklySlot
+    from scheduler.runner import KnowledgePushSettings, ReminderClock
+
+    reminder_clock = ReminderClock(database, line_client, knowledge_push=KnowledgePushSettings(WeeklySlot(0, 9, 30), base_url=BASE_URL))
+
+    for moment in (at(2024, 3, 4, 9, 29), at(2024, 3, 4, 9, 30), at(2024, 3, 4, 9, 31), at(2024, 3, 6, 9, 0)):
+        reminder_clock.tick(moment)
+    assert sorted(call.body["to"] for call in line_stub.delivered_pushes) == sorted([STAFF_GROUP, SECOND_STAFF_GROUP])
+
+    reminder_clock.tick(at(2024, 3, 11, 9, 30))
+    assert len(line_stub.delivered_pushes) == 4
