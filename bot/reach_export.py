@@ -42,7 +42,8 @@ def report_json(report: ReachReport) -> dict[str, Any]:
     return {
         "fiscal_year": report.fiscal_year,
         "totals": report.totals.as_dict(),
-        "months": [{"month": row.label, **row.figures.as_dict()} for row in report.months],
+        # `month` is BE like `--month`; `month_ce` is the same month for tools that want CE.
+        "months": [{"month": row.label, "month_ce": f"{row.year:04d}-{row.month:02d}", **row.figures.as_dict()} for row in report.months],
         "indicators": [indicator.as_dict() for indicator in report.indicators],
         "gaps": [{"question": gap.question, "count": gap.count} for gap in report.gaps],
     }
