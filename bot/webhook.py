@@ -94,8 +94,8 @@ def process_raw_event(raw_event: Any, services: EventServices) -> bool:
                 "redelivery": bool(event.delivery_context.is_redelivery),
                 "event_timestamp": event.timestamp,
             },
-            unique_column="webhook_event_id",
-        )
+            unique_columns=["webhook_event_id"],
+        ) is not None
         if not first_time:
             logger.info("event %s was handled before; ignored", event.webhook_event_id)
             return False

@@ -112,7 +112,7 @@ def ensure_user(session: Session, line_user_id: str, seen_at: datetime) -> User:
     # Insert-or-ignore, so two workers meeting a new user at once both succeed.
     insert_ignoring_duplicates(
         session, User, {"line_user_id": line_user_id, "first_seen_at": seen_at, "last_seen_at": seen_at},
-        unique_column="line_user_id",
+        unique_columns=["line_user_id"],
     )
     user = session.scalars(select(User).where(User.line_user_id == line_user_id)).one()
     user.last_seen_at = seen_at
@@ -122,6 +122,6 @@ def ensure_user(session: Session, line_user_id: str, seen_at: datetime) -> User:
 def ensure_group(session: Session, line_group_id: str, kind: str, seen_at: datetime) -> ChatGroup:
     insert_ignoring_duplicates(
         session, ChatGroup, {"line_group_id": line_group_id, "kind": kind, "joined_at": seen_at},
-        unique_column="line_group_id",
+        unique_columns=["line_group_id"],
     )
     return session.scalars(select(ChatGroup).where(ChatGroup.line_group_id == line_group_id)).one()

@@ -25,9 +25,9 @@ def record_gap(session: Session, question: str, asked_at: datetime) -> None:
         KnowledgeGap,
         {"normalized_question": key, "question": question[:MAX_QUESTION_LENGTH], "count": 1,
          "first_asked_at": asked_at, "last_asked_at": asked_at},
-        unique_column="normalized_question",
+        unique_columns=["normalized_question"],
     )
-    if not inserted:
+    if inserted is None:
         session.execute(
             update(KnowledgeGap)
             .where(KnowledgeGap.normalized_question == key)

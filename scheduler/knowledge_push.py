@@ -24,11 +24,11 @@ from datetime import datetime, timedelta
 
 from linebot.v3.messaging.models import Message, TextMessage
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.database import Database
 from bot.line_client import LineApiError, LineClient
+from bot.upsert import insert_ignoring_duplicates
 from bot.models import ChatGroup, InteractionEvent
 from kb.models import Article, Passage
 from scheduler.clock import to_bangkok
@@ -252,15 +252,7 @@ def _claim(database: Database, week: str, group_id: int, article_id: int | None,
 
 def _insert_claim(session: Session, values: dict[str, object]) -> bool:
     """Insert-or-ignore on the (week, group) key; True when this call inserted the row."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(KnowledgePushDelivery)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["week", "group_id"])
-        .returning(KnowledgePushDelivery.id)
-    )
-    return session.execute(statement).first() is not None
+    return insert_ignoring_duplicates(session, KnowledgePushDelivery, values, unique_columns=["week", "group_id"]) is not None
 
 
 def _finish(database: Database, claim: _Claim, *, state: str, error: str | None) -> None:

@@ -44,7 +44,7 @@ def acquire_lease(
     now = to_bangkok(now)
     values = {"holder": holder, "expires_at": now + duration, "heartbeat_at": now}
     with database.session() as session:
-        insert_ignoring_duplicates(session, SchedulerLease, {"name": name, **values}, unique_column="name")
+        insert_ignoring_duplicates(session, SchedulerLease, {"name": name, **values}, unique_columns=["name"])
         changed = session.execute(
             update(SchedulerLease)
             .where(SchedulerLease.name == name, or_(SchedulerLease.holder == holder, SchedulerLease.expires_at <= now))

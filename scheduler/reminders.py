@@ -24,12 +24,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from bot.config import Config
 from bot.database import Database
 from bot.line_client import LineApiError, LineClient
+from bot.upsert import insert_ignoring_duplicates
 from bot.models import ChatGroup, InteractionEvent
 from kb.plan_models import Activity, Plan
 from scheduler.clock import to_bangkok
@@ -397,15 +397,7 @@ def _insert_delivery(
         "attempts": attempts,
         "error": error,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(ReminderDelivery)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["reminder_key", "recipient"])
-        .returning(ReminderDelivery.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    return insert_ignoring_duplicates(session, ReminderDelivery, values, unique_columns=["reminder_key", "recipient"])
 
 
 def _claim(
