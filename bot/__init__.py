@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any, Mapping
 
 from flask import Flask
@@ -18,19 +17,23 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """Build the app from `config` (a `Config`, or overrides of the environment's config)."""
     from dotenv import load_dotenv
 
-    from bot import health, pages, webhook
+    from bot import admin, chat, health, pages, webhook
     from bot.cli import register_commands
     from bot.extensions import init_extensions
+    from bot.web_security import init_web_security, session_secret_key
 
     load_dotenv()
     if not isinstance(config, Config):
         config = Config.from_environment().with_overrides(config or {})
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=config.secret_key or secrets.token_hex(32), KMBOT=config)
+    app.config.update(SECRET_KEY=session_secret_key(config), KMBOT=config)
     init_extensions(app, config)
+    init_web_security(app, config)
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(chat.blueprint)
+    admin.register(app, config)
     register_commands(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Thai stays readable in JSON answers
     if not config.line_configured:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from bot.extensions import get_database
 from bot.models import InteractionEvent
 from kb.models import Article
-from scheduler.clock import format_thai_date, now
+from scheduler.clock import format_thai_date, now, to_bangkok
 
 blueprint = Blueprint("pages", __name__)
 
@@ -39,7 +39,7 @@ def article_page(article_id: int) -> str:
             "article.html",
             article=article,
             body=render_markdown(article.body),
-            updated=format_thai_date(article.updated_at.date()),
+            updated=format_thai_date(to_bangkok(article.updated_at).date()),
         )
 
 

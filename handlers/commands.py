@@ -9,7 +9,7 @@ from typing import Callable
 
 from linebot.v3.messaging.models import Message
 
-from handlers import done_command, feedback, help_command, plan_command, registration, stats_command, survey_command
+from handlers import done_command, feedback, help_command, plan_command, registration, share_command, stats_command, survey_command
 from handlers.context import HandlerContext
 
 CommandHandler = Callable[[str, HandlerContext], list[Message]]
@@ -24,6 +24,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "survey": survey_command.run,
     "comment": survey_command.run_comment,
     "register": registration.run,
+    "share": share_command.run,
 }
 
 # What people type -> command name. `/alias` always works; a bare alias only as the whole message.
@@ -51,6 +52,9 @@ COMMAND_ALIASES: dict[str, str] = {
     "ข้อเสนอแนะ": "comment",
     "register": "register",
     "ลงทะเบียน": "register",
+    "share": "share",
+    "แบ่งปัน": "share",
+    "เสนอความรู้": "share",
 }
 
 # Postback `action=...` -> function taking the postback's data fields.
