@@ -3,6 +3,7 @@
     python benchmarks/search_speed.py                      # all sizes, readable table
     python benchmarks/search_speed.py --sizes 100 10000    # chosen sizes
     python benchmarks/search_speed.py --json               # one JSON object
+    python benchmarks/search_speed.py --service --sizes 1000 10000   # through the database
 
 Each store is synthetic but realistic Thai: passages are made by recombining sentences of
 the starter pack (kb/starter/*.md) and of the sample plan (shared/seeds/...) with a fixed
@@ -12,11 +13,23 @@ evaluation questions, the starter pack's sample questions and recombined phrases
 reports build time, p50/p99 latency of `SearchIndex.search`, and the resident memory of
 the process (peak RSS from resource.getrusage, so sizes are run smallest first). Progress
 goes to stderr.
+
+Two build times: `build s` is a cold build (a fresh process, or the first question after a
+start), with a `TokenCache` as the search service uses one; `rebuild s` is the build that
+follows an edit of one passage with that cache warm, which is what a question pays after
+someone publishes or edits an article.
+
+`--service` measures the same stores the way the bot meets them: saved in a temporary
+SQLite database, read by `KnowledgeSearch` (kb/search_service.py), which rebuilds its index
+inside the first question after the store's revision moves. It reports the time to read the
+passages from the database, the first question's rebuild in a fresh process (cold) and the
+rebuild after one passage is edited.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -34,7 +47,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 if str(REPOSITORY) not in sys.path:
     sys.path.insert(0, str(REPOSITORY))
 
-from kb.search import IndexEntry, SearchIndex  # noqa: E402
+from kb.search import IndexEntry, SearchIndex, TokenCache  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 SEED = 2567
@@ -136,9 +149,17 @@ def measure(size: int, sentences: list[str], headings: list[str], questions: lis
     queries = realistic_queries(rng, sentences, questions)
     gc.collect()
     _progress(f"[{size:>7} passages] building the index")
+    cache = TokenCache()
     started = time.perf_counter()
-    index = SearchIndex.build(entries)
+    index = SearchIndex.build(entries, token_cache=cache)
     build_seconds = time.perf_counter() - started
+    _progress(f"[{size:>7} passages] rebuilding after an edit of one passage")
+    edited = list(entries)
+    position = rng.randrange(len(edited))
+    edited[position] = dataclasses.replace(edited[position], text=edited[position].text + " " + rng.choice(sentences))
+    started = time.perf_counter()
+    index = SearchIndex.build(edited, token_cache=cache)
+    rebuild_seconds = time.perf_counter() - started
     index.search("KM คืออะไร")  # first call loads nothing new, but keep it out of the timings
     _progress(f"[{size:>7} passages] asking {len(queries)} questions")
     latencies = []
@@ -150,6 +171,7 @@ def measure(size: int, sentences: list[str], headings: list[str], questions: lis
     return {
         "passages": size,
         "build_seconds": round(build_seconds, 3),
+        "rebuild_seconds": round(rebuild_seconds, 3),
         "queries": len(latencies),
         "p50_ms": round(statistics.median(latencies), 3),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 3),
@@ -158,20 +180,95 @@ def measure(size: int, sentences: list[str], headings: list[str], questions: lis
     }
 
 
+def measure_service(size: int, sentences: list[str], headings: list[str], questions: list[str]) -> dict[str, float]:
+    import tempfile
+
+    from sqlalchemy import select
+
+    from bot.database import Database
+    from bot.migrate import upgrade_database
+    from kb.models import Article, Passage
+    from kb.search_service import KnowledgeSearch, published_entries
+    from kb.store import bump_revision
+
+    rng = random.Random(SEED + size)
+    _progress(f"[{size:>7} passages] saving a synthetic store in SQLite")
+    entries = synthetic_entries(size, rng, sentences, headings, questions)
+    with tempfile.TemporaryDirectory() as directory:
+        database = Database(f"sqlite:///{Path(directory) / 'benchmark.db'}")
+        upgrade_database(database)
+        with database.session() as session:
+            articles: dict[int, Article] = {}
+            for entry in entries:
+                article = articles.get(entry.article_id)
+                if article is None:
+                    article = articles[entry.article_id] = Article(
+                        slug=entry.article_key, title=entry.title, body="", tags=list(entry.tags),
+                        aliases=list(entry.aliases), sample_questions=list(entry.sample_questions),
+                        source=f"benchmark:{entry.article_key}", content_hash="", status="published",
+                    )
+                    session.add(article)
+                article.passages.append(
+                    Passage(position=len(article.passages), heading_path=list(entry.heading_path), text=entry.text)
+                )
+            bump_revision(session)
+        search = KnowledgeSearch()
+        with database.session() as session:
+            started = time.perf_counter()
+            published_entries(session)
+            load_seconds = time.perf_counter() - started
+        _progress(f"[{size:>7} passages] first question after a start")
+        with database.session() as session:
+            started = time.perf_counter()
+            search.index(session)
+            cold_seconds = time.perf_counter() - started
+        with database.session() as session:
+            passage = session.scalars(select(Passage).order_by(Passage.id).limit(1)).one()
+            passage.text += " " + rng.choice(sentences)
+            bump_revision(session)
+        _progress(f"[{size:>7} passages] first question after an edit")
+        with database.session() as session:
+            started = time.perf_counter()
+            search.index(session)
+            rebuild_seconds = time.perf_counter() - started
+        database.engine.dispose()
+    return {
+        "passages": size,
+        "load_seconds": round(load_seconds, 3),
+        "cold_seconds": round(cold_seconds, 3),
+        "rebuild_seconds": round(rebuild_seconds, 3),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure SearchIndex build time, query latency and memory.")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="store sizes in passages")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--service", action="store_true", help="measure KnowledgeSearch rebuilds from a SQLite database instead"
+    )
     arguments = parser.parse_args(argv)
     sentences, headings, questions = _corpus()
+    if arguments.service:
+        rows = [measure_service(size, sentences, headings, questions) for size in sorted(arguments.sizes)]
+        if arguments.json:
+            print(json.dumps({"seed": SEED, "cpu_count": os.cpu_count(), "results": rows}, indent=2))
+            return 0
+        print(f"{'passages':>9} {'read from db s':>15} {'cold s':>8} {'after edit s':>13}")
+        for row in rows:
+            print(
+                f"{row['passages']:>9,} {row['load_seconds']:>15.3f} {row['cold_seconds']:>8.2f} "
+                f"{row['rebuild_seconds']:>13.3f}"
+            )
+        return 0
     results = [measure(size, sentences, headings, questions) for size in sorted(arguments.sizes)]
     if arguments.json:
         print(json.dumps({"seed": SEED, "cpu_count": os.cpu_count(), "results": results}, indent=2))
         return 0
-    print(f"{'passages':>9} {'build s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'peak RSS MB':>12}")
+    print(f"{'passages':>9} {'build s':>9} {'rebuild s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'peak RSS MB':>12}")
     for row in results:
         print(
-            f"{row['passages']:>9,} {row['build_seconds']:>9.2f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{row['passages']:>9,} {row['build_seconds']:>9.2f} {row['rebuild_seconds']:>10.3f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
             f"{row['max_ms']:>8.2f} {row['peak_rss_mb']:>12.1f}"
         )
     return 0

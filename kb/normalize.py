@@ -213,6 +213,8 @@ TOKEN_SYNONYMS: dict[str, str] = {
     # Chat words for the formal ones documents use.
     "ข้างนอก": "ภายนอก",
     "ข้างใน": "ภายใน",
+    # "ฝ่ายไหนดูแลงาน KM": ดูแล (to look after) is how staff say รับผิดชอบ.
+    "ดูแล": "responsible",
     "เช็ค": "ตรวจสอบ",
     "เช็ก": "ตรวจสอบ",
     "ไลน์": "line",
@@ -233,6 +235,10 @@ _STEP_CODE = re.compile(
 
 # Staff write Buddhist-era years short ("ปี 67", "ปีงบ 66"); documents write them in full.
 _SHORT_YEAR = re.compile(r"(ปีงบประมาณ|ปีงบ|ปี|พ\.ศ\.?)\s*([4-9][0-9])(?![0-9.])")
+# "ปี 2567", "พ.ศ. 2567", "ปี พ.ศ. 2567" and a bare "2567" name the same year; the number says
+# it all, so the words before it go. Otherwise "ปี" in a question ("นโยบายปี 67") would be a
+# rare, decisive word against a document that writes "ปีงบประมาณ พ.ศ. ๒๕๖๗".
+_YEAR_WORDS = re.compile(r"(?:ปี\s*)?(?:พ\.ศ\.?\s*)?(?<![0-9])(?=2[45][0-9]{2}(?![0-9]))")
 
 # "แผน 2", "แผนที่ ๒", "แผนสอง", "แผน KM ที่ 2", and a plan table's caption "(KM Action Plan)
 # ที่ ๒" all name the second plan of the year: one word, plan2, so a question about plan 2
@@ -392,23 +398,57 @@ def _canonical_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     for canonical, forms in (*CANONICAL_TERMS, *months):
         for form in forms:
             replacement_for[_without_spaces(form)] = canonical
-    alternatives = []
     forms = [form for _, group in (*CANONICAL_TERMS, *months) for form in group]
-    for form in sorted(forms, key=len, reverse=True):
-        escaped = re.escape(form).replace(r"\ ", r"\s*")
-        if form[0].isascii() and form[0].isalnum():
-            escaped = rf"(?<![a-z0-9]){escaped}"
-        if form[-1].isascii() and form[-1].isalnum():
-            escaped = rf"{escaped}(?![a-z0-9])"
-        if form.startswith("การ"):
-            escaped = _KAN_GUARD + escaped
-        alternatives.append(escaped)
+    # Some two hundred forms: as one flat alternation, the regex engine would try each of
+    # them at every character of every passage, which made canonicalising most of the cost
+    # of building the index. Merged into a tree of shared prefixes, it tries one branch per
+    # character instead. Forms are grouped by the guard they need before them; forms of
+    # different groups never start at the same place (Latin letters, การ, anything else).
+    latin = [form for form in forms if form[0].isascii() and form[0].isalnum()]
+    kan = [form for form in forms if form.startswith("การ")]
+    plain = [form for form in forms if form not in latin and form not in kan]
+    alternatives = [
+        rf"(?<![a-z0-9]){_prefix_tree(latin)}",
+        _KAN_GUARD + _prefix_tree(kan),
+        _prefix_tree(plain),
+    ]
     for abbreviation, canonical in THAI_ABBREVIATIONS:
         replacement_for[abbreviation] = canonical
         alternatives.append(
             rf"(?:(?<![\u0e00-\u0e7f]){abbreviation}|{abbreviation}(?![\u0e00-\u0e7f]))"
         )
     return re.compile("|".join(alternatives)), replacement_for
+
+
+def _prefix_tree(forms: list[str]) -> str:
+    """One regular expression matching the longest of `forms` that starts at a place.
+
+    A space in a form matches any spacing, also none ("fiscal year", "fiscalyear"); a form
+    ending in a Latin letter or digit only matches as a whole word ("km" not in "kms").
+    """
+    tree: dict[str, dict] = {}
+    for form in forms:
+        node = tree
+        for character in form:
+            node = node.setdefault(character, {})
+        node[""] = {}
+        if form[-1].isascii() and form[-1].isalnum():
+            node["$"] = {}
+    return _branches(tree)
+
+
+def _branches(node: dict[str, dict]) -> str:
+    branches = [
+        (r"\s*" if character == " " else re.escape(character)) + _branches(child)
+        for character, child in sorted(node.items())
+        if character not in ("", "$")
+    ]
+    if "" in node:
+        # Ending here is tried last, so the longest form wins.
+        branches.append(r"(?![a-z0-9])" if "$" in node else "")
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
 
 
 def _without_spaces(text: str) -> str:
@@ -440,6 +480,7 @@ def canonicalize(text: str) -> str:
 
 def _canonicalize_once(text: str) -> str:
     text = _SHORT_YEAR.sub(lambda match: f"{match.group(1)} 25{match.group(2)}", text)
+    text = _YEAR_WORDS.sub(lambda match: " " if match.group(0) else "", text)
     # Step codes first: the terms turn a bare "kmp" into "kmprocess".
     text = _STEP_CODE.sub(lambda match: f" {match.group(1).rstrip('i')}p{match.group(2)} ", text)
     pattern, _ = _canonical_pattern()

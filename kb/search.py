@@ -16,14 +16,19 @@ How a question is answered:
    `ANSWER_THRESHOLD` turns it into answer or polite fallback.
 
 Nothing is built at import; `SearchIndex.build` does the work. An index is immutable, so one
-index serves many threads.
+index serves many threads. Segmenting the text is most of a build's cost; a `TokenCache`
+passed to `build` keeps each text's words, so rebuilding after an edit only segments the
+texts that changed.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +45,7 @@ __all__ = [
     "SearchAnswer",
     "SearchHit",
     "SearchIndex",
+    "TokenCache",
     "confidence_from_signals",
     "related_questions",
 ]
@@ -49,13 +55,13 @@ __all__ = [
 # confidence = 1 / (1 + exp(-(CONFIDENCE_BIAS + Σ weight × signal))): the estimated chance that
 # the question is about something the store covers, judged from its best hit. Fitted with
 # `python tests/eval/evaluate.py --fit` (logistic regression, L2 0.1, Newton's method) on the
-# 101 in-domain and 31 out-of-domain questions of tests/eval/questions.yaml. Coverage alone
+# 103 in-domain and 31 out-of-domain questions of tests/eval/questions.yaml. Coverage alone
 # separates them; relative score and margin were fitted too, got weights near zero or
 # negative and made the leave-one-out error worse, so they are reported in `signals` but
 # carry no weight. At the threshold 0.5 a question is answered when about 36 % of its
 # IDF-weighted words occur in the best passage.
-CONFIDENCE_BIAS = -3.304
-CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 9.323}
+CONFIDENCE_BIAS = -3.316
+CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 9.269}
 ANSWER_THRESHOLD = 0.5
 
 # BM25 parameters (Lucene variant).
@@ -86,14 +92,14 @@ NON_CONTENT_WORDS: frozenset[str] = frozenset(
         "ครับ", "คับ", "ครับผม", "ค่ะ", "คะ", "ค่า", "จ้ะ", "จ้า", "จ๊ะ", "นะ", "น่ะ", "นะคะ",
         "นะครับ", "อ่ะ", "อะ", "ละ", "ล่ะ", "ฮะ", "เนอะ", "มั้ง", "เลย", "จัง", "มาก", "ดี",
         "หน่อย", "ด้วย", "เถอะ", "ซิ", "สิ", "แหละ",
-        # asking, wanting, pronouns
-        "ช่วย", "ขอ", "ถาม", "สอบถาม", "อยาก", "ทราบ", "รู้", "บอก", "เอา", "มัน", "เรา", "ผม",
+        # asking, wanting, knowing or having forgotten ("ลืมละ"), pronouns
+        "ช่วย", "ขอ", "ถาม", "สอบถาม", "อยาก", "ทราบ", "รู้", "ลืม", "บอก", "เอา", "มัน", "เรา", "ผม",
         "ดิฉัน", "หนู", "เค้า", "เขา", "ท่าน", "คุณ", "พี่", "น้อง", "ทุกคน", "ยัง",
         # greetings and thanks
         "สวัสดี", "ขอบคุณ", "ขอบใจ", "ขอโทษ",
         # function words
         "ที่", "การ", "ความ", "ของ", "และ", "ใน", "ได้", "มี", "เป็น", "ให้", "จะ", "ต้อง", "ไป",
-        "มา", "กับ", "แล้ว", "นี้", "นั้น", "ก็", "แต่", "ว่า", "ไว้", "อยู่", "โดย", "จาก", "ทำ",
+        "มา", "กับ", "แล้ว", "นี้", "นั้น", "ก็", "แต่", "ว่า", "ไว้", "อยู่", "โดย", "จาก", "ทำ", "ถึง",
     }
 )
 
@@ -174,6 +180,64 @@ def confidence_from_signals(signals: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
+class TokenCache:
+    """The search words of every text the last build read, kept between builds.
+
+    Keyed by the text itself: an unchanged passage hits however its id or position moved,
+    an edited one misses and is segmented again, and two passages with the same text share
+    one entry. Each build keeps only the texts it used, so deleted passages do not pile up
+    and the cache never holds more than one store's worth of words. Segmentation depends
+    only on the text and this process's dictionary, so entries never go stale.
+    """
+
+    def __init__(self) -> None:
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+        self.last_hits = 0
+        self.last_misses = 0
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._words
+
+    def _snapshot(self) -> dict[str, tuple[str, ...]]:
+        with self._lock:
+            return self._words
+
+    def _replace(self, words: dict[str, tuple[str, ...]], hits: int, misses: int) -> None:
+        with self._lock:
+            self._words = words
+            self.last_hits, self.last_misses = hits, misses
+
+
+class _Segmenter:
+    """`tokenize` with memory: within one build, and across builds through a TokenCache."""
+
+    def __init__(self, cache: TokenCache | None) -> None:
+        self._cache = cache
+        self._known = cache._snapshot() if cache is not None else {}
+        self._used: dict[str, tuple[str, ...]] = {}
+        self._hits = 0
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        words = self._used.get(text)
+        if words is None:
+            words = self._known.get(text)
+            if words is None:
+                # Interned: the same few thousand words recur across all passages.
+                words = tuple(sys.intern(word) for word in tokenize(text))
+            else:
+                self._hits += 1
+            self._used[text] = words
+        return words
+
+    def commit(self) -> None:
+        if self._cache is not None:
+            self._cache._replace(self._used, self._hits, len(self._used) - self._hits)
+
+
 class _Bm25Matrix:
     """A bm25s index kept as its column-compressed score matrix, plus word statistics."""
 
@@ -182,6 +246,9 @@ class _Bm25Matrix:
         if count and any(documents):
             import bm25s
 
+            # bm25s sets its own logger to DEBUG when imported; staff questions must not
+            # reach the logs through it.
+            logging.getLogger("bm25s").setLevel(logging.WARNING)
             model = bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene")
             model.index(documents, show_progress=False)
             self.vocabulary: dict[str, int] = dict(model.vocab_dict)
@@ -244,12 +311,21 @@ class SearchIndex:
 
     @classmethod
     def build(
-        cls, entries: Iterable[IndexEntry], field_weights: FieldWeights = DEFAULT_FIELD_WEIGHTS
+        cls,
+        entries: Iterable[IndexEntry],
+        field_weights: FieldWeights = DEFAULT_FIELD_WEIGHTS,
+        *,
+        token_cache: TokenCache | None = None,
     ) -> SearchIndex:
-        """Tokenise every passage with its article's fields and build the BM25 index."""
+        """Tokenise every passage with its article's fields and build the BM25 index.
+
+        With a `token_cache`, texts segmented by an earlier build are not segmented again,
+        and the cache then holds exactly the texts of this build.
+        """
         entries = tuple(entries)
+        segment = _Segmenter(token_cache)
         # Article fields are the same for every passage of an article, and passages of one
-        # section share their heading path: tokenise each once.
+        # section share their heading path: assemble each once.
         article_words: dict[tuple, list[str]] = {}
         heading_words: dict[tuple[str, ...], list[str]] = {}
         documents: list[list[str]] = []
@@ -257,16 +333,20 @@ class SearchIndex:
             key = (entry.article_id, entry.title, entry.aliases, entry.sample_questions, entry.tags)
             words = article_words.get(key)
             if words is None:
-                words = article_words[key] = _article_words(entry, field_weights)
+                words = article_words[key] = _article_words(entry, field_weights, segment)
             headings = heading_words.get(entry.heading_path)
             if headings is None:
                 # Each heading word once: a long table caption above forty rows should say
                 # what the rows are about, not make every row a long document.
                 headings = heading_words[entry.heading_path] = list(
-                    dict.fromkeys(word for heading in entry.heading_path for word in tokenize(heading))
+                    dict.fromkeys(word for heading in entry.heading_path for word in segment(heading))
                 )
-            documents.append(tokenize(entry.text) * field_weights.text + headings * field_weights.heading_path + words)
-        return cls(entries, _Bm25Matrix(documents))
+            documents.append(
+                list(segment(entry.text)) * field_weights.text + headings * field_weights.heading_path + words
+            )
+        index = cls(entries, _Bm25Matrix(documents))
+        segment.commit()
+        return index
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -303,7 +383,8 @@ class SearchIndex:
             # (the plan-table row), not by one that lists every step of both plans (a
             # calendar) nor by one about KMP 5 in general: weigh each candidate by the
             # Jaccard similarity of its step and plan codes to the question's.
-            ranked *= self._identifier_similarity(identifiers, candidates) ** IDENTIFIER_EXPONENT
+            families = _open_step_families(words, identifiers)
+            ranked *= self._identifier_similarity(identifiers, candidates, families) ** IDENTIFIER_EXPONENT
         if COVERAGE_EXPONENT:
             # Soft AND: a passage with all the question's words beats one with a few of them
             # many times.
@@ -338,11 +419,16 @@ class SearchIndex:
         exclude = (hits[0].entry.article_key,) if hits else ()
         return related_questions(hits, limit=limit, exclude_article_keys=exclude, query=query)
 
-    def _identifier_similarity(self, identifiers: list[str], candidates: np.ndarray) -> np.ndarray:
+    def _identifier_similarity(
+        self, identifiers: list[str], candidates: np.ndarray, open_families: frozenset[str] = frozenset()
+    ) -> np.ndarray:
         asked = set(identifiers)
         shared = np.zeros(len(candidates), dtype=np.float64)
         union = np.full(len(candidates), float(len(asked)))
         for word, word_id in self._identifier_words:
+            if word not in asked and word[:3] in open_families:
+                # The question names the family ("CMP") but no step of it: any step of it fits.
+                continue
             present = self._matrix.contains(word_id, candidates)
             if word in asked:
                 shared += present
@@ -400,15 +486,29 @@ def _query_words(query: str) -> list[str]:
     return words
 
 
-def _article_words(entry: IndexEntry, field_weights: FieldWeights) -> list[str]:
+# The canonical word for a whole process family, and the prefix of its step codes.
+_STEP_FAMILIES = {"kmprocess": "kmp", "cmprocess": "cmp"}
+
+
+def _open_step_families(words: Sequence[str], identifiers: Sequence[str]) -> frozenset[str]:
+    """Step-code families a question names without naming one of their steps ("CMP ของแผน 1")."""
+    named = {identifier[:3] for identifier in identifiers}
+    return frozenset(
+        prefix for family, prefix in _STEP_FAMILIES.items() if family in words and prefix not in named
+    )
+
+
+def _article_words(
+    entry: IndexEntry, field_weights: FieldWeights, segment: Callable[[str], Sequence[str]] = tokenize
+) -> list[str]:
     question_words = [
-        word for question in entry.sample_questions for word in tokenize(question) if word not in NON_CONTENT_WORDS
+        word for question in entry.sample_questions for word in segment(question) if word not in NON_CONTENT_WORDS
     ]
     return (
-        tokenize(entry.title) * field_weights.title
-        + [word for alias in entry.aliases for word in tokenize(alias)] * field_weights.aliases
+        list(segment(entry.title)) * field_weights.title
+        + [word for alias in entry.aliases for word in segment(alias)] * field_weights.aliases
         + question_words * field_weights.sample_questions
-        + [word for tag in entry.tags for word in tokenize(tag)] * field_weights.tags
+        + [word for tag in entry.tags for word in segment(tag)] * field_weights.tags
     )
 
 

@@ -18,7 +18,15 @@ from functools import lru_cache
 
 from kb.normalize import canonical_token, canonicalize, normalize_text
 
-__all__ = ["EXTRA_WORDS", "SPLIT_WORDS", "segmenter_engine", "tokenize", "tokenize_normalized"]
+__all__ = [
+    "EXTRA_WORDS",
+    "SPLIT_WORDS",
+    "dictionary_words",
+    "rejoin_wrapped_words",
+    "segmenter_engine",
+    "tokenize",
+    "tokenize_normalized",
+]
 
 # --- configuration: the segmentation dictionary -------------------------------------------
 
@@ -71,13 +79,19 @@ def segmenter_engine() -> str:
     return "nlpo3"
 
 
-def _dictionary_words() -> list[str]:
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The segmenter's dictionary: PyThaiNLP's word list with `EXTRA_WORDS`, without `SPLIT_WORDS`."""
     from pythainlp.corpus import thai_words
 
     words = set(thai_words())
     words.difference_update(SPLIT_WORDS)
     words.update(EXTRA_WORDS)
-    return sorted(words)
+    return frozenset(words)
+
+
+def _dictionary_words() -> list[str]:
+    return sorted(dictionary_words())
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +123,54 @@ def _segmenter() -> Callable[[str], list[str]]:
 
 def _segment(chunk: str) -> list[str]:
     return _segmenter()(chunk)
+
+
+def _is_thai_letter(character: str) -> bool:
+    # Consonants, vowels and tone marks; not Thai digits, ฯ or ๆ, which a space may follow.
+    return ("\u0e01" <= character <= "\u0e3a" or "\u0e40" <= character <= "\u0e4e") and character not in "ฯๆ"
+
+
+def _space_splits_a_word(left: str, right: str) -> bool:
+    """Whether the space between two chunks of Thai cuts a dictionary word in two.
+
+    Either the last word of `left` and the first word of `right` make one dictionary word
+    ("ส่วน" + "ราชการ"), or the segmenter, reading both chunks joined, finds a dictionary
+    word across the place of the space ("หัวหน้าส่วน ราชการ" → หัวหน้า|ส่วนราชการ).
+    """
+    words = dictionary_words()
+    left_words, right_words = _segment(left), _segment(right)
+    if left_words and right_words and left_words[-1] + right_words[0] in words:
+        return True
+    position = 0
+    for word in _segment(left + right):
+        if position < len(left) < position + len(word):
+            return word in words
+        position += len(word)
+        if position >= len(left):
+            break
+    return False
+
+
+def rejoin_wrapped_words(text: str) -> str:
+    """Remove the spaces a line wrap left inside Thai words ("หัวหน้าส่วน ราชการ").
+
+    Text copied out of a PDF table keeps each cell's line breaks as spaces, wherever the
+    line happened to end. Thai separates phrases, not words, with spaces, so a space between
+    two Thai letters is only removed when it cuts a word the dictionary knows; a space at a
+    word boundary ("ผลสำเร็จ ของงาน") stays, as it may be a real phrase break. Meant for
+    table cells, where such wraps are common and sentences are short.
+    """
+    chunks = text.split(" ")
+    if len(chunks) < 2:
+        return text
+    joined: list[str] = [chunks[0]]
+    for chunk in chunks[1:]:
+        left = joined[-1]
+        if left and chunk and _is_thai_letter(left[-1]) and _is_thai_letter(chunk[0]) and _space_splits_a_word(left, chunk):
+            joined[-1] = left + chunk
+        else:
+            joined.append(chunk)
+    return " ".join(joined)
 
 
 def _has_letter_or_digit(word: str) -> bool:

@@ -29,6 +29,14 @@ MAX_LIST_INTRO_CHARS = 250
 MAX_TABLE_CAPTION_CHARS = 120
 # A bold line longer than this is emphasised prose rather than a heading.
 MAX_IMPLIED_HEADING_CHARS = 200
+# A bold line restating an enclosing heading must share at least this much of it, so a short
+# generic heading ("สรุป") does not swallow the bold lines that begin with it.
+MIN_RESTATED_HEADING_CHARS = 12
+
+# How a sentence that introduces what follows ends: "ดังนี้", "ดังต่อไปนี้", "ได้แก่", a colon.
+_LEAD_IN_END = re.compile(r"(?:ดังนี้|ดังต่อไปนี้|ได้แก่|:)\s*$")
+# How an item of such an enumeration starts: "๒.๑ ", "1. ", "๑) ", "(ก) ", "- ".
+_ITEM_START = re.compile(r"^\s*(?:[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)]?\s|\(?[0-9๐-๙ก-ฮ]\)\s|[-•*]\s)")
 
 _TABLE_CAPTION_PATTERN = re.compile(r"^\s*(ตารางที่|ตาราง|table)\s*[0-9๐-๙]", re.IGNORECASE)
 _SECTION_NUMBER = re.compile(r"^([0-9๐-๙]+(?:\.[0-9๐-๙]+)+)")
@@ -213,7 +221,7 @@ def table_rows_as_text(table: Table) -> tuple[str, list[str]]:
     Each row is written with its column headers so that a row alone can answer
     "who is responsible for step 5": "ที่: ๕. | ... | ผู้รับผิดชอบ: หัวหน้าส่วนราชการ".
     """
-    rows = [tuple(clean_cell_text(cell) for cell in row) for row in table.rows]
+    rows = [tuple(_clean_table_cell(cell) for cell in row) for row in table.rows]
     rows = [row for row in rows if any(row)]
     inner_caption = ""
     # A first row that is one merged cell is the table's title, not its header.
@@ -237,6 +245,16 @@ def table_rows_as_text(table: Table) -> tuple[str, list[str]]:
             previous_first_cell = cells[0]
         texts.append(_row_text(header, cells))
     return inner_caption, [text for text in texts if text]
+
+
+def _clean_table_cell(text: str) -> str:
+    # Imported here: it brings in pythainlp and its dictionary, which only tables need.
+    from kb.tokenizer import rejoin_wrapped_words
+
+    cell = clean_cell_text(text)
+    # A cell converted from PDF keeps its line wraps as spaces, some inside words
+    # ("หัวหน้าส่วน ราชการ"); they split a word for search and read oddly in an answer.
+    return rejoin_wrapped_words(cell) if " " in cell else cell
 
 
 def _is_single_merged_cell(row: Sequence[str]) -> bool:
@@ -299,6 +317,8 @@ class _Builder:
         text = normalise_heading_text(heading.text)
         if not text:
             return
+        if heading.implied and self._return_to_restated_section(text):
+            return
         # Between a section heading and the headings nested in it there is room for the
         # implied ones: a table caption, below it a bold line standing in for a heading
         # (deeper when numbered deeper, "๑.๑" under "ขั้นตอนที่ ๑"), and innermost a note
@@ -315,6 +335,39 @@ class _Builder:
             self.stack.pop()
         self.stack.append(_HeadingEntry(level=level, text=text, real=real))
         self.last_table_caption = None
+
+    def _return_to_restated_section(self, text: str) -> bool:
+        """Close the subsections of the section a bold line restates; True if it only restates it.
+
+        Converted documents repeat a chapter's title in bold before its main part ("**แผนการ
+        จัดการความรู้ ... ของกองยุทธศาสตร์ฯ**" after the chapter's "ปัจจัยแห่งความสำเร็จ"
+        subsection). Nested by the usual rule, everything after it would sit inside the
+        subsection above it; it is the enclosing section speaking again. A bold line that
+        equals a run of enclosing headings returns to the last of them; one that starts with
+        an enclosing heading and goes on becomes that section's child.
+        """
+        wanted = _squeezed(text)
+        if len(wanted) < MIN_RESTATED_HEADING_CHARS or is_note_label(text) or is_table_caption(text):
+            return False
+        for start in range(len(self.stack)):
+            joined = ""
+            for end in range(start, len(self.stack)):
+                joined += _squeezed(self.stack[end].text)
+                if not wanted.startswith(joined):
+                    break
+                if len(joined) < MIN_RESTATED_HEADING_CHARS:
+                    continue
+                anchor = self.stack[end]
+                restates = wanted == joined
+                runs_on = end + 1 < len(self.stack) and wanted.startswith(joined + _squeezed(self.stack[end + 1].text))
+                if restates or not runs_on:
+                    del self.stack[end + 1:]
+                    if not restates:
+                        # Starts with the run of headings and goes on: a child of its last one.
+                        self.stack.append(_HeadingEntry(level=anchor.level + 0.7, text=text, real=False))
+                    self.last_table_caption = None
+                    return True
+        return False
 
     def add_paragraph(self, paragraph: Paragraph) -> None:
         text = clean_inline_text(paragraph.text)
@@ -365,6 +418,11 @@ class _Builder:
             # original) keeps that table's caption.
             caption = self.last_table_caption
         self.flush()
+        if caption:
+            # A note ("หมายเหตุ") explains what is above it; a table with a caption of its own
+            # after the note is the next part of the section, not part of the note.
+            while self.stack and not self.stack[-1].real and is_note_label(self.stack[-1].text):
+                self.stack.pop()
         path = self.path + ((caption,) if caption else ())
         for text in row_texts:
             for piece in split_long_text(text, max_chars=2 * MAX_PASSAGE_CHARS):
@@ -382,18 +440,29 @@ class _Builder:
         path = self.pending_path
         self.pending = []
         merged: list[str] = []
+        # Whether the passage being assembled is a lead-in ("... โดยมีนโยบายสรุปได้ดังนี้")
+        # followed by the items it announces, so far.
+        announcing = False
         for unit in units:
             if not merged:
                 merged.append(unit)
+                announcing = _LEAD_IN_END.search(unit) is not None
                 continue
             previous = merged[-1]
             combined = len(previous) + 1 + len(unit)
             tiny_before = len(previous) < MIN_PASSAGE_CHARS and combined <= MAX_PASSAGE_CHARS + MIN_PASSAGE_CHARS
             tiny_after = len(unit) < MIN_PASSAGE_CHARS and combined <= TARGET_PASSAGE_CHARS
-            if tiny_before or tiny_after:
+            # A lead-in alone answers nothing, and the items after it lose what they are items
+            # of: like a list with its lead-in, they stay one passage up to the size of a list.
+            item = announcing and (_LEAD_IN_END.search(previous) is not None or _ITEM_START.match(unit) is not None)
+            if item and combined <= MAX_LIST_CHARS:
                 merged[-1] = previous + "\n" + unit
+            elif tiny_before or tiny_after:
+                merged[-1] = previous + "\n" + unit
+                announcing = announcing or _LEAD_IN_END.search(unit) is not None
             else:
                 merged.append(unit)
+                announcing = _LEAD_IN_END.search(unit) is not None
         for text in merged:
             self.emit(text, path)
 
@@ -418,6 +487,11 @@ def _numbering_depth(text: str) -> int:
     """0 for "๑ ..." or an unnumbered title, 1 for "๑.๑ ...", 2 for "๑.๑.๑ ..."."""
     match = _SECTION_NUMBER.match(text)
     return min(match.group(1).count("."), 3) if match else 0
+
+
+def _squeezed(text: str) -> str:
+    """Heading text compared without spaces and edge marks: a PDF wraps long titles anywhere."""
+    return re.sub(r"\s+", "", normalise_heading_text(text))
 
 
 def _looks_like_caption(text: str) -> bool:

@@ -12,9 +12,10 @@ article "plan-2567", all read through kb.ingest.parse_file as `kmbot kb import` 
 
 Metrics, over in-domain questions: top-1 and top-3 (the expected article among the first one or
 three distinct articles found; for a `document` expectation, a passage of that document that
-contains the expected text among the first one or three passages), MRR, the share that falls
-back although it should be answered, and the share answered with a wrong first hit. Over
-out-of-domain questions: the share answered although the bot should fall back.
+contains the expected text among the first one or three passages; for an `any` expectation,
+the best rank any of its alternatives reaches), MRR, the share that falls back although it
+should be answered, and the share answered with a wrong first hit. Over out-of-domain
+questions: the share answered although the bot should fall back.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class EvaluationUnavailable(RuntimeError):
 class QuestionResult:
     question: str
     in_domain: bool
-    expected: dict[str, str]
+    expected: dict[str, Any]
     rank: int | None  # 1-based rank of the right answer, None if not within RANK_DEPTH
     answered: bool
     confidence: float
@@ -158,8 +159,35 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", normalize_text(text))
 
 
-def rank_of_expected(hits: list[SearchHit], expected: dict[str, str]) -> int | None:
+def expectation(raw: Any) -> dict[str, Any]:
+    """A question's `expect` as plain strings: {article}, {document, contains} or {any: [...]}.
+
+    `any` lists answers that are each right on their own, for questions that a starter
+    article and the plan document both answer (questions.yaml says why at each one).
+    """
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(f"an expectation must be a mapping, not {raw!r}")
+    if "any" in raw:
+        alternatives = raw["any"]
+        if not isinstance(alternatives, list) or len(alternatives) < 2 or set(raw) != {"any"}:
+            raise ValueError(f"`any` takes a list of at least two expectations and nothing else: {raw!r}")
+        return {"any": [expectation(alternative) for alternative in alternatives]}
+    if set(raw) not in ({"article"}, {"document", "contains"}):
+        raise ValueError(f"unknown expectation {raw!r}")
+    return {key: str(value) for key, value in raw.items()}
+
+
+def describe_expectation(expected: dict[str, Any]) -> str:
+    if "any" in expected:
+        return " or ".join(describe_expectation(alternative) for alternative in expected["any"])
+    return expected.get("article") or f"{expected.get('document', '')}:{expected.get('contains', '')}"
+
+
+def rank_of_expected(hits: list[SearchHit], expected: dict[str, Any]) -> int | None:
     """1-based rank of the right answer among `hits`, or None."""
+    if "any" in expected:
+        ranks = [rank for rank in (rank_of_expected(hits, alternative) for alternative in expected["any"]) if rank]
+        return min(ranks) if ranks else None
     if "article" in expected:
         articles: list[str] = []
         for hit in hits:
@@ -185,14 +213,13 @@ def evaluate(index: SearchIndex | None = None, questions_path: Path = QUESTIONS_
         build_seconds = time.perf_counter() - started
     results: list[QuestionResult] = []
     for item in in_domain:
-        expected = {key: str(value) for key, value in (item.get("expect") or {}).items()}
-        results.append(_judge(index, str(item["q"]), expected, in_domain=True))
+        results.append(_judge(index, str(item["q"]), expectation(item.get("expect")), in_domain=True))
     for question in out_of_domain:
         results.append(_judge(index, question, {}, in_domain=False))
     return _report(index, results, build_seconds)
 
 
-def _judge(index: SearchIndex, question: str, expected: dict[str, str], *, in_domain: bool) -> QuestionResult:
+def _judge(index: SearchIndex, question: str, expected: dict[str, Any], *, in_domain: bool) -> QuestionResult:
     hits = index.search(question, limit=RANK_DEPTH)
     answer_hits = hits[:1]
     confidence = answer_hits[0].confidence if answer_hits else 0.0
@@ -311,9 +338,7 @@ def _format_table(report: EvaluationReport, verbose: bool) -> str:
         lines.append(f"{'':2} {'rank':>4} {'conf':>5} {'ans':>3}  {'question':<40} {'expected':<28} first hit")
         for result in shown:
             mark = "ok" if (result.rank == 1 and result.answered) or (not result.in_domain and not result.answered) else "!!"
-            expected = result.expected.get("article") or (
-                f"{result.expected.get('document', '')}:{result.expected.get('contains', '')}" if result.in_domain else "(fall back)"
-            )
+            expected = describe_expectation(result.expected) if result.in_domain else "(fall back)"
             rank = "-" if result.rank is None else str(result.rank)
             lines.append(
                 f"{mark:2} {rank:>4} {result.confidence:5.2f} {'yes' if result.answered else 'no':>3}  "

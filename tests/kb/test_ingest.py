@@ -217,6 +217,44 @@ def test_text_table_rows_with_an_empty_first_cell_repeat_the_label_above() -> No
     )
 
 
+def test_line_wraps_inside_words_are_removed_from_table_cells() -> None:
+    document = parse_text(
+        "ที่\tผู้รับผิดชอบ\tเอกสารที่แสดงผลสำเร็จ ของงาน\tระยะเวลา\n"
+        "๑.\t- หัวหน้าส่วน ราชการ\t- ตรวจสอบความเป็น ไปได้ของช่องทาง\tประจำปีงบประมาณ พ.ศ. ๒๕๖๗\n"
+        "๒.\t- ฝ่ายส่งเสริม และเผยแพร่ วิชาการ\t- รายงานการประชุม คณะทำงาน\tม.ค. ๒๕๖๗\n",
+        source="wrapped.txt",
+        kind="txt",
+    )
+    first, second = (passage.text for passage in document.passages)
+
+    # A space that cuts a dictionary word in two goes ("ส่วน|ราชการ", "ความเป็น|ไปได้") ...
+    assert "ผู้รับผิดชอบ: - หัวหน้าส่วนราชการ" in first
+    assert "ตรวจสอบความเป็นไปได้ของช่องทาง" in first
+    # ... a space between whole words stays, it may be a real phrase break ...
+    assert "เอกสารที่แสดงผลสำเร็จ ของงาน:" in first
+    assert "- ฝ่ายส่งเสริม และเผยแพร่ วิชาการ" in second
+    assert "รายงานการประชุม คณะทำงาน" in second
+    # ... and so does a space before an abbreviation or a number.
+    assert "ประจำปีงบประมาณ พ.ศ. ๒๕๖๗" in first
+
+
+def test_a_lead_in_stays_with_the_items_it_announces() -> None:
+    items = "".join(
+        f"๒.{number} " + "เสริมสร้างบรรยากาศให้เอื้อต่อการนำการจัดการความรู้มาเป็นเครื่องมือ " * 3 + "\n\n"
+        for number in "๑๒๓"
+    )
+    document = parse_text(
+        "## กำหนดนโยบาย\n\nคณะทำงานได้กำหนดนโยบายการจัดการความรู้ โดยมีนโยบายสรุปได้ดังนี้\n\n" + items
+        + "## ต่อไป\n\nย่อหน้าอื่น\n",
+        source="policy.md",
+        kind="md",
+    )
+
+    policy = [p.text for p in document.passages if p.heading_path == ("กำหนดนโยบาย",)]
+    assert len(policy) == 1
+    assert policy[0].startswith("คณะทำงาน") and "๒.๑" in policy[0] and "๒.๓" in policy[0]
+
+
 def test_text_without_headings_is_split_into_passages_of_sensible_size() -> None:
     sentence = "บุคลากรแลกเปลี่ยนประสบการณ์การทำงานกันทุกเดือน "
     text = "การจัดการความรู้\n\n" + sentence * 60 + "\n\nสั้น ๆ\n\nอีกย่อหน้าหนึ่ง\n"
@@ -449,7 +487,7 @@ def test_sample_plan_table_row_is_kept_with_its_header(sample_plan: ParsedDocume
     assert "ระยะเวลา: ก.ค. ๒๕๖๗ เป็นต้นไป" in row
     assert "ผู้รับผิดชอบ:" in row
     # The converted cell reads "หัวหน้าส่วน ราชการ" (a line wrap from the PDF).
-    assert "ผู้รับผิดชอบ:-หัวหน้าส่วนราชการ" in squeeze(row)
+    assert "ผู้รับผิดชอบ: - หัวหน้าส่วนราชการ" in row
     assert "<" not in row
 
 
@@ -469,6 +507,28 @@ def test_sample_plan_structure(sample_plan: ParsedDocument) -> None:
     factors = passage_containing(sample_plan, "ความมุ่งมั่นของผู้บริหารและพนักงาน")
     assert factors.heading_path[-1] == "ปัจจัยแห่งความสำเร็จ (Key Success Factor)"
     assert all(len(p.text) <= 2 * MAX_PASSAGE_CHARS for p in sample_plan.passages)
+
+
+def test_sample_plan_tables_sit_under_their_own_captions(sample_plan: ParsedDocument) -> None:
+    # The bold chapter title after "ปัจจัยแห่งความสำเร็จ" ends that subsection: the plan's
+    # tables are not about the success factors.
+    tables = [p for p in sample_plan.passages if any(h.startswith("ตารางที่ ๒.") for h in p.heading_path)]
+    assert len(tables) > 30
+    assert not any("ปัจจัยแห่งความสำเร็จ (Key Success Factor)" in p.heading_path for p in tables)
+
+    def rows(step: str) -> list:
+        return [p for p in sample_plan.passages if f"({step})" in p.text and p.text.startswith("ที่:")]
+
+    # Each CMP table belongs to the plan above it, under its own caption, not under the
+    # note ("หมายเหตุ") that separates it from the KMP table.
+    plan_one, plan_two = rows("CMP ๓")
+    for row, table in ((plan_one, "ตารางที่ ๒.๒"), (plan_two, "ตารางที่ ๒.๓")):
+        assert row.heading_path[-1] == "กระบวนการบริหารจัดการการเปลี่ยนแปลง"
+        assert row.heading_path[-2].startswith(table)
+        assert "หมายเหตุ" not in row.heading_path
+    kmp_five = rows("KMP ๕")
+    assert [row.heading_path[-1] for row in kmp_five] == ["กิจกรรมการจัดการความรู้"] * 2
+    assert kmp_five[0].heading_path[-2].startswith("ตารางที่ ๒.๒") and kmp_five[1].heading_path[-2].startswith("ตารางที่ ๒.๓")
 
 
 # ---------------------------------------------------------------------------
@@ -497,6 +557,51 @@ def test_a_very_long_list_is_split_into_parts_of_about_equal_size() -> None:
     assert max(sizes) - min(sizes) < 400
     assert all(p.heading_path == ("ขั้นตอน",) for p in document.passages)
     assert squeeze("".join(p.text for p in document.passages)) == squeeze(items)
+
+
+def test_a_bold_line_restating_the_section_title_closes_the_subsection_above_it() -> None:
+    # Converted documents repeat a chapter's title in bold before its main part; the text
+    # after it belongs to the chapter, not to the last subsection before it.
+    document = parse_text(
+        "## บทที่ ๒\n\n### แผนการจัดการความรู้ ประจำปี ๒๕๖๗\n\n#### ปัจจัยแห่งความสำเร็จ\n\n"
+        "- ความมุ่งมั่นของผู้บริหาร\n\n"
+        "**แผนการจัดการความรู้ ประจำปี ๒๕๖๗ ของกองยุทธศาสตร์และงบประมาณ**\n\n"
+        "กองยุทธศาสตร์ได้จัดทำแผนตามแบบฟอร์ม\n\n"
+        "**แผนการจัดการความรู้ ประจำปี ๒๕๖๗**\n\n"
+        "ตารางแผนอยู่ท้ายบท\n",
+        source="restated.md",
+        kind="md",
+    )
+
+    factors = passage_containing(document, "ความมุ่งมั่นของผู้บริหาร")
+    assert factors.heading_path[-1] == "ปัจจัยแห่งความสำเร็จ"
+    # Starts with the section's title and goes on: a child of that section.
+    made = passage_containing(document, "ได้จัดทำแผนตามแบบฟอร์ม")
+    assert made.heading_path == (
+        "บทที่ ๒",
+        "แผนการจัดการความรู้ ประจำปี ๒๕๖๗",
+        "แผนการจัดการความรู้ ประจำปี ๒๕๖๗ ของกองยุทธศาสตร์และงบประมาณ",
+    )
+    # Exactly the section's title: back in that section.
+    tables = passage_containing(document, "ตารางแผนอยู่ท้ายบท")
+    assert tables.heading_path == ("บทที่ ๒", "แผนการจัดการความรู้ ประจำปี ๒๕๖๗")
+
+
+def test_a_captioned_table_after_a_note_is_not_part_of_the_note() -> None:
+    document = parse_text(
+        "## แผนที่ ๑\n\n"
+        "ที่\tกิจกรรม\n๑.\tการบ่งชี้ความรู้ (KMP ๑)\n\n"
+        "**หมายเหตุ**\n\nKMP หมายถึง กระบวนการจัดการความรู้\n\n"
+        "กระบวนการบริหารจัดการการเปลี่ยนแปลง\n\n"
+        "ที่\tกิจกรรม\n๑\tการเตรียมการและปรับเปลี่ยนพฤติกรรม (CMP ๑)\n",
+        source="note.txt",
+        kind="txt",
+    )
+
+    note = passage_containing(document, "KMP หมายถึง")
+    assert note.heading_path == ("แผนที่ ๑", "หมายเหตุ")
+    change = passage_containing(document, "(CMP ๑)")
+    assert change.heading_path == ("แผนที่ ๑", "กระบวนการบริหารจัดการการเปลี่ยนแปลง")
 
 
 def test_html_list_nested_and_table_row_spans() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
@@ -11,6 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.normalize import (
+    _KAN_GUARD,
+    CANONICAL_TERMS,
+    MONTHS,
+    THAI_ABBREVIATIONS,
+    _canonical_pattern,
     canonical_token,
     canonicalize,
     expand_synonyms,
@@ -155,7 +161,7 @@ def test_step_codes() -> None:
         (["ปี 67", "ปี๖๗", "พ.ศ. ๒๕๖๗", "2567"], "2567"),
         (["ก.ค.", "กรกฎาคม", "กรกฎา"], "july"),
         (["ระยะเวลา", "ทำช่วงไหน", "เดือนไหน"], "period"),
-        (["ผู้รับผิดชอบ", "ใครรับผิดชอบ"], "responsible"),
+        (["ผู้รับผิดชอบ", "ใครรับผิดชอบ", "ใครดูแล", "ฝ่ายไหนดูแล"], "responsible"),
         (["หลักฐาน", "เอกสารที่แสดงผลสำเร็จของงาน"], "evidence"),
         (["สถ.", "กรมส่งเสริมการปกครองท้องถิ่น"], "dla"),
     ],
@@ -204,7 +210,18 @@ def test_tokenize_drops_whitespace_and_punctuation() -> None:
 
 
 def test_tokenize_keeps_latin_words_and_numbers() -> None:
-    assert tokenize("Best Practices ปี 2567") == ["best", "practices", "ปี", "2567"]
+    assert tokenize("Best Practices 2567 KMP5") == ["best", "practices", "2567", "kmp5"]
+
+
+def test_a_year_is_its_number_whatever_words_come_before_it() -> None:
+    # "ปี" and "พ.ศ." before a year add nothing to the number; kept, "ปี" in a question would
+    # be a rare word that the plan's "ปีงบประมาณ พ.ศ. ๒๕๖๗" does not contain.
+    for form in ("ปี 67", "ปี๖๗", "ปี 2567", "พ.ศ. ๒๕๖๗", "ปี พ.ศ. ๒๕๖๗", "ในปี 2567"):
+        assert "ปี" not in tokenize(form) and "2567" in tokenize(form), form
+    assert tokenize("ปีงบประมาณ พ.ศ. ๒๕๖๗") == ["fiscalyear", "2567"]
+    assert tokenize("ปีนี้") == ["ปี", "นี้"]
+    # Other numbers are not years.
+    assert tokenize("12567") == ["12567"]
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -229,6 +246,49 @@ def test_normalize_is_idempotent_on_any_unicode(text: str) -> None:
 def test_canonicalize_is_idempotent(text: str) -> None:
     once = canonicalize(normalize_text(text))
     assert canonicalize(once) == once
+
+
+def _flat_alternation() -> re.Pattern[str]:
+    """The canonical-term pattern written the obvious way: every form, longest first."""
+    forms = [form for _, group in (*CANONICAL_TERMS, *MONTHS) for form in group]
+    forms += [form[:-1] for _, group in MONTHS for form in group if form.endswith(".")]
+    alternatives = []
+    for form in sorted(forms, key=len, reverse=True):
+        escaped = re.escape(form).replace(r"\ ", r"\s*")
+        if form[0].isascii() and form[0].isalnum():
+            escaped = rf"(?<![a-z0-9]){escaped}"
+        if form[-1].isascii() and form[-1].isalnum():
+            escaped = rf"{escaped}(?![a-z0-9])"
+        if form.startswith("การ"):
+            escaped = _KAN_GUARD + escaped
+        alternatives.append(escaped)
+    for abbreviation, _ in THAI_ABBREVIATIONS:
+        alternatives.append(rf"(?:(?<![\u0e00-\u0e7f]){abbreviation}|{abbreviation}(?![\u0e00-\u0e7f]))")
+    return re.compile("|".join(alternatives))
+
+
+# Text made of pieces of the written forms, so that forms overlap, nest and touch.
+_FORM_PIECES = [form for _, group in (*CANONICAL_TERMS, *MONTHS) for form in group]
+form_like_text = st.lists(
+    st.one_of(
+        st.sampled_from(_FORM_PIECES),
+        st.sampled_from(_FORM_PIECES).flatmap(lambda form: st.integers(0, len(form)).map(lambda cut: form[cut:])),
+        st.sampled_from(["ก", "การ", "กรรม", "กิจกรรม", "ของ", " ", "k", "m", "p", "5", ".", "อบจ", "สถ"]),
+    ),
+    max_size=6,
+).map("".join)
+
+
+@hypothesis_settings
+@given(form_like_text)
+def test_the_prefix_tree_finds_what_the_flat_alternation_finds(text: str) -> None:
+    # The compiled pattern merges the forms into a tree of shared prefixes for speed; it
+    # must replace exactly what the list of forms, longest first, would replace.
+    text = normalize_text(text)
+    tree, _ = _canonical_pattern()
+    assert [match.span() for match in tree.finditer(text)] == [
+        match.span() for match in _flat_alternation().finditer(text)
+    ]
 
 
 @hypothesis_settings

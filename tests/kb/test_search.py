@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
@@ -20,6 +21,7 @@ from kb.search import (
     SearchAnswer,
     SearchHit,
     SearchIndex,
+    TokenCache,
     confidence_from_signals,
     related_questions,
 )
@@ -128,6 +130,68 @@ def test_plan_row_beats_a_general_article_for_its_plan_and_step(index: SearchInd
     assert keys(index.search("KMP5 คืออะไร"))[0] == "kmp-5-access"
 
 
+def test_a_question_naming_a_process_but_no_step_accepts_any_step_of_it() -> None:
+    # "CMP" without a number fits every CMP row; only the plan number has to match. The rows
+    # are no worse for naming their own step.
+    plan_one = ("ตารางที่ ๒.๒ แผนการจัดการความรู้ (KM Action Plan) ที่ ๑",)
+    store = [
+        entry(1, 1, "plan-2567", "แผน", "ที่: ๘. | กิจกรรม: การยกย่องชมเชย | ผู้รับผิดชอบ: ฝ่ายส่งเสริมและเผยแพร่วิชาการ",
+              headings=(*plan_one, "กิจกรรมการจัดการความรู้")),
+        entry(2, 1, "plan-2567", "แผน", "ที่: ๒ | กิจกรรม: การสื่อสาร (CMP ๒) | ผู้รับผิดชอบ: สำนัก/กองเจ้าภาพ",
+              headings=(*plan_one, "กระบวนการบริหารจัดการการเปลี่ยนแปลง")),
+    ]
+    hits = SearchIndex.build(store).search("กิจกรรม CMP ของแผนที่ 1 ใครรับผิดชอบ")
+    assert hits[0].entry.passage_id == 2
+
+
+def test_words_about_the_asker_are_not_what_is_asked() -> None:
+    # "ลืมละ" (I forgot) and "ถึงจะ" (then) say nothing about the answer.
+    store = [
+        entry(1, 1, "rewards", "การยกย่องชมเชย", "อย่าลืมถ่ายภาพกิจกรรมและเก็บรายชื่อผู้ได้รับรางวัลไว้ถึงสิ้นปี"),
+        entry(2, 2, "overview", "KMP มีกี่ขั้น", "กระบวนการจัดการความรู้มี ๗ ขั้นตอน"),
+        *(entry(10 + step, 10 + step, f"kmp-{step}", f"ขั้นตอนที่ {step}", f"ขั้นตอนที่ {step} ของ KMP ทำตามแผน")
+          for step in range(1, 8)),
+    ]
+    index = SearchIndex.build(store)
+    assert keys(index.search("KMP มีกี่ขั้นนะ ลืมละ"))[0] == "overview"
+    assert keys(index.search("ทำไง KMP ถึงจะครบทุกขั้น"))[0] == "overview"
+
+
+# --- rebuilding ---------------------------------------------------------------------------------
+
+
+def test_a_token_cache_gives_the_same_index_and_segments_only_what_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kb.search
+
+    segmented: list[str] = []
+    real_tokenize = kb.search.tokenize
+
+    def counting_tokenize(text: str) -> list[str]:
+        segmented.append(text)
+        return real_tokenize(text)
+
+    monkeypatch.setattr(kb.search, "tokenize", counting_tokenize)
+    cache = TokenCache()
+    first = SearchIndex.build(STORE, token_cache=cache)
+    assert len(cache) == len(set(segmented)) > len(STORE)
+
+    # Edit one passage and remove another, as an article edit would.
+    edited = [*STORE[:2], dataclasses.replace(STORE[2], text=STORE[2].text + " แก้ไขแล้ว"), *STORE[4:]]
+    segmented.clear()
+    second = SearchIndex.build(edited, token_cache=cache)
+
+    assert segmented == [edited[2].text]
+    assert (cache.last_hits, cache.last_misses) == (len(cache) - 1, 1)
+    # The removed passage's text is dropped from the cache: it only holds the current store.
+    assert STORE[3].text not in cache and STORE[2].text not in cache and edited[2].text in cache
+    uncached = SearchIndex.build(edited)
+    for question in ("KM คืออะไร", "ความรู้ที่ฝังอยู่ในคน แก้ไขแล้ว", "แผน 2 KMP5 ใครรับผิดชอบ"):
+        assert [(hit.entry, hit.score) for hit in second.search(question)] == [
+            (hit.entry, hit.score) for hit in uncached.search(question)
+        ]
+    assert keys(first.search("KM คืออะไร")) == keys(second.search("KM คืออะไร"))
+
+
 # --- confidence and fallback -------------------------------------------------------------------
 
 
@@ -226,3 +290,31 @@ def test_importing_does_no_work() -> None:
         env={**os.environ, "PYTHAINLP_OFFLINE": "1"},
     )
     assert result.stdout.split() == ["False", "0"]
+
+
+def test_the_search_service_rebuilds_after_an_edit_from_its_token_cache(database, starter_pack) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from kb.models import Article, Passage
+    from kb.search_service import KnowledgeSearch
+    from kb.store import bump_revision
+
+    search = KnowledgeSearch()
+    with database.session() as session:
+        before = search.index(session)
+        passage = session.scalars(select(Passage).order_by(Passage.id)).first()
+        passage.text += " แก้ไขล่าสุด"
+        draft = session.scalars(select(Article).order_by(Article.id.desc())).first()
+        draft.status = "draft"
+        bump_revision(session)
+    with database.session() as session:
+        after = search.index(session)
+        assert search.index(session) is after  # unchanged revision: no rebuild
+
+    assert after is not before
+    # Only the edited passage is segmented again.
+    assert search._token_cache.last_misses == 1
+    assert any(entry.text.endswith("แก้ไขล่าสุด") for entry in after.entries)
+    # A draft is not searchable.
+    assert draft.id not in {entry.article_id for entry in after.entries}
+    assert len(after) < len(before)
