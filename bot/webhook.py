@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from linebot.v3.messaging.models import Message
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Config
 from bot.database import Database
@@ -55,13 +57,19 @@ def callback() -> tuple[Response, int] | Response:
         return _error(400, "invalid signature")
     try:
         payload = json.loads(body_text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested arrays exhaust the parser's recursion limit
         return _error(400, "request body is not valid JSON")
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         return _error(400, "request body has no events list")
 
     services = EventServices(get_database(), config, get_line_client(), get_search(), config.public_base_url or request.host_url)
-    handled = sum(1 for raw_event in payload["events"] if process_raw_event(raw_event, services))
+    try:
+        handled = sum(1 for raw_event in payload["events"] if process_raw_event(raw_event, services))
+    except SQLAlchemyError as error:
+        # Each event is one transaction, rolled back whole: answering 5xx makes LINE redeliver,
+        # events committed before the failure are skipped then, the others handled once.
+        logger.error("webhook: database unavailable (%s); asking LINE to redeliver", type(error).__name__)
+        return _error(503, "database unavailable; please redeliver")
     return jsonify({"status": "ok", "handled": handled})
 
 
@@ -122,13 +130,22 @@ def process_raw_event(raw_event: Any, services: EventServices) -> bool:
     return True
 
 
+# LINE's ids are 26 (event) and 33 (user, group, room) characters of letters and digits;
+# the columns that keep them hold 64. Anything else did not come from LINE.
+_LINE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SOURCE_ID_FIELDS = ("userId", "groupId", "roomId")
+
+
 def parse_event(raw_event: Any) -> Event | None:
     """The SDK's model of one event, or None for an event that is not a well-formed LINE event."""
     if not isinstance(raw_event, dict) or not isinstance(raw_event.get("webhookEventId"), str):
         logger.warning("event without a webhookEventId skipped")
         return None
+    if not _has_line_ids(raw_event):
+        logger.warning("event with malformed ids skipped")
+        return None
     try:
-        return Event.from_dict(raw_event)
+        return Event.from_dict(_storable(raw_event))
     except (ValidationError, ValueError, TypeError, KeyError, AttributeError):
         logger.warning(
             "event %s of type %r could not be read; skipped",
@@ -139,3 +156,34 @@ def parse_event(raw_event: Any) -> Event | None:
 
 def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"status": "error", "message": message}), status
+
+
+def _has_line_ids(raw_event: dict[str, Any]) -> bool:
+    source = raw_event.get("source")
+    ids = [raw_event["webhookEventId"]]
+    if isinstance(source, dict):
+        ids += [source[field] for field in _SOURCE_ID_FIELDS if source.get(field) is not None]
+    return all(isinstance(value, str) and _LINE_ID.fullmatch(value) for value in ids)
+
+
+def _storable(value: Any) -> Any:
+    """The event with every string made storable in any database.
+
+    JSON may carry NUL characters and lone surrogates; PostgreSQL refuses the first and no
+    UTF-8 encoder takes the second. Neither means anything in a question, so NUL goes and a
+    lone surrogate becomes U+FFFD, and the event is handled like any other.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # A valid pair written as two escapes survives the round trip; a lone half does not.
+            value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if isinstance(value, dict):
+        return {key: _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value

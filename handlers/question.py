@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from linebot.v3.messaging.models import Message
+from linebot.v3.messaging.models import Message, TextMessage
 
 from handlers.answer_card import answer_messages, fallback_messages
 from handlers.context import HandlerContext
-from kb.answering import find_answer
+from handlers.rate_limit import check_question_rate
+from kb.answering import MAX_QUESTION_CHARS, find_answer
 from kb.gaps import record_gap
+from scheduler.clock import convert_digits
+
+TOO_LONG = (
+    "ข้อความยาวเกินกว่าจะค้นคำตอบได้ค่ะ รบกวนพิมพ์คำถามให้สั้นลง "
+    "ไม่เกิน {limit} ตัวอักษร แล้วถามใหม่อีกครั้งนะคะ"
+)
 
 
 def answer_question(text: str, context: HandlerContext) -> list[Message]:
+    if len(text) > MAX_QUESTION_CHARS:
+        # Not a question but a pasted document: nothing is searched, counted or kept as a gap.
+        return [TextMessage(text=TOO_LONG.format(limit=convert_digits(f"{MAX_QUESTION_CHARS:,}", "thai")))]
+    refused = check_question_rate(context)
+    if refused is not None:
+        return refused
     answer = find_answer(context.session, context.search, text)
     # The event log keeps what happened, not what was said: staff messages stay private.
     context.record("question", detail={"confidence": round(answer.confidence, 3)})

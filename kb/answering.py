@@ -14,6 +14,9 @@ from kb.search_service import KnowledgeSearch
 
 CANDIDATES = 8
 MAX_RELATED = 3
+# A question is a sentence or two; segmenting grows faster than linearly with unknown text,
+# so a pasted document (LINE allows 5,000 characters) must not hold a worker for seconds.
+MAX_QUESTION_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Answer:
 
 
 def find_answer(session: Session, search: KnowledgeSearch, question: str) -> Answer:
+    question = question[:MAX_QUESTION_CHARS]
     activity_answer = answer_from_activities(session, question)
     if activity_answer is not None:
         return activity_answer

@@ -86,6 +86,20 @@ def test_an_out_of_domain_question_falls_back_politely_and_is_recorded_as_a_gap(
     assert kinds == ["question", "fallback", "question", "fallback"]
 
 
+def test_a_pasted_document_is_refused_politely_not_searched_or_counted(webhook, line_events, line_stub, starter_pack, database):
+    pasted = "การจัดการความรู้ คือ การรวบรวมองค์ความรู้ที่มีอยู่ในส่วนราชการ " * 100
+
+    response = webhook.send(line_events.text(pasted))
+
+    assert response.status_code == 200
+    reply = line_stub.replies[0].body["messages"][0]
+    assert reply["type"] == "text"
+    assert "สั้นลง" in reply["text"] and "๑,๐๐๐" in reply["text"]
+    with database.session() as session:
+        assert session.scalars(select(InteractionEvent)).all() == []
+        assert session.scalars(select(KnowledgeGap)).all() == []
+
+
 def test_an_answered_question_is_logged_without_its_text(webhook, line_events, starter_pack, database):
     webhook.send(line_events.text("ปัจจัยแห่งความสำเร็จของ KM มีอะไรบ้าง"))
 
