@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Mapping
 
 from flask import Flask
@@ -20,9 +21,13 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     from bot import admin, chat, health, pages, webhook
     from bot.cli import register_commands
     from bot.extensions import init_extensions
+    from bot.logging_setup import configure_logging
     from bot.web_security import init_web_security, session_secret_key
 
     load_dotenv()
+    if not logging.getLogger().handlers:
+        # Served by a WSGI server that configures only its own loggers (the Procfile's web).
+        configure_logging(os.environ.get("KMBOT_LOG_LEVEL") or "INFO", os.environ)
     if not isinstance(config, Config):
         config = Config.from_environment().with_overrides(config or {})
     app = Flask(__name__)

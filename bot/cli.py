@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from typing import Sequence
 
 import click
@@ -13,8 +14,11 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from bot.cli_output import print_rows
-from bot.extensions import get_config, get_database
+from bot.logging_setup import configure_logging
+from bot.extensions import get_config, get_database, get_search
 from bot.models import GROUP_ROLES, ROLES, ChatGroup, User
+
+logger = logging.getLogger(__name__)
 
 ROLE_CHOICES = [role for role in ROLES if role != "staff"] + ["staff"]
 
@@ -43,15 +47,19 @@ LONG_RUNNING_COMMANDS = {"serve", "scheduler"}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from dotenv import load_dotenv
+
     from bot import create_app
 
     arguments = list(argv) if argv is not None else sys.argv[1:]
+    load_dotenv()  # before logging: the log format and the secrets to mask may be in .env
     # Long-running processes log what they do; one-shot commands print only their result.
     long_running = bool(arguments) and arguments[0] in LONG_RUNNING_COMMANDS
     level = os.environ.get("KMBOT_LOG_LEVEL") or ("INFO" if long_running else "WARNING")
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "apscheduler", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        configure_logging(level, os.environ)
+    except ValueError as error:
+        raise SystemExit(f"kmbot: {error}") from None
     cli = FlaskGroup(
         name="kmbot",
         create_app=lambda: create_app(),
@@ -94,12 +102,22 @@ def serve_command(host: str, port: int | None, threads: int) -> None:
     reminder_clock = clock_for_app(app)
     if reminder_clock is not None:
         reminder_clock.start(catch_up_in_background=True)
+    # The first question would otherwise wait for the whole index to be built.
+    threading.Thread(target=_warm_search_index, args=(app,), name="warm-search-index", daemon=True).start()
     click.echo(f"kmbot: serving on http://{host}:{port}")
     try:
         serve(app, host=host, port=port, threads=threads, ident="kmbot")
     finally:
         if reminder_clock is not None:
             reminder_clock.shutdown()
+
+
+def _warm_search_index(app: Flask) -> None:
+    try:
+        with get_database(app).session() as session:
+            get_search(app).index(session)
+    except Exception:  # noqa: BLE001 - the first question builds it then; serving goes on
+        logger.exception("search index could not be built at start")
 
 
 @click.group("db")

@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 DEFAULT_DATABASE_URL = "sqlite:///kmbot.db"
 DEFAULT_LINE_API_BASE_URL = "https://api.line.me"
 MAX_WEBHOOK_BODY_BYTES = 1024 * 1024
+DEFAULT_QUESTION_RATE = "10/minute"
+
+
+_UNITS = {"second": 1, "minute": 60, "hour": 3600}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(?:(\d+)\s*)?(second|minute|hour)s?\s*$")
+
+
+@dataclass(frozen=True)
+class QuestionRate:
+    """At most `limit` questions per user in any `window`."""
+
+    limit: int
+    window: timedelta
+
+
+def parse_question_rate(text: str) -> QuestionRate | None:
+    """`"10/minute"`, `"30/5 minutes"`, `"100/hour"`; `"off"` or `"0"` turns the limit off (None)."""
+    cleaned = text.strip().lower()
+    if cleaned in ("", "off", "0", "none"):
+        return None
+    match = _RATE.match(cleaned)
+    if match is None:
+        raise ValueError(f"a question rate looks like '10/minute' or '30/5 minutes', got {text!r}")
+    limit, count, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
+    if limit == 0:
+        return None
+    if count == 0:
+        raise ValueError(f"a question rate needs a window longer than zero, got {text!r}")
+    return QuestionRate(limit=limit, window=timedelta(seconds=count * _UNITS[unit]))
 
 
 @dataclass(frozen=True)
@@ -32,6 +62,8 @@ class Config:
     trusted_proxies: int = 0
     # LINE answers in well under a second; a slow API must not hold the webhook past LINE's timeout.
     line_request_timeout_seconds: float = 5.0
+    # All attempts of one reply together: the reply is sent inside LINE's webhook request.
+    line_reply_budget_seconds: float = 10.0
     line_max_attempts: int = 4
     line_backoff_seconds: float = 0.5
     line_backoff_cap_seconds: float = 8.0
@@ -46,6 +78,11 @@ class Config:
     # every push to a group spends one message of the LINE plan's quota per member.
     knowledge_push_schedule: str | None = None
     knowledge_push_article_id: int | None = None
+    # Set on the web processes of a deployment with a separate clock process: /healthz then
+    # fails when the clock's heartbeat stops, instead of reminders silently not going out.
+    expect_clock: bool = False
+    # Questions one user may ask in a window (KMBOT_QUESTION_RATE); None: no limit.
+    question_rate: QuestionRate | None = field(default_factory=lambda: parse_question_rate(DEFAULT_QUESTION_RATE))
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -73,6 +110,8 @@ class Config:
             reminder_grace_hours=float(environ.get("KMBOT_REMINDER_GRACE_HOURS") or 24),
             knowledge_push_schedule=(environ.get("KMBOT_KNOWLEDGE_PUSH") or "").strip() or None,
             knowledge_push_article_id=int(environ["KMBOT_KNOWLEDGE_PUSH_ARTICLE"]) if environ.get("KMBOT_KNOWLEDGE_PUSH_ARTICLE") else None,
+            expect_clock=(environ.get("KMBOT_EXPECT_CLOCK") or "").strip().lower() in ("1", "true", "yes", "on"),
+            question_rate=parse_question_rate(environ.get("KMBOT_QUESTION_RATE") or DEFAULT_QUESTION_RATE),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":

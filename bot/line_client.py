@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 import urllib3
 from linebot.v3.messaging import (
@@ -54,6 +54,8 @@ class LineClient:
 
     Retries 429 and 5xx (and lost connections) with capped exponential back-off and never
     retries another 4xx. Pushes carry an `X-Line-Retry-Key`, so a retried push is delivered once.
+    A reply runs inside LINE's webhook request, so all its attempts together keep within
+    `line_reply_budget_seconds`: a slow LINE must not hold the webhook until LINE gives up on it.
     """
 
     def __init__(self, config: Config, sleep: Callable[[float], None] = time.sleep) -> None:
@@ -67,6 +69,8 @@ class LineClient:
         # The raw body is kept undecoded: a change in LINE's response schema must not turn a
         # delivered message into an error (and a duplicate on retry).
         self._request_options = {"_request_timeout": config.line_request_timeout_seconds, "_preload_content": False}
+        self._timeout = config.line_request_timeout_seconds
+        self._reply_budget = config.line_reply_budget_seconds
         self._max_attempts = max(1, config.line_max_attempts)
         self._backoff = config.line_backoff_seconds
         self._backoff_cap = config.line_backoff_cap_seconds
@@ -77,7 +81,8 @@ class LineClient:
         # A reply token works once, so a repeated reply can never be delivered twice.
         response = self._call(
             "reply",
-            lambda: self._api.reply_message_with_http_info(request, **self._request_options),
+            lambda options: self._api.reply_message_with_http_info(request, **options),
+            budget_seconds=self._reply_budget,
         )
         return Delivery(request_id=_request_id(response.headers), status=response.status_code)
 
@@ -88,8 +93,8 @@ class LineClient:
         try:
             response = self._call(
                 "push",
-                lambda: self._api.push_message_with_http_info(
-                    request, x_line_retry_key=retry_key, **self._request_options
+                lambda options: self._api.push_message_with_http_info(
+                    request, x_line_retry_key=retry_key, **options
                 ),
             )
         except LineApiError as error:
@@ -102,22 +107,32 @@ class LineClient:
         if kind == "room":
             response = self._call(
                 "room member count",
-                lambda: self._api.get_room_member_count_with_http_info(chat_id, **self._request_options),
+                lambda options: self._api.get_room_member_count_with_http_info(chat_id, **options),
             )
         else:
             response = self._call(
                 "group member count",
-                lambda: self._api.get_group_member_count_with_http_info(chat_id, **self._request_options),
+                lambda options: self._api.get_group_member_count_with_http_info(chat_id, **options),
             )
         return int(json.loads(response.raw_data)["count"])
 
     def close(self) -> None:
         self._api_client.close()
 
-    def _call(self, operation: str, request: Callable[[], ResultType]) -> ResultType:
+    def _call(
+        self,
+        operation: str,
+        request: Callable[[dict[str, Any]], ResultType],
+        budget_seconds: float | None = None,
+    ) -> ResultType:
+        deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
         for attempt in range(1, self._max_attempts + 1):
+            options = self._request_options
+            if deadline is not None:
+                # The last attempt gets only what is left of the budget.
+                options = {**options, "_request_timeout": max(0.05, min(self._timeout, deadline - time.monotonic()))}
             try:
-                return request()
+                return request(options)
             except ApiException as error:
                 status = error.status
                 request_id = _request_id(error.headers)
@@ -126,23 +141,30 @@ class LineClient:
                     "LINE %s answered %s (x-line-request-id=%s, attempt %d of %d)",
                     operation, status, request_id, attempt, self._max_attempts,
                 )
-                if not retryable or attempt == self._max_attempts:
+                delay = self._delay(attempt, _retry_after_seconds(error.headers))
+                if not retryable or attempt == self._max_attempts or _past(deadline, delay):
                     raise LineApiError(operation, status, request_id, str(error.reason or "")) from None
-                self._sleep(self._delay(attempt, _retry_after_seconds(error.headers)))
+                self._sleep(delay)
             except (urllib3.exceptions.HTTPError, OSError) as error:
                 logger.warning(
                     "LINE %s could not be reached (%s, attempt %d of %d)",
                     operation, type(error).__name__, attempt, self._max_attempts,
                 )
-                if attempt == self._max_attempts:
+                delay = self._delay(attempt, None)
+                if attempt == self._max_attempts or _past(deadline, delay):
                     raise LineApiError(operation, None, None, type(error).__name__) from None
-                self._sleep(self._delay(attempt, None))
+                self._sleep(delay)
         raise AssertionError("unreachable")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         exponential = self._backoff * (2 ** (attempt - 1))
         wanted = retry_after if retry_after is not None else exponential
         return min(wanted, self._backoff_cap)
+
+
+def _past(deadline: float | None, delay: float) -> bool:
+    """True when waiting ``delay`` seconds would leave no time for another attempt."""
+    return deadline is not None and time.monotonic() + delay >= deadline
 
 
 def _request_id(headers: object) -> str | None:

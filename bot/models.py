@@ -81,6 +81,8 @@ class InteractionEvent(Base):
         Index("ix_interaction_events_kind_occurred_at", "kind", "occurred_at"),
         Index("ix_interaction_events_occurred_at", "occurred_at"),
         Index("ix_interaction_events_user_id", "user_id"),
+        # The per-user question limit counts one user's recent questions on every message.
+        Index("ix_interaction_events_user_kind_occurred_at", "user_id", "kind", "occurred_at"),
         # Covers every column the reach report reads, so its per-month queries never touch the table.
         Index(
             "ix_interaction_events_reach_report",
@@ -105,4 +107,5 @@ INTERACTION_KINDS = (
     "member_joined",
     "member_left",
     "command",
+    "rate_limited",
 )

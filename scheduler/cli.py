@@ -17,6 +17,7 @@ from bot.extensions import get_config, get_database, get_line_client
 from scheduler import clock
 from bot.config import Config
 from scheduler.knowledge_push import parse_weekly_slot
+from scheduler.lease import lease_timing
 from scheduler.reminders import ReminderPolicy, preview_reminders, send_due_reminders
 from scheduler.runner import KnowledgePushSettings, ReminderClock
 
@@ -26,7 +27,12 @@ def clock_for_app(app: Flask) -> ReminderClock | None:
     if line_client is None:
         return None
     config = get_config(app)
+    try:
+        lease_duration, renew_every = lease_timing()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     return ReminderClock(get_database(app), line_client, ReminderPolicy.from_config(config),
+                         lease_duration=lease_duration, renew_every=renew_every,
                          knowledge_push=knowledge_push_settings(config))
 
 

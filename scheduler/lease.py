@@ -5,6 +5,9 @@ lease lapses and another clock takes over within a minute. Taking or renewing is
 conditional UPDATE, which SQLite and PostgreSQL both apply atomically, so two clocks never
 both believe they hold it. The lease only avoids doing the work twice: the reminder rows'
 unique key is what guarantees a reminder is delivered once.
+
+``KMBOT_LEASE_SECONDS`` shortens (or lengthens) the lease for failover drills and tests; the
+renewal then runs at a third of it. Production keeps the default.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import or_, select, update
 
@@ -25,6 +28,25 @@ from scheduler.models import SchedulerLease
 LEASE_NAME = "reminders"
 LEASE_DURATION = timedelta(seconds=45)
 RENEW_EVERY = timedelta(seconds=15)
+LEASE_SECONDS_VARIABLE = "KMBOT_LEASE_SECONDS"
+# Below this the renewal (a third of the lease) would race the database round trip.
+MINIMUM_LEASE_SECONDS = 1.5
+
+
+def lease_timing(environ: Mapping[str, str] | None = None) -> tuple[timedelta, timedelta]:
+    """(lease duration, renew every): the defaults, or ``KMBOT_LEASE_SECONDS`` and a third of it."""
+    environ = os.environ if environ is None else environ
+    text = (environ.get(LEASE_SECONDS_VARIABLE) or "").strip()
+    if not text:
+        return LEASE_DURATION, RENEW_EVERY
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"{LEASE_SECONDS_VARIABLE} must be a number of seconds, got {text!r}") from None
+    if seconds < MINIMUM_LEASE_SECONDS:
+        raise ValueError(f"{LEASE_SECONDS_VARIABLE} must be at least {MINIMUM_LEASE_SECONDS} seconds, got {text!r}")
+    # Three renewals per lease: one lost renewal (a slow query) does not lose the lease.
+    return timedelta(seconds=seconds), timedelta(seconds=seconds / 3)
 
 
 def new_holder_id() -> str:

@@ -103,16 +103,20 @@ class ReminderClock:
         self._scheduler: BackgroundScheduler | None = None
         self._tick_lock = threading.Lock()
         self._catch_up: threading.Thread | None = None
+        # Whether the last attempt held the lease: a standby that gets it has taken over.
+        self._holding = False
 
     # --- one step ---------------------------------------------------------------------------
 
     def hold_lease(self, now: datetime | None = None) -> bool:
         """Take or renew the lease; False when another clock holds it (or the database is away)."""
         try:
-            return acquire_lease(self.database, self.holder, now or clock.now(), duration=self.lease_duration)
+            held = acquire_lease(self.database, self.holder, now or clock.now(), duration=self.lease_duration)
         except SQLAlchemyError as error:
             logger.error("reminder clock could not reach the lease (%s)", type(error).__name__)
-            return False
+            held = False
+        self._holding = held
+        return held
 
     def tick(self, now: datetime | None = None) -> TickReport | None:
         """Send what is due at ``now`` if this clock holds the lease; None when it does not."""
@@ -137,7 +141,12 @@ class ReminderClock:
                                   article_id=settings.article_id, base_url=settings.base_url)
 
     def renew(self) -> None:
-        self.hold_lease()
+        """Renew the lease; a standby that takes it over (the holder died) catches up at once
+        instead of waiting up to a minute for the next scheduled tick."""
+        was_holding = self._holding
+        if self.hold_lease() and not was_holding:
+            logger.info("reminder clock took the lease over (holder %s); catching up", self.holder)
+            self.tick()
 
     # --- running ----------------------------------------------------------------------------
 

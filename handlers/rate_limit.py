@@ -1,0 +1,78 @@
+"""A per-user limit on questions, so one person (or a runaway script) cannot monopolise the bot.
+
+The count comes from the reach log itself, so every web process sees the same number and
+nothing extra has to be kept: a user who asked `limit` questions in the last `window` is
+asked to wait. Only the first refused message in a window gets a reply; the rest get none,
+so a flood in a group is not answered with a flood.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from linebot.v3.messaging.models import Message, TextMessage
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.config import QuestionRate
+from bot.models import InteractionEvent
+from handlers.context import HandlerContext
+from scheduler.clock import convert_digits
+
+
+# What to do with a question: answer it, refuse it with a polite reply, or refuse it silently.
+RateDecision = Literal["answer", "refuse_with_reply", "refuse_silently"]
+
+TOO_MANY_QUESTIONS = (
+    "ขออภัยค่ะ ช่วงนี้มีคำถามเข้ามาจากคุณถี่มาก ขอเวลาสักครู่ "
+    "แล้วค่อยถามต่อได้เลยนะคะ (ไม่เกิน {limit} คำถามใน {window})"
+)
+
+
+def decide(questions_in_window: int, refusals_in_window: int, rate: QuestionRate) -> RateDecision:
+    """Answer under the limit; over it, reply to the first refusal of the window only."""
+    if questions_in_window < rate.limit:
+        return "answer"
+    return "refuse_with_reply" if refusals_in_window == 0 else "refuse_silently"
+
+
+def check_question_rate(context: HandlerContext) -> list[Message] | None:
+    """None when the sender may ask now; otherwise the replies to a refused question (maybe none)."""
+    rate = context.config.question_rate
+    user = context.user
+    if rate is None or user is None:
+        return None
+    questions, refusals = recent_counts(context.session, user.id, context.received_at - rate.window)
+    decision = decide(questions, refusals, rate)
+    if decision == "answer":
+        return None
+    context.record("rate_limited")
+    if decision == "refuse_silently":
+        return []
+    return [TextMessage(text=TOO_MANY_QUESTIONS.format(limit=convert_digits(str(rate.limit), "thai"),
+                                                       window=describe_window(rate.window)))]
+
+
+def describe_window(window: timedelta) -> str:
+    """The window in Thai words: "๑ นาที", "๕ นาที", "๑ ชั่วโมง", "๓๐ วินาที"."""
+    seconds = int(window.total_seconds())
+    for unit_seconds, name in ((3600, "ชั่วโมง"), (60, "นาที")):
+        if seconds % unit_seconds == 0:
+            return f"{convert_digits(str(seconds // unit_seconds), 'thai')} {name}"
+    return f"{convert_digits(str(seconds), 'thai')} วินาที"
+
+
+def recent_counts(session: Session, user_id: int, since: datetime) -> tuple[int, int]:
+    """(questions, refusals) the user has in the reach log since `since`."""
+    rows = session.execute(
+        select(InteractionEvent.kind, func.count())
+        .where(
+            InteractionEvent.user_id == user_id,
+            InteractionEvent.kind.in_(("question", "rate_limited")),
+            InteractionEvent.occurred_at > since,
+        )
+        .group_by(InteractionEvent.kind)
+    ).all()
+    counts = dict(rows)
+    return counts.get("question", 0), counts.get("rate_limited", 0)
