@@ -16,7 +16,7 @@ from bot.config import Config
 
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """Build the app from `config` (a `Config`, or overrides of the environment's config)."""
-    from dotenv import load_dotenv
+    from dotenv import find_dotenv, load_dotenv
 
     from bot import admin, chat, health, pages, webhook
     from bot.cli import register_commands
@@ -24,7 +24,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     from bot.logging_setup import configure_logging
     from bot.web_security import init_web_security, session_secret_key
 
-    load_dotenv()
+    # The working directory's .env (the README's promise), not one found beside the package.
+    load_dotenv(find_dotenv(usecwd=True))
     if not logging.getLogger().handlers:
         # Served by a WSGI server that configures only its own loggers (the Procfile's web).
         configure_logging(os.environ.get("KMBOT_LOG_LEVEL") or "INFO", os.environ)

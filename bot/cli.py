@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 from typing import Sequence
@@ -47,12 +48,12 @@ LONG_RUNNING_COMMANDS = {"serve", "scheduler"}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from dotenv import load_dotenv
+    from dotenv import find_dotenv, load_dotenv
 
     from bot import create_app
 
     arguments = list(argv) if argv is not None else sys.argv[1:]
-    load_dotenv()  # before logging: the log format and the secrets to mask may be in .env
+    load_dotenv(find_dotenv(usecwd=True))  # before logging: the log format and the secrets to mask may be in .env
     # Long-running processes log what they do; one-shot commands print only their result.
     long_running = bool(arguments) and arguments[0] in LONG_RUNNING_COMMANDS
     level = os.environ.get("KMBOT_LOG_LEVEL") or ("INFO" if long_running else "WARNING")
@@ -105,11 +106,20 @@ def serve_command(host: str, port: int | None, threads: int) -> None:
     # The first question would otherwise wait for the whole index to be built.
     threading.Thread(target=_warm_search_index, args=(app,), name="warm-search-index", daemon=True).start()
     click.echo(f"kmbot: serving on http://{host}:{port}")
+    # systemd and Procfile platforms stop a process with SIGTERM: stop the way Ctrl-C does,
+    # so the clock gives its lease up and a restarted process sends at once.
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     try:
         serve(app, host=host, port=port, threads=threads, ident="kmbot")
+    except KeyboardInterrupt:
+        click.echo("kmbot: stopping")
     finally:
         if reminder_clock is not None:
             reminder_clock.shutdown()
+
+
+def _stop_like_ctrl_c(signal_number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _warm_search_index(app: Flask) -> None:

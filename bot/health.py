@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("health", __name__)
 
-# The holder renews every ~15 s; two minutes without a heartbeat is no hiccup but a dead clock
+# The holder renews every 10 s; two minutes without a heartbeat is no hiccup but a dead clock
 # (and leaves room for some clock skew between the clock's host and the web's).
 HEARTBEAT_MAX_AGE = timedelta(minutes=2)
 

@@ -1,13 +1,13 @@
 """Which clock process may send reminders: a renewable lease row in ``scheduler_lease``.
 
-The holder renews the lease every ~15 s for ~45 s ahead; when it stops (crash, deploy), the
-lease lapses and another clock takes over within a minute. Taking or renewing is one
+The holder renews the lease every 10 s for 40 s ahead; when it stops (crash, deploy), the
+lease lapses and a standby, trying every 10 s, takes over within 50 s. Taking or renewing is one
 conditional UPDATE, which SQLite and PostgreSQL both apply atomically, so two clocks never
 both believe they hold it. The lease only avoids doing the work twice: the reminder rows'
 unique key is what guarantees a reminder is delivered once.
 
 ``KMBOT_LEASE_SECONDS`` shortens (or lengthens) the lease for failover drills and tests; the
-renewal then runs at a third of it. Production keeps the default.
+renewal then runs at a quarter of it. Production keeps the default.
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ from scheduler.clock import to_bangkok
 from scheduler.models import SchedulerLease
 
 LEASE_NAME = "reminders"
-LEASE_DURATION = timedelta(seconds=45)
-RENEW_EVERY = timedelta(seconds=15)
+# Takeover takes at most the lease plus one renewal interval: 50 s, inside the minute an
+# office expects, with room for a slow database round trip.
+LEASE_DURATION = timedelta(seconds=40)
+RENEW_EVERY = timedelta(seconds=10)
 LEASE_SECONDS_VARIABLE = "KMBOT_LEASE_SECONDS"
-# Below this the renewal (a third of the lease) would race the database round trip.
+# Below this the renewal (a quarter of the lease) would race the database round trip.
 MINIMUM_LEASE_SECONDS = 1.5
 
 
 def lease_timing(environ: Mapping[str, str] | None = None) -> tuple[timedelta, timedelta]:
-    """(lease duration, renew every): the defaults, or ``KMBOT_LEASE_SECONDS`` and a third of it."""
+    """(lease duration, renew every): the defaults, or ``KMBOT_LEASE_SECONDS`` and a quarter of it."""
     environ = os.environ if environ is None else environ
     text = (environ.get(LEASE_SECONDS_VARIABLE) or "").strip()
     if not text:
@@ -45,8 +47,8 @@ def lease_timing(environ: Mapping[str, str] | None = None) -> tuple[timedelta, t
         raise ValueError(f"{LEASE_SECONDS_VARIABLE} must be a number of seconds, got {text!r}") from None
     if seconds < MINIMUM_LEASE_SECONDS:
         raise ValueError(f"{LEASE_SECONDS_VARIABLE} must be at least {MINIMUM_LEASE_SECONDS} seconds, got {text!r}")
-    # Three renewals per lease: one lost renewal (a slow query) does not lose the lease.
-    return timedelta(seconds=seconds), timedelta(seconds=seconds / 3)
+    # Four renewals per lease: a lost renewal or two (a slow query) do not lose the lease.
+    return timedelta(seconds=seconds), timedelta(seconds=seconds / 4)
 
 
 def new_holder_id() -> str:

@@ -115,6 +115,10 @@ class ReminderClock:
         except SQLAlchemyError as error:
             logger.error("reminder clock could not reach the lease (%s)", type(error).__name__)
             held = False
+        if held and not self._holding:
+            logger.info("reminder clock holds the lease now (holder %s)", self.holder)
+        elif self._holding and not held:
+            logger.warning("reminder clock lost the lease (holder %s)", self.holder)
         self._holding = held
         return held
 
@@ -145,7 +149,6 @@ class ReminderClock:
         instead of waiting up to a minute for the next scheduled tick."""
         was_holding = self._holding
         if self.hold_lease() and not was_holding:
-            logger.info("reminder clock took the lease over (holder %s); catching up", self.holder)
             self.tick()
 
     # --- running ----------------------------------------------------------------------------
@@ -187,6 +190,9 @@ class ReminderClock:
             jobstore="local",
             replace_existing=True,
         )
+        # Renewals run from here on, so a long catch-up never lets the lease lapse under it.
+        scheduler.start()
+        self._scheduler = scheduler
         report = None
         if catch_up_in_background:
             # The lease (and its heartbeat) is taken at once; only the sending waits for the thread.
@@ -195,8 +201,6 @@ class ReminderClock:
             self._catch_up.start()
         else:
             report = self.tick()
-        scheduler.start()
-        self._scheduler = scheduler
         logger.info("reminder clock started (holder %s)", self.holder)
         return report
 

@@ -30,3 +30,20 @@ def test_postgres_urls_from_hosting_platforms_are_accepted():
     assert normalize_database_url("postgres://u:p@db:5432/km") == "postgresql+psycopg://u:p@db:5432/km"
     assert normalize_database_url("postgresql://u@db/km") == "postgresql+psycopg://u@db/km"
     assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_dotenv_file_in_the_working_directory_is_honoured(tmp_path, monkeypatch):
+    from bot import create_app
+    from bot.extensions import get_config
+
+    (tmp_path / ".env").write_text("KMBOT_STAFF_COUNT=123\nKMBOT_QUESTION_RATE=5/minute\n", encoding="utf-8")
+    for name in ("KMBOT_STAFF_COUNT", "KMBOT_QUESTION_RATE"):
+        # Registered first, so what the .env file sets is undone after the test.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+    config = get_config(create_app({"database_url": f"sqlite:///{tmp_path / 'env.db'}"}))
+
+    assert config.staff_count == 123
+    assert config.question_rate is not None and config.question_rate.limit == 5

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -74,12 +74,12 @@ def start_clock(tmp_path: Path, database_url: str, line_stub) -> Iterator[Callab
     started: list[ClockProcess] = []
     environment = clock_environment(database_url, line_stub.url)
 
-    def start(name: str) -> ClockProcess:
+    def start(name: str, *command: str) -> ClockProcess:
         log_path = tmp_path / f"{name}.log"
         with log_path.open("wb") as log_file:
             # The working directory is the test's own, so no developer .env is read.
             process = subprocess.Popen(
-                [sys.executable, "-c", "from bot.cli import main; main()", "scheduler", "run"],
+                [sys.executable, "-c", "from bot.cli import main; main()", *(command or ("scheduler", "run"))],
                 cwd=tmp_path, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
             )
         clock = ClockProcess(process, log_path)
@@ -244,3 +244,25 @@ def test_a_standby_that_takes_the_lease_over_on_renewal_sends_at_once(app, datab
         assert set(accepted_keys(line_stub)) == expected
         standby.renew()
     assert len(line_stub.pushes) == len(expected)
+
+
+def test_kmbot_serve_stopped_by_sigterm_gives_its_lease_up_at_once(database, line_stub, start_clock) -> None:
+    """systemd and Procfile platforms stop with SIGTERM; the restarted process must not wait
+    for the old lease to lapse."""
+    import socket
+
+    from scheduler.clock import now
+    from scheduler.lease import lease_status
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    served = start_clock("serve", "serve", "--port", str(port))
+    wait_for(lambda: lease_holder_pid(database) == served.pid, STARTUP_DEADLINE, "kmbot serve holds the clock's lease")
+
+    served.process.send_signal(signal.SIGTERM)
+
+    assert served.process.wait(timeout=15) == 0, served.log()
+    assert "reminder clock stopped" in served.log()
+    # Given up, not left to lapse: it expires the moment the process stopped.
+    assert datetime.fromisoformat(lease_status(database)["expires_at"]) <= now()

@@ -37,11 +37,11 @@ def test_the_other_clock_takes_over_when_the_holders_lease_lapses(database, line
 
     with time_machine.travel(at(2024, 7, 1, 8, 59, 0), tick=False) as traveller:
         assert holder.hold_lease() is True
-        traveller.move_to(at(2024, 7, 1, 8, 59, 15))
-        holder.renew()  # renewed every ~15 s while it lives
-        traveller.move_to(at(2024, 7, 1, 8, 59, 50))
+        traveller.move_to(at(2024, 7, 1, 8, 59, 10))
+        holder.renew()  # renewed every 10 s while it lives
+        traveller.move_to(at(2024, 7, 1, 8, 59, 45))
         assert standby.hold_lease() is False  # 35 s after the renewal: still held
-        # The holder dies here. 45 s after its last renewal the lease has lapsed.
+        # The holder dies here. 40 s after its last renewal the lease has lapsed.
         traveller.move_to(at(2024, 7, 1, 9, 0, 0))
         report = standby.tick()
         assert report is not None and len(report.sent) == 4
@@ -66,15 +66,15 @@ def test_the_lease_is_one_conditional_update_on_both_databases(database) -> None
     moment = at(2024, 7, 1)
 
     assert acquire_lease(database, "a", moment) is True
-    assert acquire_lease(database, "b", moment + timedelta(seconds=44)) is False
-    assert acquire_lease(database, "a", moment + timedelta(seconds=44)) is True  # renewed to 9:01:29
-    assert acquire_lease(database, "b", moment + timedelta(seconds=88)) is False
-    assert acquire_lease(database, "b", moment + timedelta(seconds=89)) is True
+    assert acquire_lease(database, "b", moment + timedelta(seconds=39)) is False
+    assert acquire_lease(database, "a", moment + timedelta(seconds=39)) is True  # renewed until 9:01:19
+    assert acquire_lease(database, "b", moment + timedelta(seconds=78)) is False
+    assert acquire_lease(database, "b", moment + timedelta(seconds=79)) is True
     status = lease_status(database)
     assert status == {
         "holder": "b",
-        "expires_at": (moment + timedelta(seconds=89 + 45)).isoformat(),
-        "heartbeat_at": (moment + timedelta(seconds=89)).isoformat(),
+        "expires_at": (moment + timedelta(seconds=79 + 40)).isoformat(),
+        "heartbeat_at": (moment + timedelta(seconds=79)).isoformat(),
     }
 
 
