@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from typing import Iterator
 
 from sqlalchemy import MetaData, create_engine, event, text
@@ -30,6 +31,11 @@ class Database:
         self.url = url
         self.engine = create_database_engine(url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and its busy handler makes waiting writers sleep and
+        # retry, so under load some requests lost the race for seconds (docs/performance.md).
+        # The threads of this process take turns here instead, in order. Re-entrant, so a unit
+        # of work may open another in the same thread.
+        self._sqlite_turn = threading.RLock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -38,15 +44,16 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back when it raises."""
-        session = self.session_factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._sqlite_turn or nullcontext():
+            session = self.session_factory()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -30,6 +30,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -463,10 +464,10 @@ def related_questions(
         seen_articles.add(entry.article_key)
         candidates = [question for question in entry.sample_questions if question.strip()]
         if query_words and len(candidates) > 1:
-            candidates.sort(key=lambda question: -len(query_words.intersection(_query_words(question))))
+            candidates.sort(key=lambda question: -len(query_words.intersection(_stored_question_words(question))))
         candidates.append(entry.title)
         for candidate in candidates:
-            key = normalize_query(candidate)
+            key = _stored_question_key(candidate)
             if key and key not in offered_normalized:
                 offered.append(candidate.strip())
                 offered_normalized.add(key)
@@ -484,6 +485,18 @@ def _query_words(query: str) -> list[str]:
         if word not in NON_CONTENT_WORDS and word not in words:
             words.append(word)
     return words
+
+
+# Sample questions and titles are few and asked about again and again: segmenting them anew
+# for every answer was a fifth of the CPU time of answering a question.
+@lru_cache(maxsize=8192)
+def _stored_question_words(question: str) -> frozenset[str]:
+    return frozenset(_query_words(question))
+
+
+@lru_cache(maxsize=8192)
+def _stored_question_key(question: str) -> str:
+    return normalize_query(question)
 
 
 # The canonical word for a whole process family, and the prefix of its step codes.
