@@ -40,7 +40,6 @@ import logging
 import os
 import platform
 import random
-import secrets
 import signal
 import statistics
 import subprocess
@@ -49,11 +48,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -61,7 +59,9 @@ from werkzeug.wrappers import Request, Response
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
+from bench_database import empty_database  # noqa: E402 - beside this script
 from scheduler.lease import LEASE_DURATION  # noqa: E402 - after the path is set
+
 
 DEFAULT_POSTGRES_URL = os.environ.get(
     "KMBOT_BENCH_POSTGRES_URL",
@@ -154,29 +154,6 @@ class LineStub:
 # --- databases and clocks ---------------------------------------------------------------------
 
 
-@contextmanager
-def empty_database(kind: str, postgres_url: str, workdir: Path) -> Iterator[str]:
-    """The URL of an empty database for one round, removed afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'kmbot.db'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    schema = f"kmbot_failover_{secrets.token_hex(4)}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in postgres_url else "?"
-        try:
-            yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
-
-
 @dataclass
 class Clock:
     name: str
@@ -260,7 +237,7 @@ def one_round(number: int, kind: str, postgres_url: str, lease_seconds: float, r
     stub = LineStub()
     stub.start()
     with tempfile.TemporaryDirectory(prefix="kmbot-failover-") as directory, \
-            empty_database(kind, postgres_url, Path(directory)) as database_url:
+            empty_database(kind, postgres_url, Path(directory), prefix="kmbot_failover") as database_url:
         workdir = Path(directory)
         app = create_app({"database_url": database_url})
         database = get_database(app)

@@ -58,12 +58,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import aiohttp
+from bench_database import empty_database
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BENCHMARKS = REPOSITORY / "benchmarks"
@@ -183,34 +183,6 @@ def line_stub() -> Iterator[str]:
         yield f"http://127.0.0.1:{int(line)}"
     finally:
         stop_process(process)
-
-
-@contextmanager
-def benchmark_database(kind: str, postgres_url: str, workdir: Path) -> Iterator[str]:
-    """An empty database of its own, dropped afterwards (PostgreSQL) or in a temporary folder."""
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'kmbot-bench.db'}"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        raise SystemExit(
-            f"PostgreSQL at {admin.url.render_as_string(hide_password=True)} does not answer "
-            f"({type(error.orig).__name__}); pass --postgres-url, or --database sqlite"
-        ) from None
-    separator = "&" if "?" in postgres_url else "?"
-    try:
-        yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def app_environment(database_url: str, stub_url: str) -> dict[str, str]:
@@ -746,7 +718,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kmbot-load-")))
         stub_url = stack.enter_context(line_stub())
         progress(f"LINE stub at {stub_url}")
-        database_url = stack.enter_context(benchmark_database(args.database, args.postgres_url, workdir))
+        database_url = stack.enter_context(empty_database(args.database, args.postgres_url, workdir, prefix="kmbot_bench"))
         environment = app_environment(database_url, stub_url)
         upgrade(environment)
         if args.phases:
