@@ -109,19 +109,27 @@ class HandlerContext:
 
 
 def ensure_user(session: Session, line_user_id: str, seen_at: datetime) -> User:
-    # Insert-or-ignore, so two workers meeting a new user at once both succeed.
-    insert_ignoring_duplicates(
-        session, User, {"line_user_id": line_user_id, "first_seen_at": seen_at, "last_seen_at": seen_at},
-        unique_columns=["line_user_id"],
-    )
-    user = session.scalars(select(User).where(User.line_user_id == line_user_id)).one()
+    find = select(User).where(User.line_user_id == line_user_id)
+    # Nearly every message comes from someone seen before: one query then, not three.
+    user = session.scalars(find).one_or_none()
+    if user is None:
+        # Insert-or-ignore, so two workers meeting a new user at once both succeed.
+        insert_ignoring_duplicates(
+            session, User, {"line_user_id": line_user_id, "first_seen_at": seen_at, "last_seen_at": seen_at},
+            unique_columns=["line_user_id"],
+        )
+        user = session.scalars(find).one()
     user.last_seen_at = seen_at
     return user
 
 
 def ensure_group(session: Session, line_group_id: str, kind: str, seen_at: datetime) -> ChatGroup:
-    insert_ignoring_duplicates(
-        session, ChatGroup, {"line_group_id": line_group_id, "kind": kind, "joined_at": seen_at},
-        unique_columns=["line_group_id"],
-    )
-    return session.scalars(select(ChatGroup).where(ChatGroup.line_group_id == line_group_id)).one()
+    find = select(ChatGroup).where(ChatGroup.line_group_id == line_group_id)
+    group = session.scalars(find).one_or_none()
+    if group is None:
+        insert_ignoring_duplicates(
+            session, ChatGroup, {"line_group_id": line_group_id, "kind": kind, "joined_at": seen_at},
+            unique_columns=["line_group_id"],
+        )
+        group = session.scalars(find).one()
+    return group
