@@ -25,8 +25,8 @@ from scheduler.clock import convert_digits
 RateDecision = Literal["answer", "refuse_with_reply", "refuse_silently"]
 
 TOO_MANY_QUESTIONS = (
-    "ขออภัยค่ะ ช่วงนี้มีคำถามเข้ามาจากคุณถี่มาก ขอเวลาสักครู่ "
-    "แล้วค่อยถามต่อได้เลยนะคะ (ไม่เกิน {limit} คำถามใน {window})"
+    "ขออภัยค่ะ ตอนนี้มีคำถามจากคุณเข้ามาถี่เกินไป รบกวนรอสักครู่แล้วค่อยถามต่อนะคะ "
+    "(ถามได้ไม่เกิน {limit} คำถามใน {window})"
 )
 
 
