@@ -190,9 +190,6 @@ class ReminderClock:
             jobstore="local",
             replace_existing=True,
         )
-        # Renewals run from here on, so a long catch-up never lets the lease lapse under it.
-        scheduler.start()
-        self._scheduler = scheduler
         report = None
         if catch_up_in_background:
             # The lease (and its heartbeat) is taken at once; only the sending waits for the thread.
@@ -200,7 +197,12 @@ class ReminderClock:
             self._catch_up = threading.Thread(target=self.tick, name="reminder-catch-up", daemon=True)
             self._catch_up.start()
         else:
+            # Before the jobs start, so the catch-up's report says what it sent. A catch-up that
+            # outlasts the lease may let a standby start sending too; the delivery rows keep
+            # each reminder to one push all the same.
             report = self.tick()
+        scheduler.start()
+        self._scheduler = scheduler
         logger.info("reminder clock started (holder %s)", self.holder)
         return report
 
