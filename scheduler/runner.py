@@ -164,9 +164,11 @@ class ReminderClock:
             if self.key in _clocks and _clocks[self.key] is not self:
                 logger.warning("a reminder clock for this database was already running in this process; replacing it")
             _clocks[self.key] = self
+        job_store = SQLAlchemyJobStore(engine=self.database.engine, tablename=JOB_TABLE)
+        _create_job_table(job_store, self.database)
         scheduler = BackgroundScheduler(
             jobstores={
-                "default": SQLAlchemyJobStore(engine=self.database.engine, tablename=JOB_TABLE),
+                "default": job_store,
                 "local": MemoryJobStore(),
             },
             executors={"default": ThreadPoolExecutor(max_workers=2)},
@@ -233,3 +235,16 @@ class ReminderClock:
                 pass
         finally:
             self.shutdown()
+
+
+def _create_job_table(job_store: SQLAlchemyJobStore, database: Database) -> None:
+    """Create APScheduler's job table if it is missing, tolerating a clock that does it too.
+
+    Two clock processes started together on a new database both find the table missing and
+    both create it; the loser's CREATE fails (PostgreSQL: a duplicate type name), which
+    would stop that clock before it ever ran. Checking again after the failure settles it.
+    """
+    try:
+        job_store.jobs_t.create(database.engine, checkfirst=True)
+    except SQLAlchemyError:
+        job_store.jobs_t.create(database.engine, checkfirst=True)
