@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from pythainlp.util import normalize as thai_normalize
@@ -342,11 +343,16 @@ def normalize_text(text: str) -> str:
     # Each step is idempotent, but a step can make room for an earlier one (pythainlp turns
     # "กๅๅ" into "กาๅ", whose "าๅ" it would fold again next time), so run the whole pipeline
     # until it changes nothing. Already-normal text, the common case, takes one extra pass.
+    return _until_stable(_normalize_once, text)
+
+
+def _until_stable(step: Callable[[str], str], text: str) -> str:
+    """Apply `step` until it changes nothing (at most `_MAXIMUM_PASSES` times)."""
     for _ in range(_MAXIMUM_PASSES):
-        normalized = _normalize_once(text)
-        if normalized == text:
+        changed = step(text)
+        if changed == text:
             break
-        text = normalized
+        text = changed
     return text
 
 
@@ -470,12 +476,7 @@ def canonicalize(text: str) -> str:
     """
     # A replacement puts spaces around its term, and a space is the edge an abbreviation
     # needs ("กสถอบจ." → "กสถ pao", then สถ is free-standing): repeat until stable.
-    for _ in range(_MAXIMUM_PASSES):
-        canonical = _canonicalize_once(text)
-        if canonical == text:
-            break
-        text = canonical
-    return text
+    return _until_stable(_canonicalize_once, text)
 
 
 def _canonicalize_once(text: str) -> str:
