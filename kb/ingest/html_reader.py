@@ -254,16 +254,8 @@ def _read_table(table: Tag) -> Table | None:
     carried: dict[int, tuple[str, int]] = {}
     for row in own_rows:
         cells: list[str] = []
-        column = 0
+        column = _fill_carried(cells, 0, carried)
         for cell in row.find_all(["td", "th"], recursive=False):
-            while column in carried:
-                text, remaining = carried[column]
-                cells.append(text)
-                if remaining <= 1:
-                    del carried[column]
-                else:
-                    carried[column] = (text, remaining - 1)
-                column += 1
             text = " ".join(_text_of(cell).split("\n"))
             colspan = _span(cell.get("colspan"))
             rowspan = _span(cell.get("rowspan"))
@@ -272,14 +264,7 @@ def _read_table(table: Tag) -> Table | None:
                 if rowspan > 1:
                     carried[column] = (text, rowspan - 1)
                 column += 1
-        while column in carried:
-            text, remaining = carried[column]
-            cells.append(text)
-            if remaining <= 1:
-                del carried[column]
-            else:
-                carried[column] = (text, remaining - 1)
-            column += 1
+            column = _fill_carried(cells, column, carried)
         if any(cells):
             grid.append(cells)
     if not grid:
@@ -287,6 +272,19 @@ def _read_table(table: Tag) -> Table | None:
     caption_element = table.find("caption")
     caption = _text_of(caption_element) if caption_element is not None else ""
     return Table(rows=tuple(tuple(row) for row in grid), caption=" ".join(caption.split("\n")))
+
+
+def _fill_carried(cells: list[str], column: int, carried: dict[int, tuple[str, int]]) -> int:
+    """Append the cells that rows above span into, from `column` on; the next free column."""
+    while column in carried:
+        text, remaining = carried[column]
+        cells.append(text)
+        if remaining <= 1:
+            del carried[column]
+        else:
+            carried[column] = (text, remaining - 1)
+        column += 1
+    return column
 
 
 def _span(value: object) -> int:
