@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from linebot.v3.webhooks import Event, GroupSource, RoomSource, UserSource
 from sqlalchemy import select
@@ -16,6 +16,8 @@ from bot.models import ChatGroup, InteractionEvent, User
 from bot.upsert import insert_ignoring_duplicates
 from kb.search_service import KnowledgeSearch
 from scheduler.clock import now
+
+RowType = TypeVar("RowType", User, ChatGroup)
 
 
 @dataclass(frozen=True)
@@ -109,27 +111,24 @@ class HandlerContext:
 
 
 def ensure_user(session: Session, line_user_id: str, seen_at: datetime) -> User:
-    find = select(User).where(User.line_user_id == line_user_id)
-    # Nearly every message comes from someone seen before: one query then, not three.
-    user = session.scalars(find).one_or_none()
-    if user is None:
-        # Insert-or-ignore, so two workers meeting a new user at once both succeed.
-        insert_ignoring_duplicates(
-            session, User, {"line_user_id": line_user_id, "first_seen_at": seen_at, "last_seen_at": seen_at},
-            unique_columns=["line_user_id"],
-        )
-        user = session.scalars(find).one()
+    user = _find_or_insert(
+        session, User, "line_user_id", line_user_id, {"first_seen_at": seen_at, "last_seen_at": seen_at}
+    )
     user.last_seen_at = seen_at
     return user
 
 
 def ensure_group(session: Session, line_group_id: str, kind: str, seen_at: datetime) -> ChatGroup:
-    find = select(ChatGroup).where(ChatGroup.line_group_id == line_group_id)
-    group = session.scalars(find).one_or_none()
-    if group is None:
-        insert_ignoring_duplicates(
-            session, ChatGroup, {"line_group_id": line_group_id, "kind": kind, "joined_at": seen_at},
-            unique_columns=["line_group_id"],
-        )
-        group = session.scalars(find).one()
-    return group
+    return _find_or_insert(session, ChatGroup, "line_group_id", line_group_id, {"kind": kind, "joined_at": seen_at})
+
+
+def _find_or_insert(session: Session, model: type[RowType], key_column: str, key: str, values: dict[str, Any]) -> RowType:
+    """The row whose unique `key_column` is `key`, inserted with `values` if it is not there yet."""
+    find = select(model).where(getattr(model, key_column) == key)
+    # Nearly every message comes from someone seen before: one query then, not three.
+    row = session.scalars(find).one_or_none()
+    if row is None:
+        # Insert-or-ignore, so two workers meeting a newcomer at once both succeed.
+        insert_ignoring_duplicates(session, model, {key_column: key, **values}, unique_columns=[key_column])
+        row = session.scalars(find).one()
+    return row
