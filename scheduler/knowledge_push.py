@@ -27,11 +27,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.database import Database
-from bot.line_client import LineApiError, LineClient
+from bot.line_client import LineClient
 from bot.upsert import insert_ignoring_duplicates
 from bot.models import ChatGroup, InteractionEvent
 from kb.models import Article, Passage
 from scheduler.clock import to_bangkok
+from scheduler.deliveries import Claim, mark_claim, member_count_now, push_failure_reason
 from scheduler.knowledge_push_models import KnowledgePushDelivery
 
 logger = logging.getLogger(__name__)
@@ -135,13 +136,14 @@ def push_weekly_knowledge(
         try:
             delivery = line_client.push(line_group_id, messages, retry_key=retry_key_for(week, line_group_id))
         except Exception as error:  # a failure leaves the week's push retryable on the next call
-            reason = str(error) if isinstance(error, LineApiError) else type(error).__name__
-            if not isinstance(error, LineApiError):
-                logger.exception("weekly knowledge push failed")
-            _finish(database, claim, state="failed", error=reason[:300])
+            reason = push_failure_reason(error, "weekly knowledge push")
+            mark_claim(database, KnowledgePushDelivery, claim, state="failed", error=reason)
             report.failed.append(line_group_id)
             continue
-        recipients, source = _member_count(line_client, line_group_id, kind, last_known)
+        recipients = member_count_now(line_client, line_group_id, kind)
+        source = "line"
+        if recipients is None:
+            recipients, source = last_known, "last_known" if last_known is not None else "unknown"
         with database.session() as session:
             changed = session.execute(
                 update(KnowledgePushDelivery)
@@ -217,13 +219,7 @@ def knowledge_messages(session: Session, article: Article, base_url: str | None)
     return [TextMessage(text="\n".join(lines)[:TEXT_LIMIT])]
 
 
-@dataclass(frozen=True)
-class _Claim:
-    row_id: int
-    attempts: int
-
-
-def _claim(database: Database, week: str, group_id: int, article_id: int | None, moment: datetime) -> _Claim | None:
+def _claim(database: Database, week: str, group_id: int, article_id: int | None, moment: datetime) -> Claim | None:
     """Take (week, group) for this process; None when it was sent or another process holds it."""
     with database.session() as session:
         inserted = _insert_claim(
@@ -236,7 +232,7 @@ def _claim(database: Database, week: str, group_id: int, article_id: int | None,
         ).one()
         row_id, attempts = row.id, row.attempts
         if inserted:
-            return _Claim(row_id, attempts)
+            return Claim(row_id, attempts)
         retryable = or_(
             KnowledgePushDelivery.state == "failed",
             (KnowledgePushDelivery.state == "sending") & (KnowledgePushDelivery.claimed_at < moment - STALE_CLAIM),
@@ -247,27 +243,9 @@ def _claim(database: Database, week: str, group_id: int, article_id: int | None,
             .values(state="sending", claimed_at=moment, attempts=attempts + 1, article_id=article_id)
             .execution_options(synchronize_session=False)
         )
-        return _Claim(row_id, attempts + 1) if taken.rowcount == 1 else None
+        return Claim(row_id, attempts + 1) if taken.rowcount == 1 else None
 
 
 def _insert_claim(session: Session, values: dict[str, object]) -> bool:
     """Insert-or-ignore on the (week, group) key; True when this call inserted the row."""
     return insert_ignoring_duplicates(session, KnowledgePushDelivery, values, unique_columns=["week", "group_id"]) is not None
-
-
-def _finish(database: Database, claim: _Claim, *, state: str, error: str | None) -> None:
-    with database.session() as session:
-        session.execute(
-            update(KnowledgePushDelivery)
-            .where(KnowledgePushDelivery.id == claim.row_id, KnowledgePushDelivery.attempts == claim.attempts)
-            .values(state=state, error=error)
-        )
-
-
-def _member_count(line_client: LineClient, line_group_id: str, kind: str, last_known: int | None) -> tuple[int | None, str]:
-    """The group's size now (source "line"), or the last known size ("last_known") when LINE cannot say."""
-    try:
-        return line_client.member_count(line_group_id, kind), "line"
-    except (LineApiError, ValueError, KeyError):
-        logger.warning("member count of a staff group unavailable; using the last known value")
-        return last_known, "last_known" if last_known is not None else "unknown"

@@ -28,11 +28,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.config import Config
 from bot.database import Database
-from bot.line_client import LineApiError, LineClient
+from bot.line_client import LineClient
 from bot.upsert import insert_ignoring_duplicates
 from bot.models import ChatGroup, InteractionEvent
 from kb.plan_models import Activity, Plan
 from scheduler.clock import to_bangkok
+from scheduler.deliveries import Claim, mark_claim, member_count_now, push_failure_reason
 from scheduler.models import ReminderDelivery
 from scheduler.policy import (
     DEFAULT_GRACE,
@@ -277,12 +278,6 @@ class _Recipient:
     joined_at: datetime
 
 
-@dataclass(frozen=True)
-class _Claim:
-    row_id: int
-    attempts: int
-
-
 def send_due_reminders(
     database: Database,
     line_client: LineClient,
@@ -402,7 +397,7 @@ def _insert_delivery(
 
 def _claim(
     database: Database, activity: Activity, reminder: PlannedReminder, recipient: str, now: datetime, policy: ReminderPolicy
-) -> _Claim | None | str:
+) -> Claim | None | str:
     """Take the right to push this reminder to this group: committed before the push.
 
     None when it was sent or missed already; ``_BUSY`` when another process is pushing it now.
@@ -410,7 +405,7 @@ def _claim(
     with database.session() as session:
         row_id = _insert_delivery(session, activity, reminder, recipient, now, state="sending", attempts=1)
         if row_id is not None:
-            return _Claim(row_id, 1)
+            return Claim(row_id, 1)
         row = session.scalars(
             select(ReminderDelivery).where(
                 ReminderDelivery.reminder_key == reminder.key, ReminderDelivery.recipient == recipient
@@ -432,7 +427,7 @@ def _claim(
             return _BUSY
         if state == "sending":
             logger.warning("reminder %s to a committee group was left mid-push; pushing again with its retry key", reminder.key)
-        return _Claim(row.id, attempts + 1)
+        return Claim(row.id, attempts + 1)
 
 
 def _send_one(
@@ -449,7 +444,7 @@ def _send_one(
     if claim == _BUSY:
         report.in_progress += 1
         return
-    if not isinstance(claim, _Claim):
+    if not isinstance(claim, Claim):
         return
     messages = reminder_messages(activity, reminder.kind, reminder.at.date(), activity.plan.number)
     try:
@@ -457,13 +452,13 @@ def _send_one(
             recipient.line_group_id, messages, retry_key=retry_key_for(reminder.key, recipient.line_group_id)
         )
     except Exception as error:  # any failure leaves the reminder retryable within its window
-        reason = str(error) if isinstance(error, LineApiError) else type(error).__name__
-        if not isinstance(error, LineApiError):
-            logger.exception("reminder %s could not be pushed", reminder.key)
-        _mark(database, claim, state="failed", error=reason[:300])
-        report.failed.append(_item(activity, reminder, recipient.line_group_id, error=reason[:300]))
+        reason = push_failure_reason(error, f"reminder {reminder.key}")
+        mark_claim(database, ReminderDelivery, claim, state="failed", error=reason)
+        report.failed.append(_item(activity, reminder, recipient.line_group_id, error=reason))
         return
-    member_count = _member_count(line_client, recipient)
+    member_count = member_count_now(line_client, recipient.line_group_id, recipient.kind)
+    if member_count is None:
+        member_count = recipient.member_count
     with database.session() as session:
         changed = session.execute(
             update(ReminderDelivery)
@@ -497,22 +492,3 @@ def _send_one(
             request_id=delivery.request_id, already_delivered=delivery.already_delivered,
         )
     )
-
-
-def _member_count(line_client: LineClient, recipient: _Recipient) -> int | None:
-    """The group's size now, as the reach log counts it; the last known size if LINE does not say."""
-    try:
-        return line_client.member_count(recipient.line_group_id, recipient.kind)
-    except (LineApiError, ValueError, KeyError):
-        logger.warning("member count of a committee group unavailable; using the last known value")
-        return recipient.member_count
-
-
-def _mark(database: Database, claim: _Claim, *, state: str, error: str | None) -> None:
-    with database.session() as session:
-        session.execute(
-            update(ReminderDelivery)
-            .where(ReminderDelivery.id == claim.row_id, ReminderDelivery.attempts == claim.attempts)
-            .values(state=state, error=error)
-        )
-
