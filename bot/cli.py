@@ -100,16 +100,17 @@ def serve_command(host: str, port: int | None, threads: int) -> None:
         )
     from scheduler.cli import clock_for_app
 
-    reminder_clock = clock_for_app(app)
-    if reminder_clock is not None:
-        reminder_clock.start(catch_up_in_background=True)
-    # The first question would otherwise wait for the whole index to be built.
-    threading.Thread(target=_warm_search_index, args=(app,), name="warm-search-index", daemon=True).start()
-    click.echo(f"kmbot: serving on http://{host}:{port}")
     # systemd and Procfile platforms stop a process with SIGTERM: stop the way Ctrl-C does,
-    # so the clock gives its lease up and a restarted process sends at once.
+    # so the clock gives its lease up and a restarted process sends at once. Installed before
+    # the clock starts, so a stop during start-up gives the lease up too.
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+    reminder_clock = clock_for_app(app)
     try:
+        if reminder_clock is not None:
+            reminder_clock.start(catch_up_in_background=True)
+        # The first question would otherwise wait for the whole index to be built.
+        threading.Thread(target=_warm_search_index, args=(app,), name="warm-search-index", daemon=True).start()
+        click.echo(f"kmbot: serving on http://{host}:{port}")
         serve(app, host=host, port=port, threads=threads, ident="kmbot")
     except KeyboardInterrupt:
         click.echo("kmbot: stopping")
