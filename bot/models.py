@@ -65,6 +65,9 @@ class InteractionEvent(Base):
     __tablename__ = "interaction_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # question, answer, fallback, article_view, link_click, feedback, survey_answer,
+    # reminder_push, knowledge_push, follow, unfollow, join, leave, member_joined, member_left,
+    # command, rate_limited
     kind: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     channel: Mapped[str] = mapped_column(String(8))
@@ -80,8 +83,8 @@ class InteractionEvent(Base):
     __table_args__ = (
         Index("ix_interaction_events_kind_occurred_at", "kind", "occurred_at"),
         Index("ix_interaction_events_occurred_at", "occurred_at"),
-        Index("ix_interaction_events_user_id", "user_id"),
-        # The per-user question limit counts one user's recent questions on every message.
+        # Serves every lookup by user (forgetting a person, the reach report's distinct staff) and
+        # the per-user question limit, which counts one user's recent questions on every message.
         Index("ix_interaction_events_user_kind_occurred_at", "user_id", "kind", "occurred_at"),
         # Covers every column the reach report reads, so its per-month queries never touch the table.
         Index(
@@ -89,23 +92,3 @@ class InteractionEvent(Base):
             "kind", "occurred_at", "user_id", "article_id", "channel", "recipients", "value",
         ),
     )
-
-INTERACTION_KINDS = (
-    "question",
-    "answer",
-    "fallback",
-    "article_view",
-    "link_click",
-    "feedback",
-    "survey_answer",
-    "reminder_push",
-    "knowledge_push",
-    "follow",
-    "unfollow",
-    "join",
-    "leave",
-    "member_joined",
-    "member_left",
-    "command",
-    "rate_limited",
-)
