@@ -60,8 +60,8 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
 from bench_database import empty_database  # noqa: E402 - beside this script
-from scheduler.lease import LEASE_DURATION  # noqa: E402 - after the path is set
 
+from scheduler.lease import LEASE_DURATION  # noqa: E402 - after the path is set
 
 DEFAULT_POSTGRES_URL = os.environ.get(
     "KMBOT_BENCH_POSTGRES_URL",
@@ -182,7 +182,7 @@ def start_clock(name: str, environment: dict[str, str], workdir: Path) -> Clock:
     with log_path.open("wb") as log_file:
         # The working directory is the round's own folder, so no developer .env is read.
         process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "scheduler", "run"],
+            [sys.executable, "-c", "from bot.app import main; main()", "scheduler", "run"],
             cwd=workdir, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
         )
     return Clock(name, process, log_path)
@@ -222,14 +222,14 @@ def one_round(number: int, kind: str, postgres_url: str, lease_seconds: float, r
     from sqlalchemy import select
 
     from bot import create_app
-    from bot.extensions import get_database
-    from bot.migrate import upgrade_database
-    from handlers.context import ensure_group
-    from kb.plan_models import Activity, Plan
-    from scheduler.clock import fiscal_year_of, now
+    from bot.core.calendar import fiscal_year_of, now
+    from bot.core.migrate import upgrade_database
+    from bot.core.people import ensure_group
+    from bot.web.extensions import get_database
+    from kb.tables import Activity, Plan
     from scheduler.lease import lease_status
-    from scheduler.models import ReminderDelivery
     from scheduler.reminders import ReminderPolicy, preview_reminders, retry_key_for
+    from scheduler.tables import ReminderDelivery
 
     renew_seconds = lease_seconds / 4  # as scheduler.lease.lease_timing
     result = RoundResult(round=number, start_offset_seconds=round(rng.uniform(0, renew_seconds), 2),

@@ -206,7 +206,7 @@ def app_environment(database_url: str, stub_url: str) -> dict[str, str]:
 def upgrade(environment: dict[str, str]) -> None:
     progress("kmbot db upgrade (loads the starter knowledge pack)")
     subprocess.run(
-        [sys.executable, "-c", "import sys; from bot.cli import main; main(sys.argv[1:])", "db", "upgrade"],
+        [sys.executable, "-c", "import sys; from bot.app import main; main(sys.argv[1:])", "db", "upgrade"],
         # Its report goes to stderr with the progress, so `--json` output stays one object.
         cwd=REPOSITORY, env=environment, check=True, stdout=sys.stderr,
     )
@@ -553,8 +553,8 @@ def machine() -> dict[str, Any]:
 # ORM objects of the reach log) is reported as the rest. A name that no longer exists is skipped.
 PHASES = [
     ("linebot.v3.webhook", "SignatureValidator.validate", "signature check"),
-    ("bot.webhook", "parse_event", "event model (SDK)"),
-    ("bot.webhook", "insert_ignoring_duplicates", "dedupe insert (+ connection checkout)"),
+    ("bot.web.webhook", "parse_event", "event model (SDK)"),
+    ("bot.web.webhook", "insert_ignoring_duplicates", "dedupe insert (+ connection checkout)"),
     ("handlers.context", "HandlerContext.note_participants", "user and group upsert"),
     ("handlers.question", "check_question_rate", "per-user question limit query"),
     ("kb.answering", "answer_from_activities", "plan-activity lookup query"),
@@ -565,7 +565,7 @@ PHASES = [
     ("handlers.question", "answer_messages", "answer card (Flex) built"),
     ("handlers.question", "fallback_messages", "fallback card built"),
     ("sqlalchemy.orm", "Session.commit", "commit (flushes the reach log)"),
-    ("bot.line_client", "LineClient.reply", "reply call to the stub"),
+    ("bot.core.line_client", "LineClient.reply", "reply call to the stub"),
 ]
 
 
@@ -609,11 +609,11 @@ def profile_phases(count: int, environment: dict[str, str], questions: list[str]
     """
     os.environ.update(environment)
     sys.path.insert(0, str(BENCHMARKS))
+    import echo_app
     from sqlalchemy import event
 
-    import echo_app
     from bot import create_app
-    from bot.extensions import get_database
+    from bot.web.extensions import get_database
 
     clocks = {label: PhaseClock() for _, _, label in PHASES}
     for module_name, path, label in PHASES:

@@ -60,7 +60,7 @@ class Timing:
 
 def generated_events(count: int, seed: int = 2567) -> Iterator[tuple[Any, ...]]:
     """(kind, occurred_at, channel, user_id, group_id, article_id, recipients, value, detail) rows."""
-    from scheduler.clock import BANGKOK
+    from bot.core.calendar import BANGKOK
 
     generator = random.Random(seed)
     start = datetime(2023, 10, 1, tzinfo=BANGKOK)
@@ -94,8 +94,8 @@ def generated_events(count: int, seed: int = 2567) -> Iterator[tuple[Any, ...]]:
 
 def prepare(database: Any, events: int, *, vacuum: bool = True) -> None:
     """Schema, people, groups, articles, gaps, and `events` interaction events, inserted in bulk."""
-    from bot.migrate import upgrade_database
-    from scheduler.clock import BANGKOK
+    from bot.core.calendar import BANGKOK
+    from bot.core.migrate import upgrade_database
 
     upgrade_database(database)
     moment = datetime(2023, 9, 1, tzinfo=BANGKOK)
@@ -164,8 +164,8 @@ def _sqlite_time(moment: datetime) -> str:
 
 
 def time_formats(database: Any, label: str, repeats: int, staff_count: int) -> list[Timing]:
-    from bot.reach_export import render
-    from bot.reach_report import collect_report
+    from bot.reach.export import render
+    from bot.reach.queries import collect_report
 
     timings = []
     for format_name in FORMATS:
@@ -183,7 +183,7 @@ def time_formats(database: Any, label: str, repeats: int, staff_count: int) -> l
 
 
 def run_sqlite(events: int, repeats: int, staff_count: int) -> list[Timing]:
-    from bot.database import Database
+    from bot.core.database import Database
 
     with tempfile.TemporaryDirectory(prefix="kmbot-bench-") as directory:
         database = Database(f"sqlite:///{Path(directory) / 'bench.db'}")
@@ -198,7 +198,7 @@ def run_sqlite(events: int, repeats: int, staff_count: int) -> list[Timing]:
 def run_postgres(url: str, events: int, repeats: int, staff_count: int, vacuum: bool = True) -> list[Timing]:
     from sqlalchemy import create_engine, text
 
-    from bot.database import Database
+    from bot.core.database import Database
 
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url)

@@ -185,11 +185,11 @@ def measure_service(size: int, sentences: list[str], headings: list[str], questi
 
     from sqlalchemy import select
 
-    from bot.database import Database
-    from bot.migrate import upgrade_database
-    from kb.models import Article, Passage
+    from bot.core.database import Database
+    from bot.core.migrate import upgrade_database
     from kb.search_service import KnowledgeSearch, published_entries
     from kb.store import bump_revision
+    from kb.tables import Article, Passage
 
     rng = random.Random(SEED + size)
     _progress(f"[{size:>7} passages] saving a synthetic store in SQLite")

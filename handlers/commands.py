@@ -9,7 +9,16 @@ from typing import Callable
 
 from linebot.v3.messaging.models import Message
 
-from handlers import done_command, feedback, help_command, plan_command, registration, share_command, stats_command, survey_command
+from handlers import (
+    done_command,
+    feedback,
+    help_command,
+    plan_command,
+    registration,
+    share_command,
+    stats_command,
+    survey_command,
+)
 from handlers.context import HandlerContext
 
 CommandHandler = Callable[[str, HandlerContext], list[Message]]

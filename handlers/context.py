@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from linebot.v3.webhooks import Event, GroupSource, RoomSource, UserSource
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.config import Config
-from bot.line_client import LineClient
-from bot.models import ChatGroup, InteractionEvent, User
-from bot.upsert import insert_ignoring_duplicates
+from bot.core.calendar import now
+from bot.core.config import Config
+from bot.core.line_client import LineClient
+from bot.core.people import ensure_group, ensure_user
+from bot.core.tables import ChatGroup, InteractionEvent, User
 from kb.search_service import KnowledgeSearch
-from scheduler.clock import now
-
-RowType = TypeVar("RowType", User, ChatGroup)
 
 
 @dataclass(frozen=True)
@@ -108,27 +105,3 @@ class HandlerContext:
         )
         self.session.add(event)
         return event
-
-
-def ensure_user(session: Session, line_user_id: str, seen_at: datetime) -> User:
-    user = _find_or_insert(
-        session, User, "line_user_id", line_user_id, {"first_seen_at": seen_at, "last_seen_at": seen_at}
-    )
-    user.last_seen_at = seen_at
-    return user
-
-
-def ensure_group(session: Session, line_group_id: str, kind: str, seen_at: datetime) -> ChatGroup:
-    return _find_or_insert(session, ChatGroup, "line_group_id", line_group_id, {"kind": kind, "joined_at": seen_at})
-
-
-def _find_or_insert(session: Session, model: type[RowType], key_column: str, key: str, values: dict[str, Any]) -> RowType:
-    """The row whose unique `key_column` is `key`, inserted with `values` if it is not there yet."""
-    find = select(model).where(getattr(model, key_column) == key)
-    # Nearly every message comes from someone seen before: one query then, not three.
-    row = session.scalars(find).one_or_none()
-    if row is None:
-        # Insert-or-ignore, so two workers meeting a newcomer at once both succeed.
-        insert_ignoring_duplicates(session, model, {key_column: key, **values}, unique_columns=[key_column])
-        row = session.scalars(find).one()
-    return row

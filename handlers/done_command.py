@@ -17,10 +17,22 @@ from linebot.v3.messaging.models import Message, TextMessage
 from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy.orm import Session
 
+from bot.core.calendar import (
+    convert_digits,
+    fiscal_year_of,
+    format_thai_date,
+    format_thai_datetime,
+    to_bangkok,
+    today,
+)
 from handlers.context import HandlerContext
-from kb.plan_models import Activity
-from kb.plan_store import activity_label, find_activities_by_step, mark_activity_done, refresh_plan_article
-from scheduler.clock import convert_digits, fiscal_year_of, format_thai_date, format_thai_datetime, to_bangkok, today
+from kb.plan_store import (
+    activity_label,
+    find_activities_by_step,
+    mark_activity_done,
+    refresh_plan_article,
+)
+from kb.tables import Activity
 
 ALLOWED_ROLES = ("committee", "secretary")
 

@@ -13,9 +13,9 @@ from linebot.v3.messaging.models import Message, TextMessage
 from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy import select
 
-from bot.models import InteractionEvent
+from bot.core.calendar import BANGKOK, to_bangkok
+from bot.core.tables import InteractionEvent
 from handlers.context import HandlerContext
-from scheduler.clock import BANGKOK, to_bangkok
 
 THANKS_HELPFUL = "ขอบคุณที่ช่วยประเมินนะคะ 😊 ดีใจที่คำตอบเป็นประโยชน์ค่ะ"
 THANKS_UNHELPFUL = (

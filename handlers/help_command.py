@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from linebot.v3.messaging.models import Message, MessageAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging.models import (
+    Message,
+    MessageAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
 
 from handlers.context import HandlerContext
 

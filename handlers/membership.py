@@ -7,7 +7,7 @@ import logging
 from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhooks import Event, MemberJoinedEvent, MemberLeftEvent
 
-from bot.line_client import LineApiError
+from bot.core.line_client import LineApiError
 from handlers.context import HandlerContext
 from handlers.help_command import help_quick_reply
 

@@ -10,9 +10,9 @@ from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.core.calendar import convert_digits, fiscal_year_of, format_thai_date, today
 from handlers.context import HandlerContext
-from kb.plan_models import Activity, Plan
-from scheduler.clock import convert_digits, fiscal_year_of, format_thai_date, today
+from kb.tables import Activity, Plan
 
 MAX_LISTED = 10
 TEXT_LIMIT = 5000

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from linebot.v3.messaging.models import Message, TextMessage
 
+from bot.core.calendar import convert_digits
 from handlers.answer_card import answer_messages, fallback_messages
 from handlers.context import HandlerContext
 from handlers.rate_limit import check_question_rate
 from kb.answering import MAX_QUESTION_CHARS, find_answer
 from kb.gaps import record_gap
-from scheduler.clock import convert_digits
 
 TOO_LONG = (
     "ข้อความยาวเกินกว่าจะค้นคำตอบได้ค่ะ รบกวนพิมพ์คำถามให้สั้นลง "

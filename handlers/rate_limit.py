@@ -15,11 +15,10 @@ from linebot.v3.messaging.models import Message, TextMessage
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.config import QuestionRate
-from bot.models import InteractionEvent
+from bot.core.calendar import convert_digits
+from bot.core.config import QuestionRate
+from bot.core.tables import InteractionEvent
 from handlers.context import HandlerContext
-from scheduler.clock import convert_digits
-
 
 # What to do with a question: answer it, refuse it with a polite reply, or refuse it silently.
 RateDecision = Literal["answer", "refuse_with_reply", "refuse_silently"]

@@ -10,7 +10,7 @@ import logging
 
 from linebot.v3.messaging.models import Message, TextMessage
 
-from bot.registration_models import looks_like_code, redeem_code
+from bot.core.people import looks_like_code, redeem_code
 from handlers.context import HandlerContext
 
 logger = logging.getLogger(__name__)

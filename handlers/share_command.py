@@ -9,7 +9,7 @@ from __future__ import annotations
 from linebot.v3.messaging.models import Message, TextMessage
 
 from handlers.context import HandlerContext
-from kb.models import SharedTip
+from kb.tables import SharedTip
 
 MAX_TIP_LENGTH = 4000
 MIN_TIP_LENGTH = 5

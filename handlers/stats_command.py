@@ -10,10 +10,15 @@ from typing import Any
 
 from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message, TextMessage
 
-from bot.reach_arithmetic import ReachReport
-from bot.reach_report import collect_report
+from bot.core.calendar import (
+    convert_digits,
+    fiscal_year_of,
+    format_thai_datetime,
+    to_bangkok,
+)
+from bot.reach.figures import ReachReport
+from bot.reach.queries import collect_report
 from handlers.context import HandlerContext
-from scheduler.clock import convert_digits, fiscal_year_of, format_thai_datetime, to_bangkok
 
 ALLOWED_ROLES = ("secretary", "committee")
 REPORT_PATH = "/admin/reach"

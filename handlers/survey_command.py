@@ -14,13 +14,25 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from linebot.v3.messaging.models import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging.models import (
+    Message,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
 from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy import select
 
-from bot.models import InteractionEvent
+from bot.core.calendar import (
+    BANGKOK,
+    convert_digits,
+    fiscal_year_bounds,
+    fiscal_year_of,
+    to_bangkok,
+)
+from bot.core.tables import InteractionEvent
 from handlers.context import HandlerContext
-from scheduler.clock import BANGKOK, convert_digits, fiscal_year_bounds, fiscal_year_of, to_bangkok
 
 MAX_COMMENT_LENGTH = 1000
 

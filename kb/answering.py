@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.activity_questions import ActivityQuestion, read_activity_question
-from kb.models import Article, Passage
-from kb.plan_models import Activity, Plan
 from kb.search_service import KnowledgeSearch
+from kb.tables import Activity, Article, Passage, Plan
 
 CANDIDATES = 8
 MAX_RELATED = 3
@@ -172,6 +171,6 @@ def _activity_follow_ups(asked: ActivityQuestion) -> list[str]:
 
 
 def _thai_number(number: int) -> str:
-    from scheduler.clock import convert_digits
+    from bot.core.calendar import convert_digits
 
     return convert_digits(str(number), "thai")

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.upsert import insert_ignoring_duplicates
-from kb.models import KnowledgeGap
+from bot.core.database import insert_ignoring_duplicates
 from kb.normalize import normalize_text
+from kb.tables import KnowledgeGap
 
 MAX_QUESTION_LENGTH = 500
 

@@ -22,8 +22,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from pythainlp.util import normalize as thai_normalize
-from pythainlp.util import remove_dangling
-from pythainlp.util import thai_digit_to_arabic_digit
+from pythainlp.util import remove_dangling, thai_digit_to_arabic_digit
 
 __all__ = [
     "CANONICAL_TERMS",

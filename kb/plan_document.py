@@ -27,8 +27,8 @@ from typing import Any
 import yaml
 from pythainlp.util import thai_digit_to_arabic_digit
 
+from bot.core.calendar import convert_digits, to_common_era_year
 from kb.thai_period import PeriodReading, narrow_by_context, parse_period
-from scheduler.clock import convert_digits, to_common_era_year
 
 __all__ = [
     "ActivityDraft",

@@ -20,11 +20,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kb.documents import ParsedDocument, ParsedPassage
+from bot.core.calendar import convert_digits, format_thai_date, now, to_bangkok
+from kb.parsed import ParsedDocument, ParsedPassage
 from kb.plan_document import ActivityDraft, PlanDraft, PlanReading
-from kb.plan_models import Activity, Plan
 from kb.store import SaveOutcome, save_document
-from scheduler.clock import convert_digits, format_thai_date, now, to_bangkok
+from kb.tables import Activity, Plan
 
 __all__ = [
     "PlanImportSummary",

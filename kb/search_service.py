@@ -7,9 +7,9 @@ import threading
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.models import Article, Passage
 from kb.search import IndexEntry, SearchHit, SearchIndex, TokenCache
 from kb.store import current_revision
+from kb.tables import Article, Passage
 
 
 class KnowledgeSearch:

@@ -11,9 +11,9 @@ from typing import Callable, Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from kb.documents import IngestError, ParsedDocument
-from kb.models import Article, KnowledgeStoreRevision, Passage
-from scheduler.clock import now
+from bot.core.calendar import now
+from kb.parsed import IngestError, ParsedDocument
+from kb.tables import Article, KnowledgeStoreRevision, Passage
 
 logger = logging.getLogger(__name__)
 

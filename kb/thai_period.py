@@ -32,7 +32,7 @@ from datetime import date
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from scheduler.clock import (
+from bot.core.calendar import (
     THAI_ABBREVIATED_MONTHS,
     THAI_FULL_MONTHS,
     Digits,

@@ -1,148 +1,260 @@
-"""The one place where the product learns what time it is, and how Thai offices write dates.
+"""The reminder clock: APScheduler 3 ticking every minute, gated by the lease.
 
-Everything is in Asia/Bangkok. Years shown to people are Buddhist Era (BE = CE + 543).
-The Thai government fiscal year N (BE) runs from 1 October of CE year N-544 to
-30 September of CE year N-543, so FY 2567 is 2023-10-01 .. 2024-09-30.
+The tick job lives in a persistent SQLAlchemy job store in the app's own database (table
+``apscheduler_jobs``) under the fixed id ``reminder-tick``; it is added with
+``replace_existing=True``, so a restart replaces it instead of adding a second one. A
+persistent store keeps a textual reference to the job's function, so the function is the
+module-level ``run_tick`` and its only argument is a key: ``run_tick`` finds the clock this
+process runs for that database in a small registry. The key is a digest of the database URL,
+because the URL may carry a password and the job's arguments are stored in the database.
+
+The lease renewal is an in-memory job (it needs the live clock object and is meaningless
+after a restart). On start the clock ticks once at once: that is the catch-up for reminders
+due while nothing ran (sent within their grace window, recorded missed after it).
+
+``kmbot serve`` runs a clock in the background; ``kmbot scheduler run`` is the clock process
+of a multi-process deployment (the Procfile's ``clock``). Web workers never start one.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
-from datetime import date, datetime
-from typing import Literal
-from zoneinfo import ZoneInfo
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
-from pythainlp.util.date import thai_abbr_months, thai_full_months
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
+from bot.core import calendar
+from bot.core.database import Database
+from bot.core.line_client import LineClient
+from scheduler.knowledge_push import (
+    WeeklySlot,
+    push_weekly_knowledge,
+    weekly_slot_reached,
+)
+from scheduler.lease import (
+    LEASE_DURATION,
+    RENEW_EVERY,
+    acquire_lease,
+    new_holder_id,
+    release_lease,
+)
+from scheduler.reminders import ReminderPolicy, TickReport, send_due_reminders
 
-BUDDHIST_ERA_OFFSET = 543
+logger = logging.getLogger(__name__)
 
-THAI_FULL_MONTHS: tuple[str, ...] = tuple(thai_full_months)
-"""มกราคม .. ธันวาคม; index 0 is January."""
+TICK_JOB_ID = "reminder-tick"
+LEASE_JOB_ID = "reminder-lease"
+JOB_TABLE = "apscheduler_jobs"
+TICK_FUNCTION = "scheduler.clock:run_tick"
+# A tick that could not run on time (a busy or suspended process) still runs within this many
+# seconds; later ones are skipped, and the next tick sends whatever is still in its window.
+MISFIRE_GRACE_SECONDS = 300
 
-THAI_ABBREVIATED_MONTHS: tuple[str, ...] = tuple(thai_abbr_months)
-"""ม.ค. .. ธ.ค.; index 0 is January."""
-
-FISCAL_YEAR_FIRST_MONTH = 10
-
-Digits = Literal["thai", "arabic"]
-
-
-def now() -> datetime:
-    """The current moment, aware, in Bangkok time."""
-    # Read the clock at call time (never cache it) so tests can travel in time.
-    return datetime.now(BANGKOK)
-
-
-def today() -> date:
-    """Today's date in Bangkok."""
-    return now().date()
-
-
-def to_bangkok(moment: datetime) -> datetime:
-    """The same moment expressed in Bangkok time; a naive datetime is taken as Bangkok time."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=BANGKOK)
-    return moment.astimezone(BANGKOK)
-
-
-def to_buddhist_year(ce_year: int) -> int:
-    return ce_year + BUDDHIST_ERA_OFFSET
-
-
-def to_common_era_year(be_year: int) -> int:
-    return be_year - BUDDHIST_ERA_OFFSET
+_clocks: dict[str, "ReminderClock"] = {}
+_clocks_lock = threading.Lock()
 
 
-def fiscal_year_of(day: date) -> int:
-    """The Thai fiscal year (BE) that contains the day."""
-    ce_year_of_end = day.year + 1 if day.month >= FISCAL_YEAR_FIRST_MONTH else day.year
-    return to_buddhist_year(ce_year_of_end)
+def clock_key(database_url: str) -> str:
+    return hashlib.sha256(database_url.encode("utf-8")).hexdigest()[:16]
 
 
-def fiscal_year_bounds(fiscal_year: int) -> tuple[date, date]:
-    """First and last day (inclusive) of a Thai fiscal year given in BE."""
-    ce_year_of_end = to_common_era_year(fiscal_year)
-    return date(ce_year_of_end - 1, FISCAL_YEAR_FIRST_MONTH, 1), date(ce_year_of_end, 9, 30)
+def running_clock(key: str) -> "ReminderClock | None":
+    with _clocks_lock:
+        return _clocks.get(key)
 
 
-def fiscal_year_end(day: date) -> date:
-    """30 September closing the fiscal year that contains the day."""
-    return fiscal_year_bounds(fiscal_year_of(day))[1]
+def run_tick(key: str) -> None:
+    """The persisted job's function: tick the clock this process runs for that database."""
+    reminder_clock = running_clock(key)
+    if reminder_clock is None:
+        logger.warning("reminder tick skipped: this process runs no reminder clock for that database")
+        return
+    reminder_clock.tick()
 
 
-def fiscal_months(fiscal_year: int) -> list[tuple[int, int]]:
-    """(CE year, month) pairs of a fiscal year in fiscal order, October first."""
-    first_day, _ = fiscal_year_bounds(fiscal_year)
-    months: list[tuple[int, int]] = []
-    year, month = first_day.year, first_day.month
-    for _ in range(12):
-        months.append((year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+@dataclass(frozen=True)
+class KnowledgePushSettings:
+    slot: WeeklySlot
+    article_id: int | None = None
+    base_url: str | None = None
 
 
-def last_day_of_month(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+class ReminderClock:
+    """Sends due reminders every minute while it holds the lease."""
+
+    def __init__(
+        self,
+        database: Database,
+        line_client: LineClient,
+        policy: ReminderPolicy | None = None,
+        *,
+        holder: str | None = None,
+        lease_duration: timedelta = LEASE_DURATION,
+        renew_every: timedelta = RENEW_EVERY,
+        knowledge_push: KnowledgePushSettings | None = None,
+    ) -> None:
+        self.database = database
+        self.knowledge_push = knowledge_push
+        self.line_client = line_client
+        self.policy = policy or ReminderPolicy()
+        self.holder = holder or new_holder_id()
+        self.lease_duration = lease_duration
+        self.renew_every = renew_every
+        self.key = clock_key(database.url)
+        self._scheduler: BackgroundScheduler | None = None
+        self._tick_lock = threading.Lock()
+        self._catch_up: threading.Thread | None = None
+        # Whether the last attempt held the lease: a standby that gets it has taken over.
+        self._holding = False
+
+    # --- one step ---------------------------------------------------------------------------
+
+    def hold_lease(self, now: datetime | None = None) -> bool:
+        """Take or renew the lease; False when another clock holds it (or the database is away)."""
+        try:
+            held = acquire_lease(self.database, self.holder, now or calendar.now(), duration=self.lease_duration)
+        except SQLAlchemyError as error:
+            logger.error("reminder clock could not reach the lease (%s)", type(error).__name__)
+            held = False
+        if held and not self._holding:
+            logger.info("reminder clock holds the lease now (holder %s)", self.holder)
+        elif self._holding and not held:
+            logger.warning("reminder clock lost the lease (holder %s)", self.holder)
+        self._holding = held
+        return held
+
+    def tick(self, now: datetime | None = None) -> TickReport | None:
+        """Send what is due at ``now`` if this clock holds the lease; None when it does not."""
+        moment = calendar.to_bangkok(now) if now is not None else calendar.now()
+        # One tick at a time in this process: the catch-up and a scheduled tick may overlap.
+        with self._tick_lock:
+            if not self.hold_lease(moment):
+                return None
+            try:
+                report = send_due_reminders(self.database, self.line_client, moment, self.policy)
+                self.push_knowledge_if_due(moment)
+                return report
+            except SQLAlchemyError as error:
+                logger.error("reminder tick failed: database error (%s)", type(error).__name__)
+                return None
+
+    def push_knowledge_if_due(self, moment: datetime) -> None:
+        """The weekly knowledge push rides on the tick; it pushes each group once per week."""
+        settings = self.knowledge_push
+        if settings is not None and weekly_slot_reached(moment, settings.slot):
+            push_weekly_knowledge(self.database, self.line_client, moment,
+                                  article_id=settings.article_id, base_url=settings.base_url)
+
+    def renew(self) -> None:
+        """Renew the lease; a standby that takes it over (the holder died) catches up at once
+        instead of waiting up to a minute for the next scheduled tick."""
+        was_holding = self._holding
+        if self.hold_lease() and not was_holding:
+            self.tick()
+
+    # --- running ----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    def start(self, *, catch_up_in_background: bool = False) -> TickReport | None:
+        """Register, schedule the jobs and catch up once; returns the catch-up tick's report
+        (None when it runs in the background or another clock holds the lease)."""
+        with _clocks_lock:
+            if self.key in _clocks and _clocks[self.key] is not self:
+                logger.warning("a reminder clock for this database was already running in this process; replacing it")
+            _clocks[self.key] = self
+        job_store = SQLAlchemyJobStore(engine=self.database.engine, tablename=JOB_TABLE)
+        _create_job_table(job_store, self.database)
+        scheduler = BackgroundScheduler(
+            jobstores={
+                "default": job_store,
+                "local": MemoryJobStore(),
+            },
+            executors={"default": ThreadPoolExecutor(max_workers=2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+            timezone=calendar.BANGKOK,
+        )
+        scheduler.add_job(
+            TICK_FUNCTION,
+            trigger=CronTrigger(second=0, timezone=calendar.BANGKOK),
+            args=[self.key],
+            id=TICK_JOB_ID,
+            name="send due KM plan reminders",
+            jobstore="default",
+            replace_existing=True,
+        )
+        scheduler.add_job(
+            self.renew,
+            trigger=IntervalTrigger(seconds=self.renew_every.total_seconds(), timezone=calendar.BANGKOK),
+            id=LEASE_JOB_ID,
+            name="renew the reminder clock's lease",
+            jobstore="local",
+            replace_existing=True,
+        )
+        report = None
+        if catch_up_in_background:
+            # The lease (and its heartbeat) is taken at once; only the sending waits for the thread.
+            self.hold_lease()
+            self._catch_up = threading.Thread(target=self.tick, name="reminder-catch-up", daemon=True)
+            self._catch_up.start()
+        else:
+            # Before the jobs start, so the catch-up's report says what it sent. A catch-up that
+            # outlasts the lease may let a standby start sending too; the delivery rows keep
+            # each reminder to one push all the same.
+            report = self.tick()
+        scheduler.start()
+        self._scheduler = scheduler
+        logger.info("reminder clock started (holder %s)", self.holder)
+        return report
+
+    def shutdown(self) -> None:
+        """Stop the jobs, give the lease up so another clock may take over at once, unregister."""
+        if self._scheduler is not None:
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        if self._catch_up is not None:
+            self._catch_up.join(timeout=60)
+            self._catch_up = None
+        try:
+            release_lease(self.database, self.holder, calendar.now())
+        except SQLAlchemyError as error:
+            logger.error("reminder clock could not release its lease (%s); it lapses by itself", type(error).__name__)
+        with _clocks_lock:
+            if _clocks.get(self.key) is self:
+                del _clocks[self.key]
+        logger.info("reminder clock stopped (holder %s)", self.holder)
+
+    def run_until(self, stop: threading.Event) -> None:
+        """Run in the foreground until ``stop`` is set (by a signal handler)."""
+        self.start()
+        try:
+            # Short waits keep the main thread responsive to signals on every platform.
+            while not stop.wait(1.0):
+                pass
+        finally:
+            self.shutdown()
 
 
-def fiscal_month_label(year: int, month: int) -> str:
-    """"2567-03" for March 2024: a BE year and calendar month, as the reach report takes them."""
-    if not 1 <= month <= 12:
-        raise ValueError(f"month must be 1..12, got {month}")
-    return f"{to_buddhist_year(year):04d}-{month:02d}"
+def _create_job_table(job_store: SQLAlchemyJobStore, database: Database) -> None:
+    """Create APScheduler's job table if it is missing, tolerating a clock that does it too.
 
-
-_BE_MONTH_PATTERN = re.compile(r"(\d{4})\s*[-/]\s*(\d{1,2})")
-
-
-def parse_be_month(text: str) -> tuple[int, int]:
-    """Read "2567-03" (also with Thai digits) as (CE year, month) = (2024, 3)."""
-    cleaned = thai_digit_to_arabic_digit(text.strip())
-    match = _BE_MONTH_PATTERN.fullmatch(cleaned)
-    if match is None:
-        raise ValueError(f"รูปแบบเดือนไม่ถูกต้อง: {text!r} (ต้องเป็น ปี พ.ศ.-เดือน เช่น 2567-03)")
-    be_year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        raise ValueError(f"เดือนต้องอยู่ระหว่าง 1 ถึง 12: {text!r}")
-    # A year this small is a Common Era year typed by mistake; reading it as BE would
-    # silently point at the 15th century.
-    if be_year < 2400:
-        raise ValueError(f"ปีต้องเป็น พ.ศ. เช่น 2567: {text!r}")
-    return to_common_era_year(be_year), month
-
-
-def convert_digits(text: str, digits: Digits) -> str:
-    """Write the text's digits as Thai (๐-๙) or Arabic (0-9) digits."""
-    if digits == "thai":
-        return arabic_digit_to_thai_digit(text)
-    if digits == "arabic":
-        return thai_digit_to_arabic_digit(text)
-    raise ValueError(f"digits must be 'thai' or 'arabic', got {digits!r}")
-
-
-def format_thai_date(day: date, digits: Digits = "thai") -> str:
-    """"๒๙ ก.พ. ๒๕๖๗": day, abbreviated Thai month, BE year."""
-    text = f"{day.day} {THAI_ABBREVIATED_MONTHS[day.month - 1]} {to_buddhist_year(day.year)}"
-    return convert_digits(text, digits)
-
-
-def format_thai_date_long(day: date, digits: Digits = "thai") -> str:
-    """"๒๙ กุมภาพันธ์ ๒๕๖๗": day, full Thai month, BE year."""
-    text = f"{day.day} {THAI_FULL_MONTHS[day.month - 1]} {to_buddhist_year(day.year)}"
-    return convert_digits(text, digits)
-
-
-def format_thai_month(year: int, month: int, digits: Digits = "thai") -> str:
-    """"ก.พ. ๒๕๖๗" for February 2024."""
-    return convert_digits(f"{THAI_ABBREVIATED_MONTHS[month - 1]} {to_buddhist_year(year)}", digits)
-
-
-def format_thai_datetime(moment: datetime, digits: Digits = "thai") -> str:
-    """"๒๙ ก.พ. ๒๕๖๗ ๐๙:๐๐ น." in Bangkok time."""
-    local = to_bangkok(moment)
-    text = f"{format_thai_date(local.date(), 'arabic')} {local:%H:%M} น."
-    return convert_digits(text, digits)
+    Two clock processes started together on a new database both find the table missing and
+    both create it; the loser's CREATE fails (PostgreSQL: a duplicate type name), which
+    would stop that clock before it ever ran. Checking again after the failure settles it.
+    """
+    try:
+        job_store.jobs_t.create(database.engine, checkfirst=True)
+    except SQLAlchemyError:
+        job_store.jobs_t.create(database.engine, checkfirst=True)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from bot.database import Base, Database
-from bot.line_client import LineApiError, LineClient
+from bot.core.database import Base, Database
+from bot.core.line_client import LineApiError, LineClient
 
 logger = logging.getLogger(__name__)
 

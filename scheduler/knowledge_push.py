@@ -26,14 +26,18 @@ from linebot.v3.messaging.models import Message, TextMessage
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.database import Database
-from bot.line_client import LineClient
-from bot.upsert import insert_ignoring_duplicates
-from bot.models import ChatGroup, InteractionEvent
-from kb.models import Article, Passage
-from scheduler.clock import to_bangkok
-from scheduler.deliveries import Claim, mark_claim, member_count_now, push_failure_reason
-from scheduler.knowledge_push_models import KnowledgePushDelivery
+from bot.core.calendar import to_bangkok
+from bot.core.database import Database, insert_ignoring_duplicates
+from bot.core.line_client import LineClient
+from bot.core.tables import ChatGroup, InteractionEvent
+from kb.tables import Article, Passage
+from scheduler.deliveries import (
+    Claim,
+    mark_claim,
+    member_count_now,
+    push_failure_reason,
+)
+from scheduler.tables import KnowledgePushDelivery
 
 logger = logging.getLogger(__name__)
 

@@ -20,10 +20,9 @@ from typing import Any, Mapping
 
 from sqlalchemy import or_, select, update
 
-from bot.database import Database
-from bot.upsert import insert_ignoring_duplicates
-from scheduler.clock import to_bangkok
-from scheduler.models import SchedulerLease
+from bot.core.calendar import to_bangkok
+from bot.core.database import Database, insert_ignoring_duplicates
+from scheduler.tables import SchedulerLease
 
 LEASE_NAME = "reminders"
 # Takeover takes at most the lease plus one renewal interval: 50 s, inside the minute an

@@ -24,7 +24,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from scheduler.clock import BANGKOK
+from bot.core.calendar import BANGKOK
 
 __all__ = [
     "DEFAULT_GRACE",

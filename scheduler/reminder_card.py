@@ -7,8 +7,8 @@ from typing import Any
 
 from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message
 
-from kb.plan_models import Activity
-from scheduler.clock import convert_digits, format_thai_date
+from bot.core.calendar import convert_digits, format_thai_date
+from kb.tables import Activity
 
 # LINE's limits: alt text 400 characters; a button label 20 (the postback's display text 300).
 ALT_TEXT_LIMIT = 400

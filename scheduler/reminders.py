@@ -26,15 +26,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot.config import Config
-from bot.database import Database
-from bot.line_client import LineClient
-from bot.upsert import insert_ignoring_duplicates
-from bot.models import ChatGroup, InteractionEvent
-from kb.plan_models import Activity, Plan
-from scheduler.clock import to_bangkok
-from scheduler.deliveries import Claim, mark_claim, member_count_now, push_failure_reason
-from scheduler.models import ReminderDelivery
+from bot.core.calendar import to_bangkok
+from bot.core.config import Config
+from bot.core.database import Database, insert_ignoring_duplicates
+from bot.core.line_client import LineClient
+from bot.core.tables import ChatGroup, InteractionEvent
+from kb.tables import Activity, Plan
+from scheduler.deliveries import (
+    Claim,
+    mark_claim,
+    member_count_now,
+    push_failure_reason,
+)
 from scheduler.policy import (
     DEFAULT_GRACE,
     ActivitySchedule,
@@ -44,6 +47,7 @@ from scheduler.policy import (
     reminder_state,
 )
 from scheduler.reminder_card import reminder_messages
+from scheduler.tables import ReminderDelivery
 
 logger = logging.getLogger(__name__)
 

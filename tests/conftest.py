@@ -10,12 +10,16 @@ import os
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import create_engine, text
 from werkzeug import Request, Response
+
+from bot.core.calendar import BANGKOK
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
@@ -162,8 +166,8 @@ def app_config(database_url: str, line_stub: LineStub) -> dict[str, Any]:
 @pytest.fixture
 def app(app_config: dict[str, Any]):
     from bot import create_app
-    from bot.extensions import get_database
-    from bot.migrate import upgrade_database
+    from bot.core.migrate import upgrade_database
+    from bot.web.extensions import get_database
 
     application = create_app(app_config)
     application.config["TESTING"] = True
@@ -179,7 +183,7 @@ def client(app):
 
 @pytest.fixture
 def database(app):
-    from bot.extensions import get_database
+    from bot.web.extensions import get_database
 
     return get_database(app)
 
@@ -306,3 +310,66 @@ class WebhookPoster:
 def webhook(client) -> WebhookPoster:  # type: ignore[no-untyped-def]
     """Posts events to /callback signed with the test channel secret."""
     return WebhookPoster(client)
+
+
+# --- the sample plan, groups and the LINE client -----------------------------------------
+
+# The office's real FY 2567 KM plan, in shared/ beside the repository.
+SAMPLE_PLAN = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
+COMMITTEE_GROUP = "C0000000000000000000000000committee"
+BEFORE_THE_FISCAL_YEAR = datetime(2023, 9, 1, 8, 0, tzinfo=BANGKOK)
+
+
+@pytest.fixture
+def sample_plan_path() -> Path:
+    """The sample plan; CI sets KMBOT_REQUIRE_SAMPLE=1 so that a missing file fails instead of skipping."""
+    if not SAMPLE_PLAN.exists():
+        if os.environ.get("KMBOT_REQUIRE_SAMPLE") == "1":
+            pytest.fail(f"the sample KM plan is missing ({SAMPLE_PLAN}) and KMBOT_REQUIRE_SAMPLE=1")
+        pytest.skip(f"the sample KM plan is not on this machine ({SAMPLE_PLAN})")
+    return SAMPLE_PLAN
+
+
+@pytest.fixture
+def imported_plan(database, sample_plan_path):  # type: ignore[no-untyped-def]
+    """The sample FY 2567 plan saved in the database; returns {(plan, step): activity id}."""
+    from sqlalchemy import select
+
+    from kb.plan_document import read_plan_file
+    from kb.plan_store import save_plan_reading
+    from kb.tables import Activity
+
+    with database.session() as session:
+        save_plan_reading(session, read_plan_file(sample_plan_path))
+        return {(activity.plan.number, activity.step): activity.id for activity in session.scalars(select(Activity))}
+
+
+@pytest.fixture
+def add_group(database):  # type: ignore[no-untyped-def]
+    """Makes a LINE group the bot is in, a committee group unless told otherwise; returns its row id."""
+    from bot.core.people import ensure_group
+
+    def add(line_group_id: str, *, role: str = "committee", joined_at: datetime = BEFORE_THE_FISCAL_YEAR,
+            member_count: int | None = None, active: bool = True) -> int:
+        with database.session() as session:
+            group = ensure_group(session, line_group_id, "group", joined_at)
+            group.role = role
+            group.member_count = member_count
+            group.active = active
+            session.flush()
+            return group.id
+
+    return add
+
+
+@pytest.fixture
+def committee_group(add_group) -> str:  # type: ignore[no-untyped-def]
+    add_group(COMMITTEE_GROUP)
+    return COMMITTEE_GROUP
+
+
+@pytest.fixture
+def line_client(app):  # type: ignore[no-untyped-def]
+    from bot.web.extensions import get_line_client
+
+    return get_line_client(app)

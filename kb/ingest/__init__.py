@@ -10,12 +10,12 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from kb.documents import IngestError, ParsedDocument
 from kb.ingest._common import describe_source
 from kb.ingest.docx_reader import read_docx
 from kb.ingest.html_reader import read_html
 from kb.ingest.markdown_reader import read_markdown
 from kb.ingest.text_reader import read_text
+from kb.parsed import IngestError, ParsedDocument
 
 Reader = Callable[..., ParsedDocument]
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Sequence
 
-from kb.documents import IngestError, ParsedDocument
 from kb.ingest.passages import Block, build_passages
+from kb.parsed import IngestError, ParsedDocument
 
 UNTITLED = "เอกสารไม่มีชื่อเรื่อง"
 

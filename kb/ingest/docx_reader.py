@@ -11,7 +11,6 @@ from docx.oxml.ns import qn
 from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph as WordParagraph
 
-from kb.documents import IngestError, ParsedDocument
 from kb.ingest._common import assemble_document, describe_source
 from kb.ingest.passages import (
     MAX_IMPLIED_HEADING_CHARS,
@@ -24,6 +23,7 @@ from kb.ingest.passages import (
     clean_inline_text,
     first_heading,
 )
+from kb.parsed import IngestError, ParsedDocument
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 # How far up the "based on" chain to look for a heading style: custom styles are

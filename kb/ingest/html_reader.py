@@ -7,7 +7,6 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Doctype, ProcessingInstruction
 
-from kb.documents import IngestError, ParsedDocument
 from kb.ingest._common import assemble_document, describe_source
 from kb.ingest.passages import (
     MAX_IMPLIED_HEADING_CHARS,
@@ -20,6 +19,7 @@ from kb.ingest.passages import (
     clean_inline_text,
     first_heading,
 )
+from kb.parsed import IngestError, ParsedDocument
 
 # Page furniture that is never knowledge: scripts, styles, menus, forms.
 _SKIPPED_TAGS = frozenset(

@@ -10,10 +10,10 @@ import frontmatter
 import markdown
 import yaml
 
-from kb.documents import IngestError, ParsedDocument
 from kb.ingest._common import Metadata, assemble_document, decode_text, describe_source
 from kb.ingest.html_reader import blocks_from_html
 from kb.ingest.passages import Block, first_heading
+from kb.parsed import IngestError, ParsedDocument
 
 MARKDOWN_EXTENSIONS = ("tables", "sane_lists", "fenced_code")
 _THAI_NUMBERED_LINE = re.compile(r"^([ \t]*)([๐-๙]+)\.", re.MULTILINE)

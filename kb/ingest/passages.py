@@ -14,7 +14,7 @@ from typing import Iterable, Sequence, Union
 
 from bs4 import BeautifulSoup
 
-from kb.documents import ParsedPassage
+from kb.parsed import ParsedPassage
 
 # Sizes are in characters: Thai has no spaces between words, so word counts mean little.
 # About 600 characters is three to five Thai sentences, enough to answer one question.

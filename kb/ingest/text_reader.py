@@ -8,10 +8,17 @@ headings, bold lines and lists such exports contain.
 
 from __future__ import annotations
 
-from kb.documents import ParsedDocument
 from kb.ingest._common import assemble_document, decode_text
 from kb.ingest.markdown_reader import markdown_to_blocks
-from kb.ingest.passages import Block, Heading, Paragraph, Table, clean_inline_text, first_heading
+from kb.ingest.passages import (
+    Block,
+    Heading,
+    Paragraph,
+    Table,
+    clean_inline_text,
+    first_heading,
+)
+from kb.parsed import ParsedDocument
 
 # A first line longer than this is prose, not the title of the file.
 MAX_TITLE_LINE_CHARS = 150

@@ -61,7 +61,7 @@ class LiveServer:
 
     @property
     def database(self) -> Any:
-        from bot.extensions import get_database
+        from bot.web.extensions import get_database
 
         return get_database(self.app)
 
@@ -75,8 +75,8 @@ def start_server(tmp_path) -> Iterator[Callable[..., LiveServer]]:  # type: igno
 
     def start(**overrides: Any) -> LiveServer:
         from bot import create_app
-        from bot.extensions import get_database
-        from bot.migrate import upgrade_database
+        from bot.core.migrate import upgrade_database
+        from bot.web.extensions import get_database
         from kb.store import load_starter_pack
 
         config = {

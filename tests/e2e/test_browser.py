@@ -9,10 +9,9 @@ from datetime import date
 import openpyxl
 from sqlalchemy import select
 
-from kb.models import SharedTip
-from kb.plan_models import Activity, Plan
-from scheduler.clock import fiscal_year_of, now, today
-from scheduler.models import ReminderDelivery
+from bot.core.calendar import fiscal_year_of, now, today
+from kb.tables import Activity, Plan, SharedTip
+from scheduler.tables import ReminderDelivery
 
 TIP = (
     "เคล็ดลับการจองห้องประชุมชั้น 3: กรอกแบบฟอร์มขอใช้ห้องประชุมในระบบสารบรรณล่วงหน้าอย่างน้อย 3 วันทำการ "

@@ -10,10 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from bot.models import InteractionEvent, User
-from bot.registration_models import RegistrationCode, create_invitation
-from handlers.context import ensure_user
-from scheduler.clock import BANGKOK
+from bot.core.calendar import BANGKOK
+from bot.core.people import RegistrationCode, create_invitation, ensure_user
+from bot.core.tables import InteractionEvent, User
 
 STAFF = "U1111111111111111111111111111aaaa"
 SECRETARY = "U3333333333333333333333333333dddd"

@@ -9,12 +9,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from bot.models import User
-from handlers.context import ensure_group, ensure_user
+from bot.core.calendar import BANGKOK, now
+from bot.core.people import ensure_group, ensure_user
+from bot.core.tables import User
 from kb.plan_document import read_plan_file
-from kb.plan_models import Activity
 from kb.plan_store import find_activities_by_step, save_plan_reading
-from scheduler.clock import BANGKOK, now
+from kb.tables import Activity
 from scheduler.reminders import ReminderPolicy, preview_reminders, send_due_reminders
 
 SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
@@ -208,6 +208,6 @@ def test_a_step_unique_in_the_plan_needs_no_plan_number(webhook, line_events, li
 
 @pytest.fixture
 def line_client_from_app(app):  # type: ignore[no-untyped-def]
-    from bot.extensions import get_line_client
+    from bot.web.extensions import get_line_client
 
     return get_line_client(app)

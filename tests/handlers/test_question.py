@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import InteractionEvent
-from kb.models import Article, KnowledgeGap
+from bot.core.tables import InteractionEvent
+from kb.tables import Article, KnowledgeGap
 
 
 def flex_bubble(reply) -> dict:  # type: ignore[no-untyped-def]

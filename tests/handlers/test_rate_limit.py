@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.config import Config, QuestionRate, parse_question_rate
-from bot.models import InteractionEvent
+from bot.core.config import Config, QuestionRate, parse_question_rate
+from bot.core.tables import InteractionEvent
 from handlers.rate_limit import decide, describe_window
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -57,7 +57,7 @@ def test_a_user_over_the_limit_is_asked_once_to_wait_then_answered_again(webhook
 def test_the_limit_is_off_when_configured_so(app, webhook, line_events, line_stub, starter_pack):
     from dataclasses import replace
 
-    from bot.extensions import CONFIG_KEY
+    from bot.web.extensions import CONFIG_KEY
 
     app.extensions[CONFIG_KEY] = replace(app.extensions[CONFIG_KEY], question_rate=None)
     for _ in range(5):

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.documents import IngestError, ParsedDocument
 from kb.ingest import SUPPORTED_EXTENSIONS, parse_file, parse_text
 from kb.ingest.passages import MAX_PASSAGE_CHARS, split_long_text
+from kb.parsed import IngestError, ParsedDocument
 
 SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
 

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kb.models import Article
+from bot.core.calendar import BANGKOK, to_bangkok
 from kb.plan_document import PlanReading, read_plan_csv, read_plan_file
-from kb.plan_models import Activity, Plan
 from kb.plan_store import (
     find_activities_by_step,
     mark_activity_done,
@@ -20,7 +19,7 @@ from kb.plan_store import (
     save_plan_reading,
     set_activity_dates,
 )
-from scheduler.clock import BANGKOK, to_bangkok
+from kb.tables import Activity, Article, Plan
 
 SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
 

@@ -295,9 +295,9 @@ def test_importing_does_no_work() -> None:
 def test_the_search_service_rebuilds_after_an_edit_from_its_token_cache(database, starter_pack) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from kb.models import Article, Passage
     from kb.search_service import KnowledgeSearch
     from kb.store import bump_revision
+    from kb.tables import Article, Passage
 
     search = KnowledgeSearch()
     with database.session() as session:

@@ -9,13 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 
-from kb.thai_period import format_period, month_from_name, narrow_by_context, parse_period
-from scheduler.clock import (
+from bot.core.calendar import (
     THAI_ABBREVIATED_MONTHS,
     THAI_FULL_MONTHS,
     fiscal_year_end,
     last_day_of_month,
     to_buddhist_year,
+)
+from kb.thai_period import (
+    format_period,
+    month_from_name,
+    narrow_by_context,
+    parse_period,
 )
 
 FY_2567 = 2567

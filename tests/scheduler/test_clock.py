@@ -1,142 +1,156 @@
-"""The clock: Bangkok time, Buddhist Era years, the Thai fiscal year and Thai date formats."""
+"""The reminder clock: one sender at a time through the lease, a persistent job that restarts
+cleanly, and the catch-up on start. Time is frozen; nothing sleeps."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-import pytest
 import time_machine
-from hypothesis import given
-from hypothesis import strategies as st
+from sqlalchemy import text
 
-from scheduler import clock
+from bot.core.calendar import BANGKOK
 from scheduler.clock import (
-    BANGKOK,
-    THAI_ABBREVIATED_MONTHS,
-    THAI_FULL_MONTHS,
-    fiscal_month_label,
-    fiscal_months,
-    fiscal_year_bounds,
-    fiscal_year_of,
-    format_thai_date,
-    format_thai_date_long,
-    format_thai_datetime,
-    parse_be_month,
-    to_buddhist_year,
-    to_common_era_year,
+    JOB_TABLE,
+    TICK_FUNCTION,
+    TICK_JOB_ID,
+    ReminderClock,
+    clock_key,
+    run_tick,
+    running_clock,
 )
-
-plan_era_dates = st.dates(min_value=date(1950, 1, 1), max_value=date(2200, 12, 31))
-
-
-# --- now and today ----------------------------------------------------------------------------
+from scheduler.lease import acquire_lease, lease_status
+from scheduler.reminders import ReminderPolicy
 
 
-def test_now_is_bangkok_time_read_at_call_time() -> None:
-    with time_machine.travel(datetime(2024, 2, 29, 2, 0, tzinfo=timezone.utc), tick=False):
-        moment = clock.now()
-    assert moment.tzinfo is not None
-    assert moment.utcoffset() == timedelta(hours=7)
-    assert (moment.date(), moment.hour) == (date(2024, 2, 29), 9)
+def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=BANGKOK)
 
 
-def test_today_follows_bangkok_not_utc() -> None:
-    # 20:00 UTC on leap day is already 1 March in Bangkok.
-    with time_machine.travel(datetime(2024, 2, 29, 20, 0, tzinfo=timezone.utc), tick=False):
-        assert clock.today() == date(2024, 3, 1)
+def test_two_clocks_on_one_database_only_the_lease_holder_sends(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+
+    with time_machine.travel(at(2024, 7, 1), tick=False):
+        sent_by_first = first.tick()
+        sent_by_second = second.tick()
+
+    assert sent_by_first is not None and len(sent_by_first.sent) == 4
+    assert sent_by_second is None
+    assert len(line_stub.pushes) == 4
 
 
-# --- Buddhist Era and fiscal year ---------------------------------------------------------------
+def test_the_other_clock_takes_over_when_the_holders_lease_lapses(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    holder = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    standby = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+
+    with time_machine.travel(at(2024, 7, 1, 8, 59, 0), tick=False) as traveller:
+        assert holder.hold_lease() is True
+        traveller.move_to(at(2024, 7, 1, 8, 59, 10))
+        holder.renew()  # renewed every 10 s while it lives
+        traveller.move_to(at(2024, 7, 1, 8, 59, 45))
+        assert standby.hold_lease() is False  # 35 s after the renewal: still held
+        # The holder dies here. 40 s after its last renewal the lease has lapsed.
+        traveller.move_to(at(2024, 7, 1, 9, 0, 0))
+        report = standby.tick()
+        assert report is not None and len(report.sent) == 4
+        assert holder.tick() is None  # back from the dead, it finds the lease taken
+        assert lease_status(database)["holder"] == "clock-two"
+
+    assert len(line_stub.pushes) == 4
 
 
-def test_buddhist_era_is_543_years_ahead() -> None:
-    assert to_buddhist_year(2024) == 2567
-    assert to_common_era_year(2567) == 2024
+def test_a_clean_shutdown_hands_the_lease_over_at_once(database, line_client) -> None:
+    first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+
+    with time_machine.travel(at(2024, 7, 1), tick=False):
+        assert first.hold_lease() is True
+        assert second.hold_lease() is False
+        first.shutdown()
+        assert second.hold_lease() is True
 
 
-@pytest.mark.parametrize(
-    ("day", "fiscal_year"),
-    [
-        (date(2023, 9, 30), 2566),
-        (date(2023, 10, 1), 2567),
-        (date(2023, 12, 31), 2567),
-        (date(2024, 1, 1), 2567),
-        (date(2024, 2, 29), 2567),
-        (date(2024, 9, 30), 2567),
-        (date(2024, 10, 1), 2568),
-    ],
-)
-def test_fiscal_year_changes_on_the_first_of_october(day: date, fiscal_year: int) -> None:
-    assert fiscal_year_of(day) == fiscal_year
+def test_the_lease_is_one_conditional_update_on_both_databases(database) -> None:
+    moment = at(2024, 7, 1)
+
+    assert acquire_lease(database, "a", moment) is True
+    assert acquire_lease(database, "b", moment + timedelta(seconds=39)) is False
+    assert acquire_lease(database, "a", moment + timedelta(seconds=39)) is True  # renewed until 9:01:19
+    assert acquire_lease(database, "b", moment + timedelta(seconds=78)) is False
+    assert acquire_lease(database, "b", moment + timedelta(seconds=79)) is True
+    status = lease_status(database)
+    assert status == {
+        "holder": "b",
+        "expires_at": (moment + timedelta(seconds=79 + 40)).isoformat(),
+        "heartbeat_at": (moment + timedelta(seconds=79)).isoformat(),
+    }
 
 
-def test_fiscal_year_2567_runs_october_2023_to_september_2024() -> None:
-    assert fiscal_year_bounds(2567) == (date(2023, 10, 1), date(2024, 9, 30))
+def test_start_catches_up_and_a_restart_keeps_one_persistent_job(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    with time_machine.travel(at(2024, 7, 1, 9, 30), tick=False):
+        first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+        caught_up = first.start()
+        try:
+            assert first.running and running_clock(first.key) is first
+            assert caught_up is not None and len(caught_up.sent) == 4  # 09:00's reminders, sent at 09:30
+        finally:
+            first.shutdown()
+        assert running_clock(first.key) is None
+
+        second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+        again = second.start()
+        try:
+            assert again is not None and again.sent == []
+            with database.engine.connect() as connection:
+                jobs = connection.execute(text(f"SELECT id FROM {JOB_TABLE}")).scalars().all()
+            assert jobs == [TICK_JOB_ID]
+            job = second._scheduler.get_job(TICK_JOB_ID)  # type: ignore[union-attr]
+            assert job.func_ref == TICK_FUNCTION and job.args == (clock_key(database.url),)
+            # The persisted job stores a digest, never the database URL (it may hold a password).
+            assert database.url not in repr(job.args)
+        finally:
+            second.shutdown()
+    assert len(line_stub.pushes) == 4
 
 
-def test_fiscal_months_start_in_october() -> None:
-    months = fiscal_months(2567)
-    assert months[:3] == [(2023, 10), (2023, 11), (2023, 12)]
-    assert months[3] == (2024, 1)
-    assert months[-1] == (2024, 9)
-    assert len(months) == 12
+def test_the_persisted_job_function_ticks_the_clock_this_process_runs(database, line_stub, line_client, imported_plan, committee_group) -> None:
+    reminder_clock = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    with time_machine.travel(at(2024, 6, 28, 8, 0), tick=False) as traveller:
+        reminder_clock.start()
+        try:
+            traveller.move_to(at(2024, 7, 1))
+            run_tick(reminder_clock.key)
+            run_tick("no-such-clock")  # a job left by another deployment: ignored, no error
+        finally:
+            reminder_clock.shutdown()
+
+    assert len(line_stub.delivered_pushes) == 4
 
 
-@given(plan_era_dates)
-def test_every_day_lies_inside_the_bounds_of_its_fiscal_year(day: date) -> None:
-    first_day, last_day = fiscal_year_bounds(fiscal_year_of(day))
-    assert first_day <= day <= last_day
-    assert (day.year, day.month) in fiscal_months(fiscal_year_of(day))
+def test_a_database_outage_during_a_tick_is_survived(database, line_client, imported_plan, committee_group, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import scheduler.clock as runner
+
+    def unavailable(*_arguments, **_keywords):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    reminder_clock = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    monkeypatch.setattr(runner, "send_due_reminders", unavailable)
+    assert reminder_clock.tick(at(2024, 7, 1)) is None
+    monkeypatch.setattr(runner, "acquire_lease", unavailable)
+    assert reminder_clock.hold_lease(at(2024, 7, 1)) is False
 
 
-@given(st.integers(min_value=2450, max_value=2750))
-def test_fiscal_years_follow_each_other_without_gap(fiscal_year: int) -> None:
-    _, last_day = fiscal_year_bounds(fiscal_year)
-    next_first_day, _ = fiscal_year_bounds(fiscal_year + 1)
-    assert next_first_day - last_day == timedelta(days=1)
-    assert fiscal_year_of(last_day) == fiscal_year
-    assert fiscal_year_of(next_first_day) == fiscal_year + 1
+def test_healthz_shows_the_clocks_heartbeat_once_a_clock_has_run(client, database, line_client) -> None:
+    assert "scheduler" not in client.get("/healthz").get_json()
 
+    with time_machine.travel(at(2024, 7, 1, 9, 0, 15), tick=False) as traveller:
+        ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one").hold_lease()
+        live = client.get("/healthz").get_json()
+        traveller.move_to(at(2024, 7, 1, 9, 5))
+        lapsed = client.get("/healthz").get_json()
 
-# --- the report's month argument ----------------------------------------------------------------
-
-
-def test_report_month_is_a_buddhist_year_and_calendar_month() -> None:
-    assert parse_be_month("2567-03") == (2024, 3)
-    assert parse_be_month("๒๕๖๗-๑๐") == (2024, 10)
-    assert fiscal_month_label(2024, 3) == "2567-03"
-
-
-@pytest.mark.parametrize("written", ["2024-03", "2567-13", "2567-00", "March 2567", "2567"])
-def test_report_month_refuses_what_it_cannot_mean(written: str) -> None:
-    with pytest.raises(ValueError):
-        parse_be_month(written)
-
-
-@given(plan_era_dates)
-def test_report_month_label_reads_back(day: date) -> None:
-    assert parse_be_month(fiscal_month_label(day.year, day.month)) == (day.year, day.month)
-
-
-# --- Thai dates in messages ---------------------------------------------------------------------
-
-
-def test_thai_month_names() -> None:
-    assert THAI_FULL_MONTHS[0] == "มกราคม" and THAI_FULL_MONTHS[-1] == "ธันวาคม"
-    assert THAI_ABBREVIATED_MONTHS == (
-        "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-        "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
-    )  # fmt: skip
-
-
-def test_leap_day_in_thai_digits_and_arabic_digits() -> None:
-    assert format_thai_date(date(2024, 2, 29)) == "๒๙ ก.พ. ๒๕๖๗"
-    assert format_thai_date(date(2024, 2, 29), digits="arabic") == "29 ก.พ. 2567"
-    assert format_thai_date_long(date(2024, 2, 29), digits="arabic") == "29 กุมภาพันธ์ 2567"
-    assert format_thai_date_long(date(2024, 2, 29)) == "๒๙ กุมภาพันธ์ ๒๕๖๗"
-
-
-def test_datetime_is_shown_in_bangkok_time_with_the_thai_hour_suffix() -> None:
-    assert format_thai_datetime(datetime(2024, 2, 29, 9, 0, tzinfo=BANGKOK)) == "๒๙ ก.พ. ๒๕๖๗ ๐๙:๐๐ น."
-    from_utc = datetime(2023, 12, 31, 17, 30, tzinfo=timezone.utc)
-    assert format_thai_datetime(from_utc, digits="arabic") == "1 ม.ค. 2567 00:30 น."
+    assert live["status"] == "ok"
+    assert live["scheduler"] == {"heartbeat_at": "2024-07-01T09:00:15+07:00", "active": True}
+    assert lapsed["scheduler"]["active"] is False

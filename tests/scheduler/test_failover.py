@@ -79,7 +79,7 @@ def start_clock(tmp_path: Path, database_url: str, line_stub) -> Iterator[Callab
         with log_path.open("wb") as log_file:
             # The working directory is the test's own, so no developer .env is read.
             process = subprocess.Popen(
-                [sys.executable, "-c", "from bot.cli import main; main()", *(command or ("scheduler", "run"))],
+                [sys.executable, "-c", "from bot.app import main; main()", *(command or ("scheduler", "run"))],
                 cwd=tmp_path, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
             )
         clock = ClockProcess(process, log_path)
@@ -99,9 +99,9 @@ def start_clock(tmp_path: Path, database_url: str, line_stub) -> Iterator[Callab
 
 def seed_overdue_activity(database) -> None:  # type: ignore[no-untyped-def]
     """An activity whose deadline has just passed: its reminders are due now, whatever the hour."""
-    from handlers.context import ensure_group
-    from kb.plan_models import Activity, Plan
-    from scheduler.clock import fiscal_year_of, now
+    from bot.core.calendar import fiscal_year_of, now
+    from bot.core.people import ensure_group
+    from kb.tables import Activity, Plan
 
     today = now().date()
     with database.session() as session:
@@ -116,8 +116,8 @@ def seed_overdue_activity(database) -> None:  # type: ignore[no-untyped-def]
 
 
 def add_committee_group(database, line_group_id: str) -> None:  # type: ignore[no-untyped-def]
-    from handlers.context import ensure_group
-    from scheduler.clock import now
+    from bot.core.calendar import now
+    from bot.core.people import ensure_group
 
     with database.session() as session:
         group = ensure_group(session, line_group_id, "group", now() - timedelta(days=30))
@@ -126,7 +126,7 @@ def add_committee_group(database, line_group_id: str) -> None:  # type: ignore[n
 
 def due_reminder_keys(database) -> set[str]:  # type: ignore[no-untyped-def]
     """The keys of every reminder due now and not sent yet, as the policy plans them."""
-    from scheduler.clock import now
+    from bot.core.calendar import now
     from scheduler.reminders import ReminderPolicy, preview_reminders
 
     policy = ReminderPolicy(grace=timedelta(hours=float(GRACE_HOURS)))
@@ -154,7 +154,7 @@ def lease_holder_pid(database) -> int | None:  # type: ignore[no-untyped-def]
 def sent_rows(database) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from scheduler.models import ReminderDelivery
+    from scheduler.tables import ReminderDelivery
 
     with database.session() as session:
         return session.scalar(select(func.count()).select_from(ReminderDelivery).where(ReminderDelivery.state == "sent"))
@@ -208,8 +208,8 @@ def test_only_the_lease_holder_sends_and_the_standby_takes_over_after_a_kill(dat
 def assert_one_sent_row_and_one_reach_event_per_push(database, pushes: int) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from bot.models import InteractionEvent
-    from scheduler.models import ReminderDelivery
+    from bot.core.tables import InteractionEvent
+    from scheduler.tables import ReminderDelivery
 
     with database.session() as session:
         states = session.execute(select(ReminderDelivery.state, func.count()).group_by(ReminderDelivery.state)).all()
@@ -224,10 +224,10 @@ def test_a_standby_that_takes_the_lease_over_on_renewal_sends_at_once(app, datab
     so a standby does not wait for the next minute's tick; a renewal while holding does not."""
     import time_machine
 
-    from bot.extensions import get_line_client
-    from scheduler.clock import now
+    from bot.core.calendar import now
+    from bot.web.extensions import get_line_client
+    from scheduler.clock import ReminderClock
     from scheduler.reminders import ReminderPolicy
-    from scheduler.runner import ReminderClock
 
     policy = ReminderPolicy(grace=timedelta(hours=float(GRACE_HOURS)))
     with time_machine.travel(now(), tick=False) as traveller:
@@ -251,7 +251,7 @@ def test_kmbot_serve_stopped_by_sigterm_gives_its_lease_up_at_once(database, lin
     for the old lease to lapse."""
     import socket
 
-    from scheduler.clock import now
+    from bot.core.calendar import now
     from scheduler.lease import lease_status
 
     with socket.socket() as probe:

@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from bot.models import ChatGroup, InteractionEvent
-from bot.reach_report import collect_report
-from kb.models import Article, Passage
-from scheduler.clock import BANGKOK, now
+from bot.core.calendar import BANGKOK, now
+from bot.core.tables import ChatGroup, InteractionEvent
+from bot.reach.queries import collect_report
+from kb.tables import Article, Passage
 from scheduler.knowledge_push import push_weekly_knowledge, retry_key_for, week_key
-from scheduler.knowledge_push_models import KnowledgePushDelivery
+from scheduler.tables import KnowledgePushDelivery
 
 STAFF_GROUP = "C1111111111111111111111111111staff"
 SECOND_STAFF_GROUP = "C2222222222222222222222222222staff"
@@ -170,7 +170,7 @@ def test_the_weekly_slot_is_read_in_english_or_thai_and_refuses_nonsense():
 def test_the_slot_is_reached_from_its_moment_until_the_end_of_the_week():
     from datetime import datetime
 
-    from scheduler.clock import BANGKOK
+    from bot.core.calendar import BANGKOK
     from scheduler.knowledge_push import WeeklySlot, weekly_slot_reached
 
     slot = WeeklySlot(0, 9, 30)
@@ -180,8 +180,8 @@ def test_the_slot_is_reached_from_its_moment_until_the_end_of_the_week():
 
 
 def test_the_clock_pushes_the_weekly_knowledge_once_at_its_slot(database, line_stub, line_client, articles, groups):
+    from scheduler.clock import KnowledgePushSettings, ReminderClock
     from scheduler.knowledge_push import WeeklySlot
-    from scheduler.runner import KnowledgePushSettings, ReminderClock
 
     reminder_clock = ReminderClock(database, line_client, knowledge_push=KnowledgePushSettings(WeeklySlot(0, 9, 30), base_url=BASE_URL))
 

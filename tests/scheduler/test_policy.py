@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.clock import BANGKOK
+from bot.core.calendar import BANGKOK
 from scheduler.policy import (
     REMINDER_KINDS,
     ActivitySchedule,

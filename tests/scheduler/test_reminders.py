@@ -13,11 +13,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from bot.models import ChatGroup, InteractionEvent
-from kb.plan_models import Activity
+from bot.core.calendar import BANGKOK, now
+from bot.core.tables import ChatGroup, InteractionEvent
 from kb.plan_store import mark_activity_done
-from scheduler.clock import BANGKOK, now
-from scheduler.models import ReminderDelivery
+from kb.tables import Activity
+from scheduler.clock import ReminderClock
 from scheduler.policy import ReminderSettings
 from scheduler.reminders import (
     ReminderPolicy,
@@ -26,7 +26,7 @@ from scheduler.reminders import (
     retry_key_for,
     send_due_reminders,
 )
-from scheduler.runner import ReminderClock
+from scheduler.tables import ReminderDelivery
 
 PUSH_PATH = "/v2/bot/message/push"
 
@@ -310,7 +310,7 @@ def test_the_member_count_falls_back_to_the_last_known_value(database, line_stub
 def test_a_holiday_moves_the_reminder_to_the_working_day_before(database, line_stub, line_client, imported_plan, committee_group) -> None:
     """Plan 2 KMP2 ends Tuesday 30 April 2024; with Monday 29 April a holiday, the day-before
     reminder comes on Friday 26 April and says how many days are really left."""
-    from bot.config import Config
+    from bot.core.config import Config
 
     policy = ReminderPolicy.from_config(Config(reminder_holidays=("2024-04-29",)))
     activity_id = imported_plan[(2, "KMP2")]
@@ -328,7 +328,7 @@ def test_a_holiday_moves_the_reminder_to_the_working_day_before(database, line_s
 
 
 def test_the_hour_and_days_before_come_from_the_configuration() -> None:
-    from bot.config import Config
+    from bot.core.config import Config
 
     config = Config.from_environment({"KMBOT_HOLIDAYS": "2024-04-29, 2024-05-01", "KMBOT_REMINDER_HOUR": "8",
                                       "KMBOT_REMINDER_DAYS_BEFORE": "3", "KMBOT_REMINDER_GRACE_HOURS": "12"})

@@ -1,0 +1,58 @@
+"""`kmbot groups list|set-role`: the LINE groups and rooms the bot is in."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from bot.cli.output import print_rows
+from bot.core.tables import GROUP_ROLES, ChatGroup
+from bot.web.extensions import get_database
+
+
+@click.group("groups")
+def groups_group() -> None:
+    """LINE groups and rooms the bot is in."""
+
+
+@groups_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def groups_list_command(as_json: bool) -> None:
+    """Every group and room the bot has met, with role and member count."""
+    with get_database().session() as session:
+        groups = session.scalars(select(ChatGroup).order_by(ChatGroup.id)).all()
+        rows = [
+            {
+                "id": group.line_group_id,
+                "kind": group.kind,
+                "role": group.role,
+                "active": group.active,
+                "member_count": group.member_count,
+                "joined_at": group.joined_at.isoformat() if group.joined_at else None,
+            }
+            for group in groups
+        ]
+    print_rows(
+        rows,
+        [("id", "group"), ("kind", "kind"), ("role", "role"), ("active", "active"), ("member_count", "members"), ("joined_at", "joined")],
+        as_json=as_json,
+        title="LINE groups",
+    )
+
+
+@groups_group.command("set-role")
+@click.argument("group_id")
+@click.argument("role", type=click.Choice(list(GROUP_ROLES)))
+@with_appcontext
+def groups_set_role_command(group_id: str, role: str) -> None:
+    """Mark GROUP_ID as the `committee` group (it gets the reminders) or back to `staff`."""
+    with get_database().session() as session:
+        group = session.scalars(select(ChatGroup).where(ChatGroup.line_group_id == group_id)).one_or_none()
+        if group is None:
+            raise click.ClickException(
+                f"no group {group_id} is known yet: add the bot to the group first (see `kmbot groups list`)"
+            )
+        group.role = role
+    click.echo(f"group {group_id} is now {role}")

@@ -1,0 +1,78 @@
+"""`kmbot users grant|invite|forget`: people's roles, one-time registration codes, PDPA erasure."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from bot.core.calendar import format_thai_datetime, now
+from bot.core.people import (
+    DEFAULT_INVITE_DAYS,
+    create_invitation,
+    ensure_user,
+    forget_user,
+)
+from bot.core.tables import ROLES, User
+from bot.web.extensions import get_database
+
+ROLE_CHOICES = [role for role in ROLES if role != "staff"] + ["staff"]
+
+
+@click.group("users")
+def users_group() -> None:
+    """People and their roles."""
+
+
+@users_group.command("grant")
+@click.argument("user_id")
+@click.argument("role", type=click.Choice(ROLE_CHOICES))
+@with_appcontext
+def users_grant_command(user_id: str, role: str) -> None:
+    """Give the LINE user USER_ID a ROLE (secretary, committee, or back to staff)."""
+    with get_database().session() as session:
+        user = ensure_user(session, user_id, now())
+        user.role = role
+    click.echo(f"{_masked(user_id)} is now {role}")
+
+
+@users_group.command("invite")
+@click.argument("role", type=click.Choice([role for role in ROLES if role != "staff"]))
+@click.option("--days", type=click.IntRange(1, 90), default=DEFAULT_INVITE_DAYS, show_default=True, help="Days the code stays valid.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def users_invite_command(role: str, days: int, as_json: bool) -> None:
+    """Make a one-time code that gives ROLE to whoever sends it to the bot."""
+    with get_database().session() as session:
+        invitation = create_invitation(session, role, days=days)
+    if as_json:
+        click.echo(json.dumps({"code": invitation.code, "role": role, "expires_at": invitation.expires_at.isoformat()}, ensure_ascii=False))
+        return
+    click.echo(f"registration code for {role}: {invitation.code}")
+    click.echo(f"valid once, until {format_thai_datetime(invitation.expires_at, 'arabic')} ({invitation.expires_at.isoformat()})")
+    click.echo("the person sends this code to the bot in a 1:1 chat to get the role")
+
+
+@users_group.command("forget")
+@click.argument("user_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def users_forget_command(user_id: str, as_json: bool) -> None:
+    """PDPA: remove the LINE user USER_ID's identity, keeping only anonymous counts."""
+    with get_database().session() as session:
+        user = session.scalars(select(User).where(User.line_user_id == user_id)).one_or_none()
+        if user is None:
+            raise click.ClickException("no such LINE user is known (already forgotten, or never seen)")
+        comments = forget_user(session, user, now())
+        row_id = user.id
+    if as_json:
+        click.echo(json.dumps({"forgotten": True, "user": row_id, "comments_removed": comments}))
+        return
+    click.echo(f"forgotten: the LINE id is removed (anonymous user #{row_id} keeps its counts; {comments} survey comment(s) removed)")
+
+
+def _masked(line_user_id: str) -> str:
+    # Raw LINE ids are personal data; a prefix is enough to recognise one on screen.
+    return line_user_id[:5] + "…" if len(line_user_id) > 6 else line_user_id

@@ -1,0 +1,187 @@
+"""Talking to the LINE Messaging API through the official SDK, with bounded, duplicate-safe retries."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence, TypeVar
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    MessagingApi,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from linebot.v3.messaging.models import Message
+
+from bot.core.config import Config
+
+logger = logging.getLogger(__name__)
+
+ResultType = TypeVar("ResultType")
+
+# A retry key that LINE has already accepted answers 409: the message was delivered before.
+ALREADY_ACCEPTED_STATUS = 409
+
+
+class LineApiError(RuntimeError):
+    """LINE refused a request, or kept failing after every allowed retry."""
+
+    def __init__(self, operation: str, status: int | None, request_id: str | None, reason: str) -> None:
+        super().__init__(f"LINE {operation} failed: status={status} request_id={request_id} {reason}")
+        self.operation = operation
+        self.status = status
+        self.request_id = request_id
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What LINE said about a reply or push that went through."""
+
+    request_id: str | None
+    status: int
+    already_delivered: bool = False
+
+
+class LineClient:
+    """The SDK's `MessagingApi`, pointed at `LINE_API_BASE_URL`, plus the retry policy.
+
+    Retries 429 and 5xx (and lost connections) with capped exponential back-off and never
+    retries another 4xx. Pushes carry an `X-Line-Retry-Key`, so a retried push is delivered once.
+    A reply runs inside LINE's webhook request, so all its attempts together keep within
+    `line_reply_budget_seconds`: a slow LINE must not hold the webhook until LINE gives up on it.
+    """
+
+    def __init__(self, config: Config, sleep: Callable[[float], None] = time.sleep) -> None:
+        configuration = Configuration(
+            host=config.line_api_base_url, access_token=config.line_channel_access_token or ""
+        )
+        # The retry policy below is the only one: urllib3's own retries would hide attempts.
+        configuration.retries = False
+        self._api_client = ApiClient(configuration)
+        self._api = MessagingApi(self._api_client)
+        # The raw body is kept undecoded: a change in LINE's response schema must not turn a
+        # delivered message into an error (and a duplicate on retry).
+        self._request_options = {"_request_timeout": config.line_request_timeout_seconds, "_preload_content": False}
+        self._timeout = config.line_request_timeout_seconds
+        self._reply_budget = config.line_reply_budget_seconds
+        self._max_attempts = max(1, config.line_max_attempts)
+        self._backoff = config.line_backoff_seconds
+        self._backoff_cap = config.line_backoff_cap_seconds
+        self._sleep = sleep
+
+    def reply(self, reply_token: str, messages: Sequence[Message]) -> Delivery:
+        request = ReplyMessageRequest(reply_token=reply_token, messages=list(messages))
+        # A reply token works once, so a repeated reply can never be delivered twice.
+        response = self._call(
+            "reply",
+            lambda options: self._api.reply_message_with_http_info(request, **options),
+            budget_seconds=self._reply_budget,
+        )
+        return Delivery(request_id=_request_id(response.headers), status=response.status_code)
+
+    def push(self, to: str, messages: Sequence[Message], retry_key: str | None = None) -> Delivery:
+        """Push to a user, group or room; the same `retry_key` never delivers twice."""
+        retry_key = retry_key or str(uuid.uuid4())
+        request = PushMessageRequest(to=to, messages=list(messages))
+        try:
+            response = self._call(
+                "push",
+                lambda options: self._api.push_message_with_http_info(
+                    request, x_line_retry_key=retry_key, **options
+                ),
+            )
+        except LineApiError as error:
+            if error.status == ALREADY_ACCEPTED_STATUS:
+                return Delivery(request_id=error.request_id, status=error.status, already_delivered=True)
+            raise
+        return Delivery(request_id=_request_id(response.headers), status=response.status_code)
+
+    def member_count(self, chat_id: str, kind: str = "group") -> int:
+        if kind == "room":
+            response = self._call(
+                "room member count",
+                lambda options: self._api.get_room_member_count_with_http_info(chat_id, **options),
+            )
+        else:
+            response = self._call(
+                "group member count",
+                lambda options: self._api.get_group_member_count_with_http_info(chat_id, **options),
+            )
+        return int(json.loads(response.raw_data)["count"])
+
+    def close(self) -> None:
+        self._api_client.close()
+
+    def _call(
+        self,
+        operation: str,
+        request: Callable[[dict[str, Any]], ResultType],
+        budget_seconds: float | None = None,
+    ) -> ResultType:
+        deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+        for attempt in range(1, self._max_attempts + 1):
+            options = self._request_options
+            if deadline is not None:
+                # The last attempt gets only what is left of the budget.
+                options = {**options, "_request_timeout": max(0.05, min(self._timeout, deadline - time.monotonic()))}
+            try:
+                return request(options)
+            except ApiException as error:
+                status = error.status
+                request_id = _request_id(error.headers)
+                retryable = status == 429 or (status is not None and status >= 500)
+                logger.warning(
+                    "LINE %s answered %s (x-line-request-id=%s, attempt %d of %d)",
+                    operation, status, request_id, attempt, self._max_attempts,
+                )
+                delay = self._delay(attempt, _retry_after_seconds(error.headers))
+                if not retryable or attempt == self._max_attempts or _past(deadline, delay):
+                    raise LineApiError(operation, status, request_id, str(error.reason or "")) from None
+                self._sleep(delay)
+            except (urllib3.exceptions.HTTPError, OSError) as error:
+                logger.warning(
+                    "LINE %s could not be reached (%s, attempt %d of %d)",
+                    operation, type(error).__name__, attempt, self._max_attempts,
+                )
+                delay = self._delay(attempt, None)
+                if attempt == self._max_attempts or _past(deadline, delay):
+                    raise LineApiError(operation, None, None, type(error).__name__) from None
+                self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        exponential = self._backoff * (2 ** (attempt - 1))
+        wanted = retry_after if retry_after is not None else exponential
+        return min(wanted, self._backoff_cap)
+
+
+def _past(deadline: float | None, delay: float) -> bool:
+    """True when waiting ``delay`` seconds would leave no time for another attempt."""
+    return deadline is not None and time.monotonic() + delay >= deadline
+
+
+def _request_id(headers: object) -> str | None:
+    if not headers:
+        return None
+    getter = getattr(headers, "get", None)
+    if getter is None:
+        return None
+    return getter("x-line-request-id") or getter("X-Line-Request-Id")
+
+
+def _retry_after_seconds(headers: object) -> float | None:
+    getter = getattr(headers, "get", None) if headers else None
+    if getter is None:
+        return None
+    value = getter("Retry-After") or getter("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

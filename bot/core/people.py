@@ -1,0 +1,145 @@
+"""People and groups the bot knows: finding or adding them, their roles, one-time registration
+codes, and forgetting a person (PDPA).
+
+Registration codes: how a secretary or committee member gets their role in LINE.
+
+`kmbot users invite ROLE` makes a code; the person sends it to the bot, which grants the role.
+Only a hash of the code is stored, so a copy of the database cannot be used to claim a role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.core.calendar import now
+from bot.core.database import Base, insert_ignoring_duplicates
+from bot.core.tables import ChatGroup, InteractionEvent, RegistrationCode, User
+
+RowType = TypeVar("RowType", User, ChatGroup)
+
+
+DEFAULT_INVITE_DAYS = 7
+# No 0/O, 1/I/L: the code is read off a screen or a printout and typed on a phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_PREFIX = "KM"
+CODE_LENGTH = 8
+# What a message that is nothing but a code looks like ("KM-7GQ2-XK4P", any case and spacing).
+CODE_PATTERN = re.compile(r"KM[\s\-]*[A-Z0-9]{4}[\s\-]*[A-Z0-9]{4}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    code: str
+    role: str
+    expires_at: datetime
+
+
+def canonical_code(text: str) -> str:
+    """"km-7gq2 xk4p" -> "KM7GQ2XK4P": case, spaces and dashes do not matter when typing it."""
+    return "".join(character for character in text.upper() if character.isascii() and character.isalnum())
+
+
+def hash_code(code: str) -> str:
+    """The stored form of a code: its canonical spelling, hashed."""
+    return hashlib.sha256(canonical_code(code).encode("ascii")).hexdigest()
+
+
+def looks_like_code(text: str) -> bool:
+    return CODE_PATTERN.fullmatch(text.strip()) is not None
+
+
+def new_code() -> str:
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{CODE_PREFIX}-{body[:4]}-{body[4:]}"
+
+
+def create_invitation(session: Session, role: str, *, days: int = DEFAULT_INVITE_DAYS, at: datetime | None = None) -> Invitation:
+    """A new one-time code for `role`; only its hash is stored."""
+    created_at = at or now()
+    code = new_code()
+    expires_at = created_at + timedelta(days=days)
+    session.add(RegistrationCode(code_hash=hash_code(code), role=role, created_at=created_at, expires_at=expires_at))
+    session.flush()
+    return Invitation(code, role, expires_at)
+
+
+def redeem_code(session: Session, code: str, user_id: int, at: datetime) -> RegistrationCode | None:
+    """Use a code for `user_id`: the code row when it was valid (now used), else None.
+
+    The update is conditional on the code being unused and unexpired, so two people sending
+    the same code at once cannot both get the role.
+    """
+    code_hash = hash_code(code)
+    claimed = session.execute(
+        update(RegistrationCode)
+        .where(
+            RegistrationCode.code_hash == code_hash,
+            RegistrationCode.used_at.is_(None),
+            RegistrationCode.expires_at > at,
+        )
+        .values(used_at=at, used_by_user_id=user_id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return None
+    return session.scalars(select(RegistrationCode).where(RegistrationCode.code_hash == code_hash)).one()
+
+
+# --- users and groups ------------------------------------------------------------------------
+
+
+def ensure_user(session: Session, line_user_id: str, seen_at: datetime) -> User:
+    user = _find_or_insert(
+        session, User, "line_user_id", line_user_id, {"first_seen_at": seen_at, "last_seen_at": seen_at}
+    )
+    user.last_seen_at = seen_at
+    return user
+
+
+def ensure_group(session: Session, line_group_id: str, kind: str, seen_at: datetime) -> ChatGroup:
+    return _find_or_insert(session, ChatGroup, "line_group_id", line_group_id, {"kind": kind, "joined_at": seen_at})
+
+
+def _find_or_insert(session: Session, model: type[RowType], key_column: str, key: str, values: dict[str, Any]) -> RowType:
+    """The row whose unique `key_column` is `key`, inserted with `values` if it is not there yet."""
+    find = select(model).where(getattr(model, key_column) == key)
+    # Nearly every message comes from someone seen before: one query then, not three.
+    row = session.scalars(find).one_or_none()
+    if row is None:
+        # Insert-or-ignore, so two workers meeting a newcomer at once both succeed.
+        insert_ignoring_duplicates(session, model, {key_column: key, **values}, unique_columns=[key_column])
+        row = session.scalars(find).one()
+    return row
+
+
+# --- forgetting a person (PDPA) -------------------------------------------------------------
+
+
+def forget_user(session: Session, user: User, at: datetime) -> int:
+    """Remove what identifies a person and keep the anonymous counts; returns comments removed.
+
+    The row stays (its id keeps the person counted once in past reports); the LINE id goes,
+    the role falls back to staff, and survey comments, the only free text kept per person,
+    are dropped from their events.
+    """
+    user.line_user_id = None
+    user.role = "staff"
+    user.following = False
+    user.forgotten_at = at
+    removed = 0
+    events = session.scalars(
+        select(InteractionEvent).where(InteractionEvent.user_id == user.id, InteractionEvent.kind == "survey_answer")
+    )
+    for event in events:
+        if event.detail and "comment" in event.detail:
+            event.detail = {key: value for key, value in event.detail.items() if key != "comment"}
+            removed += 1
+    return removed

@@ -1,0 +1,117 @@
+"""The kernel's tables: who the bot talks to (users, groups, registration codes) and what reached it
+(received webhook events, the interaction log that the reach reports count)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.calendar import now
+from bot.core.database import Base
+
+ROLES = ("staff", "secretary", "committee")
+GROUP_ROLES = ("staff", "committee")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Nullable so that `users forget` can drop the identity and keep the anonymous counts.
+    line_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    following: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    forgotten_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChatGroup(Base):
+    """A LINE group or multi-person chat room the bot is (or was) a member of."""
+
+    __tablename__ = "chat_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_group_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="group")
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    name: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    member_count: Mapped[int | None] = mapped_column(Integer)
+    member_count_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReceivedWebhookEvent(Base):
+    """One row per LINE `webhookEventId`: the unique key is what makes each event count once."""
+
+    __tablename__ = "received_webhook_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    source_type: Mapped[str | None] = mapped_column(String(8))
+    redelivery: Mapped[bool] = mapped_column(Boolean, default=False)
+    event_timestamp: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class InteractionEvent(Base):
+    """The append-only log of everything that happened: the reach reports count these rows."""
+
+    __tablename__ = "interaction_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # question, answer, fallback, article_view, link_click, feedback, survey_answer,
+    # reminder_push, knowledge_push, follow, unfollow, join, leave, member_joined, member_left,
+    # command, rate_limited
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    channel: Mapped[str] = mapped_column(String(8))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_groups.id", ondelete="SET NULL"))
+    webhook_event_id: Mapped[str | None] = mapped_column(String(64))
+    article_id: Mapped[int | None] = mapped_column(Integer)
+    activity_id: Mapped[int | None] = mapped_column(Integer)
+    recipients: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_interaction_events_kind_occurred_at", "kind", "occurred_at"),
+        Index("ix_interaction_events_occurred_at", "occurred_at"),
+        # Serves every lookup by user (forgetting a person, the reach report's distinct staff) and
+        # the per-user question limit, which counts one user's recent questions on every message.
+        Index("ix_interaction_events_user_kind_occurred_at", "user_id", "kind", "occurred_at"),
+        # Covers every column the reach report reads, so its per-month queries never touch the table.
+        Index(
+            "ix_interaction_events_reach_report",
+            "kind", "occurred_at", "user_id", "article_id", "channel", "recipients", "value",
+        ),
+    )
+
+
+class RegistrationCode(Base):
+    __tablename__ = "registration_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

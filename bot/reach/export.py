@@ -1,0 +1,322 @@
+"""The reach report as files the secretary hands on: JSON, CSV, XLSX, a PNG chart and a table.
+
+Everything here reads a `ReachReport` (already aggregated, with no LINE ids in it) and writes
+bytes or text; nothing queries the database. Heavy libraries (matplotlib, openpyxl) are imported
+when a format is asked for, never when this module is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from bot.core.calendar import (
+    THAI_ABBREVIATED_MONTHS,
+    format_thai_date,
+    format_thai_datetime,
+)
+from bot.reach.figures import FIGURE_HEADINGS, FIGURE_KEYS, Indicator, ReachReport
+
+FORMATS = ("table", "csv", "xlsx", "json", "png")
+BINARY_FORMATS = ("xlsx", "png")
+FILE_SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "json": ".json", "png": ".png", "table": ".txt"}
+
+MET_TEXT = {True: "ผ่าน", False: "ไม่ผ่าน", None: "-"}
+TOTAL_LABEL = "รวม"
+REPORT_TITLE = "รายงานการเข้าถึงความรู้ (kmbot)"
+
+MONTH_HEADINGS = ("เดือน", "ปี-เดือน (พ.ศ.)")
+INDICATOR_HEADINGS = ("ตัวชี้วัด", "ค่าที่ได้", "ค่าเป้าหมาย", "ผลการประเมิน", "หน่วย", "ที่มาของค่าเป้าหมาย", "หมายเหตุ")
+RATE_HEADINGS = ("อัตราการตอบได้ (ร้อยละ)", "ความพึงพอใจ (ร้อยละ 4–5 คะแนน)", "คำตอบที่มีประโยชน์ (ร้อยละ)")
+
+
+# --- JSON (SPEC's contract) ------------------------------------------------------------------
+
+
+def report_json(report: ReachReport) -> dict[str, Any]:
+    """SPEC's `reach report --format json` object, and nothing more.
+
+    `months[].month` is the Buddhist Era year and month, "2567-03", the same form `--month`
+    takes, so a month of the report can be asked for by the label it carries.
+    """
+    return {
+        "fiscal_year": report.fiscal_year,
+        "totals": report.totals.as_dict(),
+        # `month` is BE like `--month`; `month_ce` is the same month for tools that want CE.
+        "months": [{"month": row.label, "month_ce": f"{row.year:04d}-{row.month:02d}", **row.figures.as_dict()} for row in report.months],
+        "indicators": [indicator.as_dict() for indicator in report.indicators],
+        "gaps": [{"question": gap.question, "count": gap.count} for gap in report.gaps],
+    }
+
+
+def to_json(report: ReachReport) -> str:
+    return json.dumps(report_json(report), ensure_ascii=False, indent=2)
+
+
+# --- rows shared by CSV, XLSX and the table ----------------------------------------------------
+
+
+def _number(value: int | float | None) -> int | float | str:
+    return "-" if value is None else value
+
+
+def month_table_rows(report: ReachReport) -> list[list[Any]]:
+    """Heading row, one row per month, and the total row."""
+    heading = [*MONTH_HEADINGS, *(FIGURE_HEADINGS[key] for key in FIGURE_KEYS), *RATE_HEADINGS]
+    rows: list[list[Any]] = [heading]
+    for row in report.months:
+        figures = row.figures
+        rows.append([row.thai_label, row.label, *(getattr(figures, key) for key in FIGURE_KEYS),
+                     _number(figures.answer_rate), _number(figures.satisfaction_percent), _number(figures.helpful_percent)])
+    totals = report.totals
+    rows.append([TOTAL_LABEL, report.month or str(report.fiscal_year), *(getattr(totals, key) for key in FIGURE_KEYS),
+                 _number(totals.answer_rate), _number(totals.satisfaction_percent), _number(totals.helpful_percent)])
+    return rows
+
+
+def indicator_rows(report: ReachReport) -> list[list[Any]]:
+    rows: list[list[Any]] = [list(INDICATOR_HEADINGS)]
+    for indicator in report.indicators:
+        rows.append([indicator.name, _number(indicator.value), _number(indicator.target), MET_TEXT[indicator.met],
+                     indicator.unit, indicator.target_source, indicator.note])
+    return rows
+
+
+def summary_rows(report: ReachReport) -> list[list[Any]]:
+    totals = report.totals
+    rows: list[list[Any]] = [
+        ["หัวข้อ", "ค่า"],
+        ["รายงาน", REPORT_TITLE],
+        ["ช่วงเวลา", report.period_label],
+        ["ตั้งแต่", format_thai_date(report.period_start, "arabic")],
+        ["ถึง", format_thai_date(report.period_end, "arabic")],
+        ["จำนวนบุคลากรทั้งหมด (คน)", _number(report.staff_count)],
+        ["ร้อยละของบุคลากรที่เข้าถึงความรู้", _number(report.staff_reached_percent)],
+    ]
+    rows += [[FIGURE_HEADINGS[key], getattr(totals, key)] for key in FIGURE_KEYS]
+    rows += [
+        ["อัตราการตอบได้ (ร้อยละ)", _number(totals.answer_rate)],
+        ["ความพึงพอใจ (ร้อยละผู้ให้ 4–5 คะแนน)", _number(totals.satisfaction_percent)],
+        ["คะแนนความพึงพอใจเฉลี่ย (เต็ม 5)", _number(totals.satisfaction_mean)],
+        ["คำตอบที่มีประโยชน์ (ร้อยละ)", _number(totals.helpful_percent)],
+        ["เอกสารความรู้ที่เผยแพร่ (เรื่อง)", report.documents_disseminated],
+        ["ช่องทางที่ใช้", ", ".join(report.channels) or "-"],
+        ["การส่งความรู้ที่ใช้จำนวนสมาชิกล่าสุดที่ทราบ (ครั้ง)", report.last_known_member_counts],
+        ["จัดทำเมื่อ", format_thai_datetime(report.generated_at, "arabic")],
+    ]
+    return rows
+
+
+def gap_rows(report: ReachReport) -> list[list[Any]]:
+    return [["ลำดับ", "คำถาม", "จำนวนครั้งที่ถาม (ทั้งหมด)"]] + [
+        [position, gap.question, gap.count] for position, gap in enumerate(report.gaps, start=1)
+    ]
+
+
+def article_rows(report: ReachReport) -> list[list[Any]]:
+    return [["ลำดับ", "รหัสบทความ", "ชื่อบทความ", "เปิดอ่าน (ครั้ง)", "ใช้ตอบคำถาม (ครั้ง)", "ส่งเป็นความรู้ประจำสัปดาห์ (ครั้ง)", "รวม"]] + [
+        [position, article.article_id, article.title, article.views, article.answers, article.pushes, article.total]
+        for position, article in enumerate(report.top_articles, start=1)
+    ]
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def to_csv(report: ReachReport) -> bytes:
+    """The monthly table (with its total row), a blank line, then the indicators.
+
+    UTF-8 with a byte-order mark: without it Excel opens the file as ANSI and Thai is garbled.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(month_table_rows(report))
+    writer.writerow([])
+    writer.writerows(indicator_rows(report))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+SHEETS: tuple[tuple[str, Callable[[ReachReport], list[list[Any]]]], ...] = (
+    ("สรุป", summary_rows),
+    ("รายเดือน", month_table_rows),
+    ("ตัวชี้วัด", indicator_rows),
+    ("คำถามที่ยังตอบไม่ได้", gap_rows),
+    ("บทความยอดนิยม", article_rows),
+)
+
+
+def to_xlsx(report: ReachReport) -> bytes:
+    """One sheet per view, Thai headings in bold, the heading row frozen."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    heading_font = Font(bold=True, color="FFFFFF")
+    heading_fill = PatternFill("solid", fgColor="1B4F72")
+    for title, rows_of in SHEETS:
+        sheet = workbook.create_sheet(title)
+        rows = rows_of(report)
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = heading_font
+            cell.fill = heading_fill
+        sheet.freeze_panes = "A2"
+        for column_index in range(1, len(rows[0]) + 1):
+            longest = max(len(str(row[column_index - 1])) for row in rows if len(row) >= column_index)
+            sheet.column_dimensions[get_column_letter(column_index)].width = min(max(10, longest + 2), 70)
+    if report.months:
+        total_row = workbook["รายเดือน"][len(report.months) + 2]
+        for cell in total_row:
+            cell.font = Font(bold=True)
+    workbook.properties.title = f"{REPORT_TITLE} {report.period_label}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- PNG -------------------------------------------------------------------------------------
+
+CHART_SERIES = (("questions", "คำถาม", "#1B4F72"), ("answered", "ตอบได้", "#28B463"), ("article_views", "เปิดอ่านบทความ", "#F39C12"))
+_font_lock = threading.Lock()
+_font_registered = False
+
+
+def sarabun_font_path(weight: str = "Regular") -> Path:
+    import fontpkg_sarabun
+
+    return Path(fontpkg_sarabun.__file__).resolve().parent / "files" / f"Sarabun-{weight}.ttf"
+
+
+def _register_thai_font() -> str:
+    """Teach matplotlib the Sarabun font once per process; returns its family name."""
+    global _font_registered
+    from matplotlib import font_manager
+
+    with _font_lock:
+        if not _font_registered:
+            for weight in ("Regular", "Bold"):
+                path = sarabun_font_path(weight)
+                if path.exists():
+                    font_manager.fontManager.addfont(str(path))
+            _font_registered = True
+    return "Sarabun"
+
+
+def to_png(report: ReachReport, *, dpi: int = 100) -> bytes:
+    """Bars per fiscal month (questions, answered, article views) over a panel of indicators
+    against their targets."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    family = _register_thai_font()
+    with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
+        figure = Figure(figsize=(12, 9), dpi=dpi, layout="constrained")
+        FigureCanvasAgg(figure)
+        month_axes, indicator_axes = figure.subplots(2, 1, height_ratios=(3, 2))
+        _draw_months(month_axes, report)
+        _draw_indicators(indicator_axes, report.indicators)
+        figure.suptitle(f"การเข้าถึงความรู้ {report.period_label}", fontsize=16, fontweight="bold")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _draw_months(axes: Any, report: ReachReport) -> None:
+    positions = list(range(len(report.months)))
+    width = 0.8 / len(CHART_SERIES)
+    for series_index, (key, label, color) in enumerate(CHART_SERIES):
+        offsets = [position + (series_index - (len(CHART_SERIES) - 1) / 2) * width for position in positions]
+        values = [getattr(row.figures, key) for row in report.months]
+        axes.bar(offsets, values, width=width, label=label, color=color)
+    axes.set_xticks(positions, [f"{THAI_ABBREVIATED_MONTHS[row.month - 1]}\n{(row.year + 543) % 100:02d}" for row in report.months])
+    axes.set_ylabel("ครั้ง")
+    axes.set_title("คำถาม คำตอบ และการเปิดอ่านบทความ รายเดือน")
+    # Head room above the tallest bar, so the legend never covers one.
+    tallest = max((getattr(row.figures, key) for row in report.months for key, _label, _color in CHART_SERIES), default=0)
+    axes.set_ylim(0, max(tallest * 1.25, 5))
+    axes.legend(loc="upper right", ncols=len(CHART_SERIES))
+    axes.grid(axis="y", alpha=0.3)
+
+
+def _draw_indicators(axes: Any, indicators: list[Indicator]) -> None:
+    """Each indicator with a target as a share of that target; the line at 100% is "met"."""
+    with_target = [indicator for indicator in indicators if indicator.target]
+    axes.set_title("ตัวชี้วัดเทียบค่าเป้าหมาย (ร้อยละของเป้าหมาย)")
+    if not with_target:
+        axes.text(0.5, 0.5, "ยังไม่มีตัวชี้วัดที่มีค่าเป้าหมาย", ha="center", va="center", transform=axes.transAxes)
+        axes.set_axis_off()
+        return
+    names = [indicator.name for indicator in with_target]
+    shares = [0.0 if indicator.value is None else 100.0 * indicator.value / indicator.target for indicator in with_target]
+    colors = ["#28B463" if indicator.met else ("#BDC3C7" if indicator.met is None else "#E74C3C") for indicator in with_target]
+    positions = list(range(len(with_target)))
+    axes.barh(positions, [min(share, 150.0) for share in shares], color=colors)
+    axes.axvline(100, color="#34495E", linestyle="--", linewidth=1)
+    for position, indicator in zip(positions, with_target):
+        axes.text(2, position, _value_against_target(indicator), va="center", fontsize=9)
+    axes.set_yticks(positions, names, fontsize=9)
+    axes.invert_yaxis()
+    axes.set_xlim(0, 155)
+    axes.set_xlabel("ร้อยละของค่าเป้าหมาย")
+
+
+def _value_against_target(indicator: Indicator) -> str:
+    def amount(number: int | float) -> str:
+        return f"ร้อยละ {number:g}" if indicator.unit == "ร้อยละ" else f"{number:g} {indicator.unit}"
+
+    value = "ยังไม่มีข้อมูล" if indicator.value is None else amount(indicator.value)
+    return f"{value} (เป้าหมาย {amount(indicator.target or 0)})"
+
+
+# --- table (terminal) ------------------------------------------------------------------------
+
+
+def print_table(report: ReachReport, console: Any | None = None) -> None:
+    """The report as rich tables for a terminal: summary, months, indicators, gaps, articles."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    for title, rows_of in SHEETS:
+        rows = rows_of(report)
+        if len(rows) == 1:
+            continue
+        table = Table(title=f"{title} – {report.period_label}", title_justify="left")
+        for heading in rows[0]:
+            table.add_column(str(heading), overflow="fold")
+        for row in rows[1:]:
+            table.add_row(*(str(cell) for cell in row))
+        console.print(table)
+
+
+def to_table_text(report: ReachReport, width: int = 160) -> str:
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    print_table(report, console)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def render(report: ReachReport, format_name: str) -> bytes:
+    """The report in one of FORMATS, as the bytes of a file."""
+    if format_name == "json":
+        return (to_json(report) + "\n").encode("utf-8")
+    if format_name == "csv":
+        return to_csv(report)
+    if format_name == "xlsx":
+        return to_xlsx(report)
+    if format_name == "png":
+        return to_png(report)
+    if format_name == "table":
+        return to_table_text(report).encode("utf-8")
+    raise ValueError(f"unknown format {format_name!r}; choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,209 @@
+"""The reach report's database edge: a few aggregate queries over the interaction log.
+
+Each month of the report is its own range query on `occurred_at`, grouped by kind, rather
+than one query grouped by a computed month: with the index on (kind, occurred_at, user_id,
+article_id, channel, recipients, value) the database answers each from the index alone, in
+index order, without sorting, and the month an event belongs to is decided by the same
+Bangkok month bounds on SQLite and PostgreSQL. Only small results (per kind, per person, per
+article) come back to Python, where `bot.reach.figures` does the rest.
+
+SQLite keeps no time zone: times are stored as Bangkok wall-clock time, because the product
+reads the time only through `bot.core.calendar.now`, and the bounds below are Bangkok times too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from bot.core.calendar import (
+    BANGKOK,
+    fiscal_month_label,
+    fiscal_months,
+    fiscal_year_bounds,
+    fiscal_year_of,
+    last_day_of_month,
+    now,
+    parse_be_month,
+)
+from bot.core.tables import InteractionEvent
+from bot.reach.figures import (
+    COUNTED_KINDS,
+    DELIVERY_KINDS,
+    REACH_KINDS,
+    ArticleReach,
+    Gap,
+    KindCount,
+    PlanTargetText,
+    RawCounts,
+    ReachReport,
+    SurveyAnswer,
+    assemble_report,
+)
+from kb.tables import Activity, Article, KnowledgeGap, Plan
+
+MAX_GAPS = 20
+MAX_TOP_ARTICLES = 20
+
+
+def report_period(
+    fiscal_year: int, month: tuple[int, int] | str | None
+) -> tuple[list[tuple[int, int]], date, date, str | None]:
+    """The months (fiscal order), the first and last day, and the BE month label of a report.
+
+    Raises ValueError when `month` is not a month of `fiscal_year`.
+    """
+    if month is None:
+        first_day, last_day = fiscal_year_bounds(fiscal_year)
+        return fiscal_months(fiscal_year), first_day, last_day, None
+    year, month_number = parse_be_month(month) if isinstance(month, str) else month
+    label = fiscal_month_label(year, month_number)
+    if fiscal_year_of(date(year, month_number, 1)) != fiscal_year:
+        raise ValueError(f"เดือน {label} ไม่อยู่ในปีงบประมาณ {fiscal_year}")
+    return [(year, month_number)], date(year, month_number, 1), last_day_of_month(year, month_number), label
+
+
+def collect_report(
+    session: Session,
+    fiscal_year: int,
+    month: tuple[int, int] | str | None = None,
+    staff_count: int | None = None,
+) -> ReachReport:
+    """The reach report of a fiscal year (BE), or of one of its months ("2567-03" or (2024, 3))."""
+    months, first_day, last_day, month_label = report_period(fiscal_year, month)
+    raw = collect_raw_counts(session, fiscal_year, months)
+    return assemble_report(
+        raw,
+        fiscal_year=fiscal_year,
+        months=months,
+        period_start=first_day,
+        period_end=last_day,
+        staff_count=staff_count,
+        generated_at=now(),
+        month_label=month_label,
+    )
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The first moment of a Bangkok month and of the month after it."""
+    following_year, following_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return datetime(year, month, 1, tzinfo=BANGKOK), datetime(following_year, following_month, 1, tzinfo=BANGKOK)
+
+
+def collect_raw_counts(session: Session, fiscal_year: int, months: list[tuple[int, int]]) -> RawCounts:
+    """Every aggregate the report needs for the events of `months` (consecutive Bangkok months)."""
+    kind_counts: dict[tuple[int, int], dict[str, KindCount]] = {}
+    month_users: dict[tuple[int, int], int] = {}
+    people: set[int] = set()
+    deliveries: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    raw_channels: set[str] = set()
+    for year, month in months:
+        month_start, month_end = month_bounds(year, month)
+        in_month = and_(InteractionEvent.occurred_at >= month_start, InteractionEvent.occurred_at < month_end)
+        kind_counts[(year, month)] = {
+            kind: KindCount(int(events), int(recipients or 0), int(value_total or 0))
+            for kind, events, recipients, value_total in session.execute(
+                select(InteractionEvent.kind, func.count(), func.sum(InteractionEvent.recipients), func.sum(InteractionEvent.value))
+                .where(InteractionEvent.kind.in_(COUNTED_KINDS), in_month)
+                .group_by(InteractionEvent.kind)
+            )
+        }
+        active = set(session.scalars(
+            select(InteractionEvent.user_id)
+            .where(InteractionEvent.kind.in_(REACH_KINDS), in_month, InteractionEvent.user_id.is_not(None))
+            .distinct()
+        ))
+        month_users[(year, month)] = len(active)
+        people |= active
+        for kind, article_id, channel, events in session.execute(
+            select(InteractionEvent.kind, InteractionEvent.article_id, InteractionEvent.channel, func.count())
+            .where(InteractionEvent.kind.in_(DELIVERY_KINDS), in_month)
+            .group_by(InteractionEvent.kind, InteractionEvent.article_id, InteractionEvent.channel)
+        ):
+            raw_channels.add(channel)
+            if article_id is not None:
+                deliveries[int(article_id)][kind] += int(events)
+
+    start, end = month_bounds(*months[0])[0], month_bounds(*months[-1])[1]
+    in_period = and_(InteractionEvent.occurred_at >= start, InteractionEvent.occurred_at < end)
+    survey_answers = [
+        SurveyAnswer(user_id, occurred_at, int(value))
+        for user_id, occurred_at, value in session.execute(
+            select(InteractionEvent.user_id, InteractionEvent.occurred_at, InteractionEvent.value)
+            .where(InteractionEvent.kind == "survey_answer", in_period, InteractionEvent.value.is_not(None))
+        )
+    ]
+    last_known = session.scalar(
+        select(func.count()).where(
+            InteractionEvent.kind == "knowledge_push", in_period, _last_known_member_count(session.get_bind().dialect.name)
+        )
+    ) or 0
+    gaps, open_gaps = _gaps(session, start, end)
+    return RawCounts(
+        kind_counts=kind_counts,
+        month_users=month_users,
+        total_users=len(people),
+        survey_answers=survey_answers,
+        documents_disseminated=len(deliveries),
+        raw_channels=sorted(raw_channels),
+        gaps=gaps,
+        open_gaps=open_gaps,
+        top_articles=_top_articles(session, deliveries),
+        plan_activities=_plan_activities(session, fiscal_year),
+        last_known_member_counts=int(last_known),
+    )
+
+
+def _last_known_member_count(dialect: str) -> ColumnElement[bool]:
+    """Knowledge pushes whose recipients are the group's last known size, not LINE's answer."""
+    if dialect == "postgresql":
+        return InteractionEvent.detail["member_count_source"].as_string() == "last_known"
+    return func.json_extract(InteractionEvent.detail, "$.member_count_source") == "last_known"
+
+
+def _gaps(session: Session, start: datetime, end: datetime) -> tuple[list[Gap], int]:
+    """Open knowledge gaps asked during the period; `count` is how often each was asked in all."""
+    asked_in_period = and_(
+        KnowledgeGap.resolved_article_id.is_(None),
+        KnowledgeGap.first_asked_at < end,
+        KnowledgeGap.last_asked_at >= start,
+    )
+    open_gaps = session.scalar(select(func.count()).select_from(KnowledgeGap).where(asked_in_period)) or 0
+    rows = session.execute(
+        select(KnowledgeGap.question, KnowledgeGap.count)
+        .where(asked_in_period)
+        .order_by(KnowledgeGap.count.desc(), KnowledgeGap.last_asked_at.desc(), KnowledgeGap.id)
+        .limit(MAX_GAPS)
+    )
+    return [Gap(question, int(count)) for question, count in rows], int(open_gaps)
+
+
+def _top_articles(session: Session, deliveries: dict[int, dict[str, int]]) -> list[ArticleReach]:
+    if not deliveries:
+        return []
+    titles = dict(session.execute(select(Article.id, Article.title).where(Article.id.in_(list(deliveries)))).all())
+    articles = [
+        ArticleReach(
+            article_id=article_id,
+            title=titles.get(article_id, f"(บทความ {article_id} ถูกลบแล้ว)"),
+            views=by_kind.get("article_view", 0),
+            answers=by_kind.get("answer", 0),
+            pushes=by_kind.get("knowledge_push", 0),
+        )
+        for article_id, by_kind in deliveries.items()
+    ]
+    articles.sort(key=lambda article: (-article.total, -article.views, article.article_id))
+    return articles[:MAX_TOP_ARTICLES]
+
+
+def _plan_activities(session: Session, fiscal_year: int) -> list[PlanTargetText]:
+    rows = session.execute(
+        select(Plan.number, Activity.step, Activity.indicator, Activity.target)
+        .join(Plan, Activity.plan_id == Plan.id)
+        .where(Plan.fiscal_year == fiscal_year)
+        .order_by(Plan.number, Activity.position)
+    )
+    return [PlanTargetText(number, step or "", indicator or "", target or "") for number, step, indicator, target in rows]

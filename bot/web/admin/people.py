@@ -1,0 +1,74 @@
+"""People and groups the bot knows, with their roles: who may see statistics and mark plan work done."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from bot.core.calendar import format_thai_date, format_thai_datetime, to_bangkok
+from bot.core.tables import GROUP_ROLES, ROLES, ChatGroup, User
+from bot.web.admin import blueprint
+from bot.web.extensions import get_database
+from bot.web.simulator import SIMULATOR_USER_PREFIX
+
+ROLE_NAMES = {"staff": "บุคลากร", "secretary": "เลขานุการ", "committee": "กรรมการ KM"}
+GROUP_KIND_NAMES = {"group": "กลุ่ม", "room": "ห้องแชต"}
+
+
+def masked_id(line_id: str | None) -> str:
+    """Enough of a LINE id to tell people apart on the page, not enough to copy it elsewhere."""
+    if not line_id:
+        return "(ลบข้อมูลตัวตนแล้ว)"
+    if line_id.startswith(SIMULATOR_USER_PREFIX):
+        return "ผู้ทดลองผ่านหน้าเว็บ"
+    return f"{line_id[:5]}…{line_id[-4:]}" if len(line_id) > 12 else line_id
+
+
+@blueprint.get("/people")
+def people() -> str:
+    with get_database().session() as session:
+        users = [
+            {"id": user.id, "shown_id": masked_id(user.line_user_id), "role": user.role,
+             "on_line": not (user.line_user_id or "").startswith(SIMULATOR_USER_PREFIX), "following": user.following,
+             "first_seen": format_thai_date(to_bangkok(user.first_seen_at).date(), "arabic"),
+             "last_seen": format_thai_datetime(user.last_seen_at, "arabic")}
+            for user in session.scalars(select(User).order_by(User.role.desc(), User.last_seen_at.desc()))
+        ]
+        groups = [
+            {"id": group.id, "name": group.name or "(ไม่ทราบชื่อกลุ่ม)", "kind": GROUP_KIND_NAMES.get(group.kind, group.kind),
+             "role": group.role, "active": group.active, "members": group.member_count,
+             "joined": format_thai_date(to_bangkok(group.joined_at).date(), "arabic")}
+            for group in session.scalars(select(ChatGroup).order_by(ChatGroup.active.desc(), ChatGroup.joined_at.desc()))
+        ]
+    return render_template("admin/people.html", users=users, groups=groups, user_roles=ROLES, group_roles=GROUP_ROLES,
+                           role_names=ROLE_NAMES)
+
+
+@blueprint.post("/people/users/<int:user_id>/role")
+def set_user_role(user_id: int) -> Response:
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        abort(400)
+    with get_database().session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            abort(404)
+        user.role = role
+    flash(f"เปลี่ยนสิทธิ์ผู้ใช้หมายเลข {user_id} เป็น “{ROLE_NAMES[role]}” แล้วค่ะ", "success")
+    return redirect(url_for("admin.people"))
+
+
+@blueprint.post("/people/groups/<int:group_id>/role")
+def set_group_role(group_id: int) -> Response:
+    role = request.form.get("role", "")
+    if role not in GROUP_ROLES:
+        abort(400)
+    with get_database().session() as session:
+        group = session.get(ChatGroup, group_id)
+        if group is None:
+            abort(404)
+        group.role = role
+        name = group.name or f"หมายเลข {group.id}"
+    flash(f"ตั้งกลุ่ม “{name}” เป็น “{ROLE_NAMES[role]}” แล้วค่ะ", "success")
+    return redirect(url_for("admin.people") + "#groups")

@@ -1,0 +1,58 @@
+"""Public web pages: knowledge articles at `/kb/<id>`, and the Thai web font they use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import markdown
+import nh3
+from flask import Blueprint, abort, render_template, request, send_from_directory
+from markupsafe import Markup
+
+from bot.core.calendar import format_thai_date, now, to_bangkok
+from bot.core.tables import InteractionEvent
+from bot.web.extensions import get_database
+from kb.tables import Article
+
+blueprint = Blueprint("pages", __name__)
+
+FONT_FILES = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf", "Sarabun-SemiBold.ttf"}
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown to HTML with anything active (scripts, handlers, javascript: links) removed."""
+    html = markdown.markdown(text, extensions=["tables", "sane_lists"])
+    return Markup(nh3.clean(html))
+
+
+@blueprint.get("/kb/<int:article_id>")
+def article_page(article_id: int) -> str:
+    origin = request.args.get("from", "web")
+    with get_database().session() as session:
+        article = session.get(Article, article_id)
+        if article is None or article.status != "published":
+            abort(404)
+        if origin == "line":
+            session.add(InteractionEvent(kind="link_click", occurred_at=now(), channel="web", article_id=article.id))
+        session.add(InteractionEvent(kind="article_view", occurred_at=now(), channel="web", article_id=article.id))
+        return render_template(
+            "article.html",
+            article=article,
+            body=render_markdown(article.body),
+            updated=format_thai_date(to_bangkok(article.updated_at).date()),
+        )
+
+
+@blueprint.get("/fonts/<name>")
+def font(name: str):  # type: ignore[no-untyped-def]
+    if name not in FONT_FILES:
+        abort(404)
+    response = send_from_directory(sarabun_directory(), name, max_age=31536000)
+    return response
+
+
+def sarabun_directory() -> Path:
+    """Sarabun (SIL Open Font License) ships as a Python package, so the font travels with kmbot."""
+    import fontpkg_sarabun
+
+    return Path(fontpkg_sarabun.__file__).resolve().parent / "files"

@@ -1,0 +1,92 @@
+"""Sessions, CSRF protection and proxy headers for the web pages (the simulator and /admin).
+
+The session is Flask's signed cookie: HttpOnly, SameSite=Lax, and Secure whenever the request
+came over HTTPS. CSRF protection (Flask-WTF) is switched on per blueprint rather than for the
+whole app, so LINE's signed `POST /callback` is never asked for a form token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import Flask, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bot.core.config import Config
+
+CSRF_KEY = "kmbot.csrf"
+SESSION_LIFETIME = timedelta(hours=12)
+# Stretching makes guessing the admin password from a signed cookie slow, for the case where the
+# key is derived from the password alone (no KMBOT_SECRET_KEY and no LINE channel secret).
+KEY_DERIVATION_ITERATIONS = 200_000
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure when this request arrived over HTTPS.
+
+    A fixed SESSION_COOKIE_SECURE would either break sign-in on plain-HTTP local use or leave
+    the cookie unprotected in production; the request itself tells which case this is.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app) or request.is_secure)
+
+
+def session_secret_key(config: Config) -> str:
+    """The key that signs session cookies; the same in every worker process of one deployment.
+
+    KMBOT_SECRET_KEY wins. Otherwise the key is derived from the admin password and the LINE
+    channel secret, which every worker shares, so a sign-in made in one worker is valid in the
+    others, and changing the password signs everyone out. With neither, nothing needs a shared
+    session, and a random key is used.
+    """
+    if config.secret_key:
+        return config.secret_key
+    if not config.admin_password and not config.line_channel_secret:
+        return secrets.token_hex(32)
+    material = f"kmbot-session\0{config.admin_password or ''}".encode()
+    if config.line_channel_secret:
+        # The channel secret is long and random, so one HMAC keeps the key unguessable.
+        return hmac.new(config.line_channel_secret.encode(), material, hashlib.sha256).hexdigest()
+    return hashlib.pbkdf2_hmac("sha256", material, b"kmbot-session-key", KEY_DERIVATION_ITERATIONS).hex()
+
+
+def init_web_security(app: Flask, config: Config) -> None:
+    """Cookie settings, the CSRF extension (checked only where `protect_forms` is called) and,
+    when configured, trust in the reverse proxy's X-Forwarded-* headers."""
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="kmbot_session",
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # The token lives as long as the session, so a form left open for a while still posts.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.session_interface = HttpsAwareSessionInterface()
+    app.extensions[CSRF_KEY] = CSRFProtect(app)
+    if config.trusted_proxies > 0:
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    app.register_error_handler(CSRFError, _csrf_error)
+
+
+def protect_forms() -> None:
+    """Refuse a state-changing request without a valid CSRF token (400); call in before_request."""
+    from flask import current_app
+
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        current_app.extensions[CSRF_KEY].protect()
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_template(
+        "message.html",
+        title="ส่งแบบฟอร์มไม่สำเร็จ",
+        message="แบบฟอร์มนี้หมดอายุหรือไม่ได้ส่งมาจากหน้าเว็บของระบบ กรุณากลับไปที่หน้าเดิม โหลดหน้าใหม่ แล้วลองอีกครั้งค่ะ",
+    ), 400

@@ -1,0 +1,96 @@
+"""The chat simulator's engine: one typed text or pressed button, handled exactly as LINE's would be.
+
+The web page builds an event shaped like LINE's webhook payload, the SDK parses it, and the
+same handlers the webhook uses answer it, in one database transaction. Only the source differs:
+`ChatSource("web")`, so the reach log shows the web channel, and no LINE client is given, so
+nothing from the simulator can ever be sent to a real LINE chat.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from linebot.v3.messaging.models import Message
+
+from bot.core.calendar import now
+from bot.web.webhook import EventServices, parse_event
+from handlers.context import ChatSource, HandlerContext
+from handlers.registry import handle_event
+
+# A prefix no LINE id has (LINE user ids start with "U"), so simulator people never mix with real ones.
+SIMULATOR_USER_PREFIX = "web-"
+MAX_TEXT_LENGTH = 5000  # LINE's own limit for a text message
+MAX_POSTBACK_LENGTH = 300  # LINE's limit for postback data
+
+
+@dataclass(frozen=True)
+class SimulatedExchange:
+    """What the person did (their bubble, if any) and what the bot answered, as LINE JSON dicts."""
+
+    shown_as: str | None
+    replies: list[dict[str, Any]]
+
+
+def new_simulator_user_id() -> str:
+    return SIMULATOR_USER_PREFIX + secrets.token_hex(12)
+
+
+def _event_base(event_type: str, user_id: str) -> dict[str, Any]:
+    return {
+        "type": event_type,
+        "mode": "active",
+        "timestamp": int(now().timestamp() * 1000),
+        "source": {"type": "user", "userId": user_id},
+        "webhookEventId": "web" + secrets.token_hex(12),
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": secrets.token_hex(16),
+    }
+
+
+def text_event(text: str, user_id: str) -> dict[str, Any]:
+    """A LINE `message` event carrying `text`, as the webhook would receive it."""
+    event = _event_base("message", user_id)
+    event["message"] = {"id": str(secrets.randbelow(10**18)), "type": "text", "text": text[:MAX_TEXT_LENGTH],
+                        "quoteToken": secrets.token_hex(8)}
+    return event
+
+
+def postback_event(data: str, user_id: str) -> dict[str, Any]:
+    """A LINE `postback` event, as when a button with `data` is pressed."""
+    event = _event_base("postback", user_id)
+    event["postback"] = {"data": data[:MAX_POSTBACK_LENGTH]}
+    return event
+
+
+def run_simulated_event(raw_event: dict[str, Any], services: EventServices) -> list[Message]:
+    """Handle one LINE-shaped event from the web page through the webhook's handlers."""
+    event = parse_event(raw_event)
+    if event is None:
+        return []
+    user_id = raw_event["source"]["userId"]
+    with services.database.session() as session:
+        context = HandlerContext(
+            session=session,
+            config=services.config,
+            source=ChatSource("web", user_id=user_id),
+            line=None,
+            search=services.search,
+            base_url=services.base_url,
+            webhook_event_id=event.webhook_event_id,
+        )
+        context.note_participants()
+        replies = handle_event(event, context) or []
+    # LINE delivers at most five messages per reply; the simulator shows what LINE would.
+    return replies[:5]
+
+
+def simulate_text(text: str, user_id: str, services: EventServices) -> SimulatedExchange:
+    replies = run_simulated_event(text_event(text, user_id), services)
+    return SimulatedExchange(text, [message.to_dict() for message in replies])
+
+
+def simulate_postback(data: str, user_id: str, services: EventServices, display_text: str | None = None) -> SimulatedExchange:
+    replies = run_simulated_event(postback_event(data, user_id), services)
+    return SimulatedExchange(display_text or None, [message.to_dict() for message in replies])
