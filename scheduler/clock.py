@@ -1,16 +1,14 @@
-"""The reminder clock: APScheduler 3 ticking every minute, gated by the lease.
+"""The reminder clock: APScheduler 3 ticking every minute, gated by the database lease.
 
-The tick job lives in a persistent SQLAlchemy job store in the app's own database (table
-``apscheduler_jobs``) under the fixed id ``reminder-tick``; it is added with
-``replace_existing=True``, so a restart replaces it instead of adding a second one. A
-persistent store keeps a textual reference to the job's function, so the function is the
-module-level ``run_tick`` and its only argument is a key: ``run_tick`` finds the clock this
-process runs for that database in a small registry. The key is a digest of the database URL,
-because the URL may carry a password and the job's arguments are stored in the database.
+The clock's two jobs live in memory (APScheduler's MemoryJobStore) with the bound methods
+passed directly, as python-telegram-bot's JobQueue keeps them: they are added again on every
+start, and a job store cannot be shared between processes anyway. What decides who sends is
+the lease row in the database (`scheduler.lease`), and what keeps each push to one delivery
+are the claimed delivery rows; neither depends on the jobs.
 
-The lease renewal is an in-memory job (it needs the live clock object and is meaningless
-after a restart). On start the clock ticks once at once: that is the catch-up for reminders
-due while nothing ran (sent within their grace window, recorded missed after it).
+On start the clock ticks once at once: that is the catch-up for reminders due while nothing
+ran (sent within their grace window, recorded missed after it). A standby that takes the
+lease over catches up at once too.
 
 ``kmbot serve`` runs a clock in the background; ``kmbot scheduler run`` is the clock process
 of a multi-process deployment (the Procfile's ``clock``). Web workers never start one.
@@ -18,7 +16,6 @@ of a multi-process deployment (the Procfile's ``clock``). Web workers never star
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -26,7 +23,6 @@ from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -53,32 +49,9 @@ logger = logging.getLogger(__name__)
 
 TICK_JOB_ID = "reminder-tick"
 LEASE_JOB_ID = "reminder-lease"
-JOB_TABLE = "apscheduler_jobs"
-TICK_FUNCTION = "scheduler.clock:run_tick"
 # A tick that could not run on time (a busy or suspended process) still runs within this many
 # seconds; later ones are skipped, and the next tick sends whatever is still in its window.
 MISFIRE_GRACE_SECONDS = 300
-
-_clocks: dict[str, "ReminderClock"] = {}
-_clocks_lock = threading.Lock()
-
-
-def clock_key(database_url: str) -> str:
-    return hashlib.sha256(database_url.encode("utf-8")).hexdigest()[:16]
-
-
-def running_clock(key: str) -> "ReminderClock | None":
-    with _clocks_lock:
-        return _clocks.get(key)
-
-
-def run_tick(key: str) -> None:
-    """The persisted job's function: tick the clock this process runs for that database."""
-    reminder_clock = running_clock(key)
-    if reminder_clock is None:
-        logger.warning("reminder tick skipped: this process runs no reminder clock for that database")
-        return
-    reminder_clock.tick()
 
 
 @dataclass(frozen=True)
@@ -109,7 +82,6 @@ class ReminderClock:
         self.holder = holder or new_holder_id()
         self.lease_duration = lease_duration
         self.renew_every = renew_every
-        self.key = clock_key(database.url)
         self._scheduler: BackgroundScheduler | None = None
         self._tick_lock = threading.Lock()
         self._catch_up: threading.Thread | None = None
@@ -168,39 +140,25 @@ class ReminderClock:
         return self._scheduler is not None and self._scheduler.running
 
     def start(self, *, catch_up_in_background: bool = False) -> TickReport | None:
-        """Register, schedule the jobs and catch up once; returns the catch-up tick's report
+        """Schedule the jobs and catch up once; returns the catch-up tick's report
         (None when it runs in the background or another clock holds the lease)."""
-        with _clocks_lock:
-            if self.key in _clocks and _clocks[self.key] is not self:
-                logger.warning("a reminder clock for this database was already running in this process; replacing it")
-            _clocks[self.key] = self
-        job_store = SQLAlchemyJobStore(engine=self.database.engine, tablename=JOB_TABLE)
-        _create_job_table(job_store, self.database)
         scheduler = BackgroundScheduler(
-            jobstores={
-                "default": job_store,
-                "local": MemoryJobStore(),
-            },
+            jobstores={"default": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(max_workers=2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
             timezone=calendar.BANGKOK,
         )
         scheduler.add_job(
-            TICK_FUNCTION,
+            self.tick,
             trigger=CronTrigger(second=0, timezone=calendar.BANGKOK),
-            args=[self.key],
             id=TICK_JOB_ID,
             name="send due KM plan reminders",
-            jobstore="default",
-            replace_existing=True,
         )
         scheduler.add_job(
             self.renew,
             trigger=IntervalTrigger(seconds=self.renew_every.total_seconds(), timezone=calendar.BANGKOK),
             id=LEASE_JOB_ID,
             name="renew the reminder clock's lease",
-            jobstore="local",
-            replace_existing=True,
         )
         report = None
         if catch_up_in_background:
@@ -219,7 +177,7 @@ class ReminderClock:
         return report
 
     def shutdown(self) -> None:
-        """Stop the jobs, give the lease up so another clock may take over at once, unregister."""
+        """Stop the jobs and give the lease up, so another clock may take over at once."""
         if self._scheduler is not None:
             if self._scheduler.running:
                 self._scheduler.shutdown(wait=True)
@@ -231,9 +189,6 @@ class ReminderClock:
             release_lease(self.database, self.holder, calendar.now())
         except SQLAlchemyError as error:
             logger.error("reminder clock could not release its lease (%s); it lapses by itself", type(error).__name__)
-        with _clocks_lock:
-            if _clocks.get(self.key) is self:
-                del _clocks[self.key]
         logger.info("reminder clock stopped (holder %s)", self.holder)
 
     def run_until(self, stop: threading.Event) -> None:
@@ -245,16 +200,3 @@ class ReminderClock:
                 pass
         finally:
             self.shutdown()
-
-
-def _create_job_table(job_store: SQLAlchemyJobStore, database: Database) -> None:
-    """Create APScheduler's job table if it is missing, tolerating a clock that does it too.
-
-    Two clock processes started together on a new database both find the table missing and
-    both create it; the loser's CREATE fails (PostgreSQL: a duplicate type name), which
-    would stop that clock before it ever ran. Checking again after the failure settles it.
-    """
-    try:
-        job_store.jobs_t.create(database.engine, checkfirst=True)
-    except SQLAlchemyError:
-        job_store.jobs_t.create(database.engine, checkfirst=True)

@@ -1,23 +1,15 @@
-"""The reminder clock: one sender at a time through the lease, a persistent job that restarts
-cleanly, and the catch-up on start. Time is frozen; nothing sleeps."""
+"""The reminder clock: one sender at a time through the lease, jobs in memory that a restart
+schedules again, and the catch-up on start. Time is frozen; nothing sleeps."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import time_machine
-from sqlalchemy import text
+from sqlalchemy import inspect
 
 from bot.core.calendar import BANGKOK
-from scheduler.clock import (
-    JOB_TABLE,
-    TICK_FUNCTION,
-    TICK_JOB_ID,
-    ReminderClock,
-    clock_key,
-    run_tick,
-    running_clock,
-)
+from scheduler.clock import LEASE_JOB_ID, TICK_JOB_ID, ReminderClock
 from scheduler.lease import acquire_lease, lease_status
 from scheduler.reminders import ReminderPolicy
 
@@ -86,41 +78,38 @@ def test_the_lease_is_one_conditional_update_on_both_databases(database) -> None
     }
 
 
-def test_start_catches_up_and_a_restart_keeps_one_persistent_job(database, line_stub, line_client, imported_plan, committee_group) -> None:
+def test_start_catches_up_and_a_restart_schedules_its_jobs_again(database, line_stub, line_client, imported_plan, committee_group) -> None:
     with time_machine.travel(at(2024, 7, 1, 9, 30), tick=False):
         first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
         caught_up = first.start()
         try:
-            assert first.running and running_clock(first.key) is first
+            assert first.running
             assert caught_up is not None and len(caught_up.sent) == 4  # 09:00's reminders, sent at 09:30
         finally:
             first.shutdown()
-        assert running_clock(first.key) is None
+        assert not first.running
 
         second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
         again = second.start()
         try:
-            assert again is not None and again.sent == []
-            with database.engine.connect() as connection:
-                jobs = connection.execute(text(f"SELECT id FROM {JOB_TABLE}")).scalars().all()
-            assert jobs == [TICK_JOB_ID]
-            job = second._scheduler.get_job(TICK_JOB_ID)  # type: ignore[union-attr]
-            assert job.func_ref == TICK_FUNCTION and job.args == (clock_key(database.url),)
-            # The persisted job stores a digest, never the database URL (it may hold a password).
-            assert database.url not in repr(job.args)
+            assert again is not None and again.sent == []  # the delivery rows remember what went out
+            jobs = second._scheduler.get_jobs()  # type: ignore[union-attr]
+            assert sorted(job.id for job in jobs) == sorted([TICK_JOB_ID, LEASE_JOB_ID])
+            assert second._scheduler.get_job(TICK_JOB_ID).func == second.tick  # type: ignore[union-attr]
+            # The jobs are the process's own: nothing about them is written to the database.
+            assert "apscheduler_jobs" not in inspect(database.engine).get_table_names()
         finally:
             second.shutdown()
     assert len(line_stub.pushes) == 4
 
 
-def test_the_persisted_job_function_ticks_the_clock_this_process_runs(database, line_stub, line_client, imported_plan, committee_group) -> None:
+def test_the_scheduled_tick_job_sends_what_is_due(database, line_stub, line_client, imported_plan, committee_group) -> None:
     reminder_clock = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
     with time_machine.travel(at(2024, 6, 28, 8, 0), tick=False) as traveller:
         reminder_clock.start()
         try:
             traveller.move_to(at(2024, 7, 1))
-            run_tick(reminder_clock.key)
-            run_tick("no-such-clock")  # a job left by another deployment: ignored, no error
+            reminder_clock._scheduler.get_job(TICK_JOB_ID).func()  # type: ignore[union-attr]
         finally:
             reminder_clock.shutdown()
 

@@ -197,19 +197,25 @@ def test_scheduler_commands_need_line_credentials(app_config, tmp_path) -> None:
 def test_serve_runs_the_reminder_clock_while_it_serves(app, database, monkeypatch) -> None:
     import waitress
 
-    from scheduler.clock import clock_key, running_clock
+    from scheduler.clock import ReminderClock
     from scheduler.lease import lease_status
 
     seen: dict[str, object] = {}
+    start = ReminderClock.start
+
+    def recording_start(clock, **options):  # type: ignore[no-untyped-def]
+        seen["clock"] = clock
+        return start(clock, **options)
 
     def fake_serve(application, **options):  # type: ignore[no-untyped-def]
-        seen["clock"] = running_clock(clock_key(database.url))
+        seen["running"] = seen["clock"].running  # type: ignore[attr-defined]
         seen["lease"] = lease_status(database)
 
+    monkeypatch.setattr(ReminderClock, "start", recording_start)
     monkeypatch.setattr(waitress, "serve", fake_serve)
     result = app.test_cli_runner().invoke(args=["serve", "--port", "8765"], catch_exceptions=False)
 
     assert result.exit_code == 0
-    assert seen["clock"] is not None
-    assert seen["lease"] is not None and seen["lease"]["holder"] == seen["clock"].holder  # type: ignore[union-attr,index]
-    assert running_clock(clock_key(database.url)) is None  # shut down when serving ended
+    assert seen["running"] is True
+    assert seen["lease"] is not None and seen["lease"]["holder"] == seen["clock"].holder  # type: ignore[union-attr,index,attr-defined]
+    assert not seen["clock"].running  # type: ignore[attr-defined]  # shut down when serving ended
