@@ -13,6 +13,10 @@ from kb.tables import Activity, Article, Passage, Plan
 
 CANDIDATES = 8
 MAX_RELATED = 3
+# An answer may join a second passage of the same article when it scores nearly as well: a
+# list and its lead-in, a term and its definition, split by the reader into two passages.
+COMPANION_SCORE_RATIO = 0.7
+MAX_ANSWER_CHARS = 1500
 # A question is a sentence or two; segmenting grows faster than linearly with unknown text,
 # so a pasted document (LINE allows 5,000 characters) must not hold a worker for seconds.
 MAX_QUESTION_CHARS = 1000
@@ -76,13 +80,27 @@ def find_answer(session: Session, search: KnowledgeSearch, question: str) -> Ans
         question=question,
         answered=True,
         confidence=result.confidence,
-        text=best.entry.text,
+        text=answer_text(hits),
         article_id=best.entry.article_id,
         title=best.entry.title,
         heading_path=best.entry.heading_path,
         sources=sources,
         related_questions=index.related_questions(question, hits, limit=MAX_RELATED),
     )
+
+
+def answer_text(hits) -> str:  # type: ignore[no-untyped-def]
+    """The best passage, and a second one of the same article that scores nearly as well,
+    in the article's order."""
+    best = hits[0]
+    chosen = [best]
+    for hit in hits[1:]:
+        if hit.entry.article_id == best.entry.article_id and hit.score >= COMPANION_SCORE_RATIO * best.score:
+            if len(best.entry.text) + len(hit.entry.text) <= MAX_ANSWER_CHARS:
+                chosen.append(hit)
+            break
+    chosen.sort(key=lambda hit: hit.entry.passage_id)
+    return "\n\n".join(hit.entry.text for hit in chosen)
 
 
 def _distinct_article_sources(hits) -> list[AnswerSource]:  # type: ignore[no-untyped-def]

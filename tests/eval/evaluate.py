@@ -4,6 +4,7 @@ the bot stay quiet when the question is not about what it knows?
     python tests/eval/evaluate.py                 # both sets, readable tables
     python tests/eval/evaluate.py --json          # one JSON object
     python tests/eval/evaluate.py --misses dev    # every wrong answer of a set (never tune on held-out)
+    python tests/eval/evaluate.py --fit           # refit the confidence model on the dev set only
 
 The store is built as a new office has it: `kmbot db upgrade` (the starter pack), then
 `kmbot kb import` and `kmbot plan import` of the sample FY 2567 plan
@@ -247,6 +248,48 @@ def evaluate(set_names: Iterable[str] = SETS) -> dict[str, Any]:
     return report
 
 
+# --- fitting the confidence (dev set only) ---------------------------------------------------
+
+
+def fit_confidence(l2: float = 0.1) -> dict[str, Any]:
+    """Logistic regression of "the passage shown answers the question" on the best hit's signals,
+    over the dev set's questions that search answers (plan-activity facts are read, not searched)."""
+    import numpy as np
+
+    from bot.web.extensions import get_database, get_search
+    from kb.answering import CANDIDATES, answer_from_activities
+    from kb.search import CONFIDENCE_WEIGHTS
+
+    names = list(CONFIDENCE_WEIGHTS)
+    rows, labels = [], []
+    with tempfile.TemporaryDirectory() as directory:
+        app = build_store(Path(directory))
+        with app.app_context():
+            database, search = get_database(), get_search()
+            for question in load_set(SETS[TUNED_ON]):
+                with database.session() as session:
+                    if answer_from_activities(session, question.text) is not None:
+                        continue
+                    hits = search.index(session).search(question.text, limit=CANDIDATES)
+                if not hits:
+                    continue
+                best = hits[0]
+                right = question.in_domain and answers_key(f"{best.entry.text}\n{best.entry.title}", [list(a) for a in question.key])
+                rows.append([best.signals.get(name, 0.0) for name in names])
+                labels.append(1.0 if right else 0.0)
+            get_database(app).dispose()
+    features = np.hstack([np.ones((len(rows), 1)), np.array(rows)])
+    target = np.array(labels)
+    weights = np.zeros(features.shape[1])
+    for _ in range(50):  # Newton's method
+        predicted = 1 / (1 + np.exp(-features @ weights))
+        gradient = features.T @ (predicted - target) + l2 * np.r_[0, weights[1:]]
+        hessian = features.T @ (features * (predicted * (1 - predicted))[:, None]) + l2 * np.diag(np.r_[0, np.ones(len(names))])
+        weights -= np.linalg.solve(hessian, gradient)
+    return {"bias": round(float(weights[0]), 3), "weights": {name: round(float(w), 3) for name, w in zip(names, weights[1:])},
+            "questions": len(rows), "right": int(target.sum())}
+
+
 # --- printing ---------------------------------------------------------------------------------
 
 
@@ -291,7 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--misses", choices=list(SETS), help="list every wrong answer of a set")
     parser.add_argument("--set", choices=list(SETS), action="append", help="only these sets")
+    parser.add_argument("--fit", action="store_true", help=f"refit the confidence model on the {TUNED_ON} set and print it")
     arguments = parser.parse_args(argv)
+    if arguments.fit:
+        print(json.dumps(fit_confidence(), indent=2))
+        return 0
     try:
         report = evaluate(arguments.set or list(SETS))
     except EvaluationUnavailable as error:

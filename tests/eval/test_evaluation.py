@@ -1,4 +1,5 @@
-"""The search meets its quality targets on the evaluation questions (see evaluate.py)."""
+"""The answer-level evaluation runs from a clean checkout, scores what staff see, and does not
+fall back below the figures recorded in docs/search.md (see evaluate.py)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,19 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
 HERE = Path(__file__).resolve().parent
 
+# Floors a little under the figures measured when docs/search.md was last written, so a
+# change that makes answers worse fails here. The held-out floor guards regressions only;
+# the held-out set is never tuned on.
+FLOORS = {
+    "dev": {"top1": 0.66, "false_answers": 0.10},
+    "heldout": {"top1": 0.62, "false_answers": 0.14},
+}
+
 
 def _load_evaluate() -> ModuleType:
     # tests/eval is not a package; load the script as a module (registered first, so its
     # dataclasses can resolve their own module).
-    spec = importlib.util.spec_from_file_location("kmbot_search_evaluation", HERE / "evaluate.py")
+    spec = importlib.util.spec_from_file_location("kmbot_answer_evaluation", HERE / "evaluate.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -31,76 +40,57 @@ evaluate = _load_evaluate()
 
 @pytest.fixture(scope="module")
 def report():  # type: ignore[no-untyped-def]
-    if not evaluate.QUESTIONS_PATH.is_file():
-        pytest.skip(f"no evaluation questions at {evaluate.QUESTIONS_PATH}")
-    if not any(evaluate.STARTER_DIRECTORY.glob("*.md")):
-        pytest.skip(f"no starter pack in {evaluate.STARTER_DIRECTORY}")
-    if not evaluate.seed_plan_path().is_file():
-        pytest.skip(f"no sample plan at {evaluate.seed_plan_path()} (set {evaluate.SEED_PLAN_ENVIRONMENT})")
+    plan = evaluate.seed_plan_path()
+    if not plan.is_file():
+        message = f"the sample KM plan is not on this machine ({plan})"
+        if os.environ.get("KMBOT_REQUIRE_SAMPLE") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     return evaluate.evaluate()
 
 
-def test_every_question_was_asked(report) -> None:  # type: ignore[no-untyped-def]
-    assert report.in_domain > 0 and report.out_of_domain > 0
-    assert len(report.results) == report.in_domain + report.out_of_domain
+def test_both_sets_are_scored_and_labelled(report) -> None:  # type: ignore[no-untyped-def]
+    assert report["tuned_on"] == "dev"
+    for name in ("dev", "heldout"):
+        data = report["sets"][name]
+        assert data["in_domain"] >= 150 and data["out_of_domain"] >= 60
+        assert len(data["results"]) == data["in_domain"] + data["out_of_domain"]
+        assert {"typo", "plan_fact", "paraphrase", "colloquial"} <= set(data["by_kind"])
 
 
-def test_top1_target(report) -> None:  # type: ignore[no-untyped-def]
-    assert report.top1 >= evaluate.TARGETS["top1"], _misses(report)
+@pytest.mark.parametrize("name", ["dev", "heldout"])
+def test_answers_do_not_get_worse(report, name: str) -> None:  # type: ignore[no-untyped-def]
+    data = report["sets"][name]
+    assert data["top1"] >= FLOORS[name]["top1"], data["top1"]
+    assert data["false_answers"] <= FLOORS[name]["false_answers"], data["false_answers"]
 
 
-def test_top3_target(report) -> None:  # type: ignore[no-untyped-def]
-    assert report.top3 >= evaluate.TARGETS["top3"], _misses(report)
+def test_small_talk_and_weather_are_never_answered_on_the_dev_set(report) -> None:  # type: ignore[no-untyped-def]
+    kinds = report["sets"]["dev"]["by_kind"]
+    assert kinds["ood:small_talk"]["answered"] == 0.0
+    assert kinds["ood:off_topic"]["answered"] <= 0.05
 
 
-def test_false_answers(report) -> None:  # type: ignore[no-untyped-def]
-    answered = [result.question for result in report.results if not result.in_domain and result.answered]
-    assert report.false_answer_rate <= evaluate.TARGETS["false_answer_rate"], answered
+# --- answer keys ------------------------------------------------------------------------------
 
 
-def _misses(report) -> str:  # type: ignore[no-untyped-def]
-    misses = [f"{result.rank}: {result.question} → {result.first_hit}" for result in report.results if result.in_domain and result.rank != 1]
-    return "\n".join(misses)
+def test_a_key_matches_the_shown_text_whatever_the_spacing_case_and_digits() -> None:
+    key = evaluate.key_items(["๗ ขั้นตอน", ["KMP", "กระบวนการจัดการความรู้"]])
+    assert evaluate.answers_key("กระบวนการจัดการความรู้ มี 7ขั้นตอน", key)
+    assert evaluate.answers_key("kmp มี ๗ ขั้น ตอน", key)
+    assert not evaluate.answers_key("กระบวนการจัดการความรู้ มี 6 ขั้นตอน", key)
 
 
-# --- the question file's expectations ---------------------------------------------------------
-
-
-def _hit(key: str, text: str):  # type: ignore[no-untyped-def]
-    from kb.search import IndexEntry, SearchHit
-
-    return SearchHit(IndexEntry(passage_id=0, article_id=0, article_key=key, title="", text=text), 1.0, 1.0)
-
-
-def test_an_any_expectation_takes_the_best_rank_of_its_alternatives() -> None:
-    hits = [_hit("km-committee", "a"), _hit("km-committee", "b"), _hit("plan-2567", "หัวหน้าส่วน ราชการ")]
-    either = evaluate.expectation(
-        {"any": [{"document": "plan-2567", "contains": "หัวหน้าส่วนราชการ"}, {"article": "km-committee"}]}
-    )
-    assert evaluate.rank_of_expected(hits, either) == 1
-    assert evaluate.rank_of_expected(hits, either["any"][0]) == 3
-    neither = evaluate.expectation({"any": [{"article": "what-is-km"}, {"document": "plan-2567", "contains": "x"}]})
-    assert evaluate.rank_of_expected(hits, neither) is None
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [None, {}, {"articel": "x"}, {"document": "plan-2567"}, {"any": [{"article": "x"}]},
-     {"any": [{"article": "x"}, {"article": "y"}], "article": "z"}],
-)
-def test_a_malformed_expectation_is_refused(raw) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("raw", [None, [], "KMP", [[]], [{"a": 1}]])
+def test_a_malformed_key_is_refused(raw) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError):
-        evaluate.expectation(raw)
+        evaluate.key_items(raw)
 
 
-def test_every_expected_article_exists() -> None:
-    in_domain, _ = evaluate.load_questions()
-    slugs = {path.stem for path in evaluate.STARTER_DIRECTORY.glob("*.md")}
-
-    def articles(expected):  # type: ignore[no-untyped-def]
-        if "any" in expected:
-            return [key for alternative in expected["any"] for key in articles(alternative)]
-        return [expected["article"]] if "article" in expected else []
-
-    named = {key for item in in_domain for key in articles(evaluate.expectation(item["expect"]))}
-    assert named <= slugs, named - slugs
+@pytest.mark.parametrize("name", ["dev", "heldout"])
+def test_every_question_file_loads_with_a_kind_and_a_key(name: str) -> None:
+    questions = evaluate.load_set(evaluate.SETS[name])
+    assert all(question.kind for question in questions)
+    assert all(question.key for question in questions if question.in_domain)
+    texts = [question.text for question in questions]
+    assert len(texts) == len(set(texts))

@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kb.tokenizer import tokenize
 from kb.search import (
+    Speller,
     ANSWER_THRESHOLD,
     IndexEntry,
     SearchAnswer,
@@ -318,3 +320,41 @@ def test_the_search_service_rebuilds_after_an_edit_from_its_token_cache(database
     # A draft is not searchable.
     assert draft.id not in {entry.article_id for entry in after.entries}
     assert len(after) < len(before)
+
+
+# --- spelling that forgives -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("ปัจจัยแห่งความสำเรจ", "สำเร็จ"),  # a missing vowel splits the word into fragments
+        ("ความรุ้ที่ฝังอยู่ในคน", "ความรู้"),  # a wrong vowel
+        ("ประเมิณผลแผน", "ประเมินผล"),  # ณ for น
+        ("วัตถุประสงของแผน", "วัตถุประสงค์"),  # a dropped final consonant and its mark
+        ("เอกสารหลักถาน", "หลักฐาน"),  # ถ for ฐ
+        ("การเตียมการ", "เตรียมการ"),  # a dropped ร in a cluster
+    ],
+)
+def test_a_misspelt_word_meets_the_store_word_it_means(typed: str, meant: str) -> None:
+    speller = Speller(["ความรู้", "สำเร็จ", "ปัจจัย", "วัตถุประสงค์", "ประเมินผล", "แผน", "หลักฐาน", "เอกสาร", "เตรียมการ"])
+    assert meant in speller.repair(tokenize(typed))
+
+
+def test_known_words_and_foreign_words_are_left_alone() -> None:
+    speller = Speller(["ความรู้", "สำเร็จ", "ห้วยขวาง"])
+    assert speller.repair(tokenize("ความรู้สำเร็จ")) == tokenize("ความรู้สำเร็จ")
+    assert "ห้วยขวาง" not in speller.repair(tokenize("หวยออกอะไร"))
+
+
+def test_a_typo_question_finds_the_passage_the_right_spelling_finds(index: SearchIndex) -> None:
+    right = index.search("แลกเปลี่ยนเรียนรู้ทำอย่างไร", limit=1)
+    typo = index.search("แลกเปี่ยนเรียนรุ้ทำอย่างไร", limit=1)
+    assert right and typo and typo[0].entry.passage_id == right[0].entry.passage_id
+
+
+def test_a_near_miss_lacking_its_key_word_is_less_confident(index: SearchIndex) -> None:
+    asked = index.search("ยกย่องชมเชยบุคลากรเดือนไหน", limit=1)[0]
+    near_miss = index.search("ยกย่องชมเชยบุคลากร ลาพักร้อนได้กี่วัน", limit=1)[0]
+    assert near_miss.signals["missing"] > asked.signals["missing"]
+    assert near_miss.confidence < asked.confidence
