@@ -114,7 +114,7 @@ def _distinct_article_sources(hits) -> list[AnswerSource]:  # type: ignore[no-un
     return sources
 
 
-# The line of an activity that answers each kind of question.
+# The label of each fact an activity question can ask for.
 FACT_LABELS = {
     "when": "ช่วงเวลา",
     "who": "ผู้รับผิดชอบ",
@@ -122,42 +122,56 @@ FACT_LABELS = {
     "indicator": "ตัวชี้วัด",
     "target": "เป้าหมาย",
     "target_group": "กลุ่มเป้าหมาย",
+    "method": "รายละเอียด",
     "status": "สถานะ",
+    "summary": "กิจกรรม",
 }
 
 
 def answer_from_activities(session: Session, question: str) -> Answer | None:
-    """Answer "when / who / which evidence" about a plan activity from the activity's own fields."""
+    """Answer "when / who / which evidence / how" about a plan activity from the activity's own fields."""
     from kb.plan_store import activity_dates_thai, activity_label, plan_article_source
 
     latest_year = session.scalar(select(Plan.fiscal_year).order_by(Plan.fiscal_year.desc()).limit(1))
     if latest_year is None:
         return None
-    activities = list(session.scalars(
-        select(Activity).join(Plan).where(Plan.fiscal_year == latest_year).order_by(Plan.number, Activity.position)
-    ))
-    asked = read_activity_question(question, [(activity.step, activity.name) for activity in activities])
+    plans = list(session.scalars(select(Plan).where(Plan.fiscal_year == latest_year).order_by(Plan.number)))
+    activities = [activity for plan in plans for activity in sorted(plan.activities, key=lambda activity: activity.position)]
+    asked = read_activity_question(
+        question,
+        [(activity.step, activity.name) for activity in activities],
+        [(plan.number, plan.knowledge_topic) for plan in plans],
+    )
     if asked is None:
         return None
     matching = [
         activity for activity in activities
         if activity.step == asked.step and (asked.plan_number is None or activity.plan.number == asked.plan_number)
     ]
+    asked_plan = next((plan for plan in plans if plan.number == asked.plan_number), None)
     if not matching:
-        return None
-    lines = [f"{activity_label(activity)} (แผนที่ {_thai_number(activity.plan.number)}): {_fact_text(activity, asked, activity_dates_thai)}"
-             for activity in matching]
+        if asked_plan is None:
+            return None
+        # The plan's table has no row for that step (the sample's plan 1 has no KMP3 or KMP4).
+        return _plan_answer(session, question, asked_plan, asked,
+                            f"แผนที่ {_thai_number(asked_plan.number)} ของปี {_thai_number(asked_plan.fiscal_year)} "
+                            f"ไม่มีกิจกรรม {asked.step} ในตารางแผนค่ะ")
+    articles = {
+        plan.number: session.scalars(select(Article).where(Article.source == plan_article_source(plan.fiscal_year, plan.number))).one_or_none()
+        for plan in plans
+    }
+    blocks = [_activity_text(activity, asked, articles.get(activity.plan.number), activity_dates_thai, activity_label) for activity in matching]
     first = matching[0]
-    article = session.scalars(select(Article).where(Article.source == plan_article_source(first.plan.fiscal_year, first.plan.number))).one_or_none()
+    article = articles.get(first.plan.number)
     if article is None:
         return None
-    passage = next((passage for passage in article.passages if passage.heading_path and passage.heading_path[-1] == activity_label(first)), None)
+    passage = _activity_passage(article, activity_label(first))
     source = AnswerSource(article.id, passage.id if passage else 0, article.title, 1.0, tuple(passage.heading_path) if passage else ())
     return Answer(
         question=question,
         answered=True,
         confidence=1.0,
-        text="\n".join(lines),
+        text="\n\n".join(blocks),
         article_id=article.id,
         title=f"{FACT_LABELS[asked.fact]}: {activity_label(first)}",
         heading_path=source.heading_path,
@@ -166,11 +180,39 @@ def answer_from_activities(session: Session, question: str) -> Answer | None:
     )
 
 
-def _fact_text(activity: Activity, asked: ActivityQuestion, dates_thai) -> str:  # type: ignore[no-untyped-def]
-    if asked.fact == "when":
+def _plan_answer(session: Session, question: str, plan: Plan, asked: ActivityQuestion, text: str) -> Answer | None:
+    from kb.plan_store import plan_article_source
+
+    article = session.scalars(select(Article).where(Article.source == plan_article_source(plan.fiscal_year, plan.number))).one_or_none()
+    if article is None:
+        return None
+    return Answer(question=question, answered=True, confidence=1.0, text=text, article_id=article.id, title=article.title,
+                  sources=[AnswerSource(article.id, 0, article.title, 1.0)])
+
+
+def _activity_passage(article: Article, label: str) -> Passage | None:
+    return next((passage for passage in article.passages if passage.heading_path and passage.heading_path[-1] == label), None)
+
+
+def _activity_text(activity: Activity, asked: ActivityQuestion, article: Article | None, dates_thai, label) -> str:  # type: ignore[no-untyped-def]
+    heading = f"{label(activity)} (แผนที่ {_thai_number(activity.plan.number)})"
+    if asked.facts == ("summary",):
+        # The activity's whole row, as the plan's article writes it.
+        passage = _activity_passage(article, label(activity)) if article is not None else None
+        if passage is not None:
+            return passage.text
+        return heading + ": " + "; ".join(f"{FACT_LABELS[fact]}: {_fact_text(activity, fact, dates_thai)}"
+                                          for fact in ("method", "when", "indicator", "target", "target_group", "who", "evidence"))
+    if len(asked.facts) == 1:
+        return f"{heading}: {_fact_text(activity, asked.fact, dates_thai)}"
+    return heading + "\n" + "\n".join(f"{FACT_LABELS[fact]}: {_fact_text(activity, fact, dates_thai)}" for fact in asked.facts)
+
+
+def _fact_text(activity: Activity, fact: str, dates_thai) -> str:  # type: ignore[no-untyped-def]
+    if fact == "when":
         written = f" (ในแผนเขียนว่า \u201c{activity.period_text}\u201d)" if activity.period_text else ""
         return dates_thai(activity) + (" และทำต่อเนื่องจนสิ้นปีงบประมาณ" if activity.open_ended else "") + written
-    if asked.fact == "status":
+    if fact == "status":
         return "ทำแล้ว" if activity.status == "done" else "ยังไม่เสร็จ"
     value = {
         "who": activity.responsible,
@@ -178,7 +220,8 @@ def _fact_text(activity: Activity, asked: ActivityQuestion, dates_thai) -> str: 
         "indicator": activity.indicator,
         "target": activity.target,
         "target_group": activity.target_group,
-    }[asked.fact]
+        "method": activity.details,
+    }[fact]
     return value or "แผนไม่ได้ระบุไว้"
 
 

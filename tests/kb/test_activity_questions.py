@@ -33,7 +33,38 @@ def test_a_question_names_a_step_and_a_fact(question, fact, step, plan):
     assert (asked.fact, asked.step, asked.plan_number) == (fact, step, plan)
 
 
-@pytest.mark.parametrize("question", ["KMP 5 คืออะไร", "KM คืออะไร", "ใครเป็นคนคิดเรื่อง KM", "พรุ่งนี้ฝนตกไหม"])
+TOPICS = [(1, "เทคนิคการบริหารจัดการองค์ความรู้ (KM)"),
+          (2, "เพิ่มประสิทธิภาพการทำงาน โดยประชาสัมพันธ์การจัดการความรู้ของหน่วยงาน")]
+
+
+@pytest.mark.parametrize(
+    ("question", "facts", "step", "plan"),
+    [
+        # the target group is asked with "ใคร" too, and is not who is responsible
+        ("แผน 1 KMP1 กลุ่มเป้าหมายคือใครคะ", ("target_group",), "KMP1", 1),
+        # two facts in one question, both answered
+        ("แผน 2 KMP3 ใครรับผิดชอบ กลุ่มเป้าหมายใคร", ("who", "target_group"), "KMP3", 2),
+        # how a plan's activity is done is its details column
+        ("CMP 3 แผน 2 ใช้เครื่องมืออะไร", ("method",), "CMP3", 2),
+        # a plan named by its topic
+        ("KMP6 แผนประชาสัมพันธ์ ทำผ่านช่องทางไหน", ("method",), "KMP6", 2),
+        # an activity named as staff say it, without การ or ความรู้
+        ("แผน 2 ขั้นแลกเปลี่ยนเรียนรู้ ตัวชี้วัดคืออะไร", ("indicator",), "KMP6", 2),
+        ("แผน 1 ยกย่องชมเชยต้องเผยแพร่กี่ช่องทาง", ("target",), "RECOG", 1),
+        # a plan's activity and no fact: the whole row answers
+        ("แผน1 มีขั้น KMP3 ไหมคะ", ("summary",), "KMP3", 1),
+    ],
+)
+def test_a_question_asks_the_facts_it_asks(question, facts, step, plan):
+    asked = read_activity_question(question, NAMES + [("KMP6", "การแบ่งปัน แลกเปลี่ยนความรู้"), ("KMP1", "การบ่งชี้ความรู้")], TOPICS)
+
+    assert asked is not None
+    assert (asked.facts, asked.step, asked.plan_number) == (facts, step, plan)
+
+
+@pytest.mark.parametrize("question", ["KMP 5 คืออะไร", "KM คืออะไร", "ใครเป็นคนคิดเรื่อง KM", "พรุ่งนี้ฝนตกไหม",
+                                      "KMP6 ทำอย่างไร",  # how a step is done in general: the articles
+                                      "ประเมินผลการปฏิบัติงานรอบตุลาคมต้องส่งภายในวันไหน"])
 def test_other_questions_go_to_search(question):
     assert read_activity_question(question, NAMES) is None
 
