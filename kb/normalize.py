@@ -168,6 +168,15 @@ CANONICAL_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "ksf",
         ("ปัจจัยแห่งความสำเร็จ", "ปัจจัยความสำเร็จ", "key success factors", "key success factor", "ksf"),
     ),
+    # Everyday words staff use for the formal ones the documents use.
+    (
+        "mentoring",
+        ("ระบบพี่เลี้ยง", "รุ่นพี่สอนงาน", "พี่สอนงาน", "สอนงานน้องใหม่", "mentoring", "coaching"),
+    ),
+    (
+        "แบ่งปัน",
+        ("แชร์", "share"),
+    ),
 )
 
 # A written form that starts with การ must not take the การ that ends another word:
@@ -222,6 +231,7 @@ TOKEN_SYNONYMS: dict[str, str] = {
     "แชตบอท": "kmbot",
     "แชทบอท": "kmbot",
     # Numbers written as words meet numbers written as digits ("หกขั้นตอน", "๖ ขั้นตอน").
+    "ตัวช่วย": "เครื่องมือ",
     "หนึ่ง": "1", "สอง": "2", "สาม": "3", "สี่": "4", "ห้า": "5",
     "หก": "6", "เจ็ด": "7", "แปด": "8", "เก้า": "9", "สิบ": "10",
 }
@@ -512,3 +522,16 @@ def expand_synonyms(term: str) -> tuple[str, ...]:
         if key == word:
             return expand_synonyms(target)
     return (key,)
+
+
+def written_forms() -> dict[str, str]:
+    """Every Thai written form of a canonical term or token synonym -> the word it becomes, for
+    matching a misspelt question word against the words the store uses."""
+    forms: dict[str, str] = {}
+    for canonical, written in CANONICAL_TERMS + MONTHS:
+        for form in written:
+            if not form.isascii():
+                forms["".join(form.split())] = canonical
+    for word, canonical in TOKEN_SYNONYMS.items():
+        forms.setdefault(word, canonical)
+    return forms

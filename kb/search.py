@@ -34,7 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from kb.normalize import normalize_query
+from kb.normalize import canonicalize, normalize_query, normalize_text, written_forms
 from kb.tokenizer import tokenize
 
 __all__ = [
@@ -57,13 +57,14 @@ __all__ = [
 # the passage shown answers the question, judged from the best hit. Fitted with
 # `python tests/eval/evaluate.py --fit` (logistic regression, L2 0.1, Newton's method) on the
 # development set only (tests/eval/dev.yaml); the held-out set is never used to fit. Signals:
-# coverage (IDF-weighted share of the question's words the passage has), missing (the
-# weightiest word it lacks, 1.0 for a word the store has never seen) and unknown (the share
-# of the question's words the store has never seen). The threshold was chosen on the dev set
-# to cut out-of-domain answers without losing right ones (docs/search.md).
-CONFIDENCE_BIAS = -2.79
-CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.475, "missing": 1.062, "unknown": -4.965}
-ANSWER_THRESHOLD = 0.4
+# coverage (IDF-weighted share of the question's words the passage has) and unknown (the share
+# of the question's words the store has never seen). `missing` (the weightiest word the
+# passage lacks), relative score and margin were fitted too and added nothing once these two
+# were in; they are reported in `signals`. The threshold was chosen on the dev set to cut
+# out-of-domain answers without losing right ones (docs/search.md).
+CONFIDENCE_BIAS = -2.385
+CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.779, "unknown": -3.488}
+ANSWER_THRESHOLD = 0.35
 
 # BM25 parameters (Lucene variant).
 BM25_K1 = 1.2
@@ -75,6 +76,10 @@ _CANDIDATES = 50
 COVERAGE_EXPONENT = 0.5
 IDENTIFIER_EXPONENT = 2.0
 _IDENTIFIER = re.compile(r"(?:plan|kmp|cmp)[0-9]")
+# Words that ask what something is, and that say it: "คืออะไร", "หมายถึง", "ย่อมาจาก".
+_DEFINITION = re.compile(r"คือ|หมายถึง|แปลว่า|ย่อมาจาก|ย่อว่า")
+DEFINITION_BOOST = 2.0
+DEFINITION_WINDOW = 25  # characters between a term and the word that defines it
 
 # Words that say *how* something is asked, not *what* is asked: question words, particles,
 # pronouns, greetings and thanks, in standard and chat spelling. They are left out of the
@@ -298,16 +303,19 @@ class _Bm25Matrix:
 class SearchIndex:
     """An immutable BM25 index over passages; build it with `SearchIndex.build`."""
 
-    def __init__(self, entries: tuple[IndexEntry, ...], matrix: _Bm25Matrix) -> None:
+    def __init__(self, entries: tuple[IndexEntry, ...], matrix: _Bm25Matrix, passages: _Bm25Matrix | None = None) -> None:
         self._entries = entries
         self._matrix = matrix
+        # The passages' own words (text, headings, the sample questions each answers), without
+        # the article's fields: which passage of the chosen article answers (answer units).
+        self._passages = passages or matrix
         self._article_keys = np.array([entry.article_key for entry in entries], dtype=object)
         self._identifier_words = [
             (word, word_id) for word, word_id in matrix.vocabulary.items() if _IDENTIFIER.fullmatch(word)
         ]
         # A word no passage contains weighs most: it is what makes "หวยออกอะไร" foreign.
         self._unknown_idf = math.log1p((max(len(entries), 1) + 0.5) / 0.5)
-        self._speller = Speller(matrix.vocabulary)
+        self._speller = Speller(matrix.vocabulary, written_forms())
 
     # -- building ------------------------------------------------------------------------
 
@@ -331,6 +339,7 @@ class SearchIndex:
         article_words: dict[tuple, list[str]] = {}
         heading_words: dict[tuple[str, ...], list[str]] = {}
         documents: list[list[str]] = []
+        passage_documents: list[list[str]] = []
         for entry in entries:
             key = (entry.article_id, entry.title, entry.aliases, entry.sample_questions, entry.tags)
             words = article_words.get(key)
@@ -343,10 +352,12 @@ class SearchIndex:
                 headings = heading_words[entry.heading_path] = list(
                     dict.fromkeys(word for heading in entry.heading_path for word in segment(heading))
                 )
-            documents.append(
-                list(segment(entry.text)) * field_weights.text + headings * field_weights.heading_path + words
-            )
-        index = cls(entries, _Bm25Matrix(documents))
+            own = list(segment(entry.text)) * field_weights.text + headings * field_weights.heading_path
+            documents.append(own + words)
+            passage_documents.append(own)
+        passages = _Bm25Matrix(passage_documents)
+        _assign_sample_questions(entries, passage_documents, passages, segment)
+        index = cls(entries, _Bm25Matrix(documents), _Bm25Matrix(passage_documents))
         segment.commit()
         return index
 
@@ -397,6 +408,10 @@ class SearchIndex:
         order = np.lexsort((candidates, -ranked))
         candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
 
+        first = self._answering_passage(candidates, words, definition_asked=bool(_DEFINITION.search(query)))
+        if first:
+            order = np.r_[first, np.delete(np.arange(len(candidates)), first)]
+            candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
         best_possible = float(sum(self._matrix.best_word_score[word_id] for word_id in known))
         unknown_share = 1.0 - len(known) / len(word_ids)
         hits = []
@@ -415,6 +430,30 @@ class SearchIndex:
                 SearchHit(entry=self._entries[row], score=score, confidence=confidence_from_signals(signals), signals=signals)
             )
         return hits
+
+    def _answering_passage(self, candidates: np.ndarray, words: list[str], *, definition_asked: bool = False) -> int:
+        """The position among `candidates` of the best article's passage that itself answers
+        (by its own words, not its article's); 0 when that is the first one already.
+
+        Every passage of an article shares the article's title, aliases and tags, so the
+        article-level ranking finds the right article but favours its shortest passages.
+        Within that article its candidate passages are ranked by their own words and coverage.
+        """
+        rows = np.flatnonzero(self._article_keys[candidates] == self._article_keys[candidates[0]])
+        word_ids = [self._passages.vocabulary.get(word) for word in words]
+        known = [word_id for word_id in word_ids if word_id is not None]
+        if len(rows) < 2 or not known:
+            return 0
+        passages = candidates[rows]
+        scores = self._passages.scores(known)[passages].astype(np.float64)
+        weights = np.array([self._passages.idf[word_id] if word_id is not None else self._unknown_idf for word_id in word_ids])
+        present = np.array([self._passages.contains(word_id, passages) for word_id in word_ids])
+        ranked = scores * ((weights @ present) / weights.sum()) ** COVERAGE_EXPONENT
+        if definition_asked:
+            # "X คืออะไร" is answered by the passage that says what X is.
+            ranked *= [DEFINITION_BOOST if _defines(self._entries[row].text, words) else 1.0 for row in passages]
+        best = int(np.lexsort((passages, -ranked))[0])  # of equals, the earlier passage
+        return int(rows[best]) if ranked[best] > 0 else 0
 
     def query_words(self, query: str) -> list[str]:
         """The question's content words, with misspelt words put right against the store's words."""
@@ -518,10 +557,13 @@ class Speller:
     SPAN = 2  # neighbouring tokens joined on each side of an unknown one
     MIN_CHARS = 4
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], aliases: dict[str, str] | None = None) -> None:
         self._known = frozenset(vocabulary)
+        # Written forms of the canonical terms ("ขั้นตอน" for step, "กลั่นกรองความรู้" for
+        # kmp4): a misspelt form is put right to the term the store indexes.
+        self._aliases = {form: word for form, word in (aliases or {}).items() if word in self._known}
         by_length: dict[int, list[str]] = {}
-        for word in self._known:
+        for word in self._known | set(self._aliases):
             if len(word) >= self.MIN_CHARS - 1 and _THAI_LETTER.search(word):
                 by_length.setdefault(len(word), []).append(word)
         self._by_length = {length: sorted(words) for length, words in by_length.items()}
@@ -565,7 +607,7 @@ class Speller:
                 position += 1
                 continue
             _, _, start, end, word = best
-            repaired[start:end] = [word]
+            repaired[start:end] = [self._aliases.get(word, word)]
             position = start + 1
         return repaired
 
@@ -606,6 +648,44 @@ def _article_words(
         + question_words * field_weights.sample_questions
         + [word for tag in entry.tags for word in segment(tag)] * field_weights.tags
     )
+
+
+@lru_cache(maxsize=4096)
+def _canonical_text(text: str) -> str:
+    return canonicalize(normalize_text(text))
+
+
+def _defines(text: str, words: Sequence[str]) -> bool:
+    """Whether the passage says what one of the words is: the word, then within a few
+    characters "คือ", "หมายถึง" or "ย่อมาจาก" ("KM (Knowledge Management) คือการนำความรู้...")."""
+    canonical = _canonical_text(text)
+    for word in words:
+        start = canonical.find(word)
+        while start != -1:
+            if _DEFINITION.search(canonical, start + len(word), start + len(word) + DEFINITION_WINDOW):
+                return True
+            start = canonical.find(word, start + 1)
+    return False
+
+
+def _assign_sample_questions(
+    entries: tuple[IndexEntry, ...], documents: list[list[str]], matrix: _Bm25Matrix, segment: Callable[[str], Sequence[str]]
+) -> None:
+    """Add each article's sample questions to the passage of that article that best matches them:
+    a question belongs to the passage that answers it, not to every passage of its article."""
+    rows_by_article: dict[int, list[int]] = {}
+    for row, entry in enumerate(entries):
+        rows_by_article.setdefault(entry.article_id, []).append(row)
+    for rows in rows_by_article.values():
+        entry = entries[rows[0]]
+        for question in entry.sample_questions:
+            words = [word for word in segment(question) if word not in NON_CONTENT_WORDS]
+            word_ids = [matrix.vocabulary[word] for word in words if word in matrix.vocabulary]
+            if not word_ids:
+                continue
+            scores = matrix.scores(word_ids)[rows]
+            if scores.max() > 0:
+                documents[rows[int(np.argmax(scores))]].extend(words)
 
 
 def _best_other_article_score(article_keys: np.ndarray, ranked: np.ndarray, position: int) -> float:

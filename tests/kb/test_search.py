@@ -358,3 +358,37 @@ def test_a_near_miss_lacking_its_key_word_is_less_confident(index: SearchIndex) 
     near_miss = index.search("ยกย่องชมเชยบุคลากร ลาพักร้อนได้กี่วัน", limit=1)[0]
     assert near_miss.signals["missing"] > asked.signals["missing"]
     assert near_miss.confidence < asked.confidence
+
+
+# --- answer units -----------------------------------------------------------------------------
+
+
+def starter_index(*slugs: str) -> SearchIndex:
+    """The index of some starter articles, read as `kmbot kb import` reads them."""
+    from kb.ingest import parse_file
+
+    entries = []
+    for article_id, slug in enumerate(slugs, start=1):
+        document = parse_file(REPOSITORY / "kb" / "starter" / f"{slug}.md")
+        for passage in document.passages:
+            entries.append(IndexEntry(
+                passage_id=len(entries) + 1, article_id=article_id, article_key=slug, title=document.title,
+                heading_path=tuple(passage.heading_path), text=passage.text, aliases=document.aliases,
+                sample_questions=document.sample_questions, tags=document.tags,
+            ))
+    return SearchIndex.build(entries)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # Every passage of the glossary carries its title, aliases and sample questions; the
+        # one shown must be the entry that says what LPA stands for, not the introduction.
+        ("LPA ย่อมาจากอะไรครับ", "Local Performance Assessment"),
+        ("KM คืออะไรอ่ะ", "ความรู้ที่กระจัดกระจาย"),  # the definition, not the KM model paragraph
+    ],
+)
+def test_the_passage_shown_is_the_one_that_answers_not_the_articles_introduction(question: str, answer: str) -> None:
+    index = starter_index("km-glossary", "what-is-km", "km-process-overview")
+    best = index.search(question, limit=1)[0]
+    assert answer in best.entry.text
