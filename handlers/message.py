@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from linebot.v3.messaging.models import Message, TextMessage
-from linebot.v3.webhooks import Event, MessageEvent, TextMessageContent
+from linebot.v3.webhooks import (
+    Event,
+    MessageEvent,
+    StickerMessageContent,
+    TextMessageContent,
+)
 
 from handlers import question, registration
 from handlers.commands import COMMANDS, find_command
 from handlers.context import HandlerContext
+from kb.small_talk import small_talk_reply
 
 # A group message starting with one of these is for the bot even without a mention.
 TRIGGER_PREFIXES = ("?", "？", "ถาม", "/")
@@ -21,7 +27,11 @@ def handle_message(event: Event, context: HandlerContext) -> list[Message]:
     assert isinstance(event, MessageEvent)
     content = event.message
     if not isinstance(content, TextMessageContent):
-        return [TextMessage(text=NOT_TEXT_REPLY)] if context.source.is_one_to_one else []
+        if not context.source.is_one_to_one:
+            return []
+        # A sticker is a nod, not a document the bot failed to read.
+        reply = small_talk_reply("emoji") if isinstance(content, StickerMessageContent) else NOT_TEXT_REPLY
+        return [TextMessage(text=reply)]
     self_mention_spans = [
         (mentionee.index, mentionee.length)
         for mentionee in (content.mention.mentionees if content.mention else [])

@@ -10,6 +10,7 @@ from handlers.context import HandlerContext
 from handlers.rate_limit import check_question_rate
 from kb.answering import MAX_QUESTION_CHARS, find_answer
 from kb.gaps import record_gap
+from kb.small_talk import small_talk_kind, small_talk_reply
 
 TOO_LONG = (
     "ข้อความยาวเกินกว่าจะค้นคำตอบได้ค่ะ รบกวนพิมพ์คำถามให้สั้นลง "
@@ -21,6 +22,10 @@ def answer_question(text: str, context: HandlerContext) -> list[Message]:
     if len(text) > MAX_QUESTION_CHARS:
         # Not a question but a pasted document: nothing is searched, counted or kept as a gap.
         return [TextMessage(text=TOO_LONG.format(limit=convert_digits(f"{MAX_QUESTION_CHARS:,}", "thai")))]
+    kind = small_talk_kind(text)
+    if kind is not None:
+        # A greeting, thanks or a 👍 is not a question: it is neither counted nor kept as a gap.
+        return [TextMessage(text=small_talk_reply(kind))]
     refused = check_question_rate(context)
     if refused is not None:
         return refused

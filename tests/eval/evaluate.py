@@ -17,8 +17,9 @@ contain) and out-of-domain ones (the bot must fall back):
 - dev.yaml, the development set: the one that search and answering are tuned on;
 - heldout.yaml, written separately from the content alone: scored only to report, never tuned on.
 
-A question is right when the answer text, or the title of its first source, contains every
-phrase of its key (case, spaces and Thai/Arabic digits ignored). Metrics per set and per kind:
+A question is right when the text of the answer card staff see in LINE (its title, the passage as
+the card shortens it, and its source line) contains every phrase of its key (case, spaces and
+Thai/Arabic digits ignored). Metrics per set and per kind:
 top-1 (right), confident wrong (answered but not right), fallback (in-domain, not answered),
 out-of-domain false answers, and a reliability table (confidence bucket -> share right).
 """
@@ -147,6 +148,14 @@ class Result:
     seconds: float
 
 
+def card_text(answer) -> str:  # type: ignore[no-untyped-def]
+    """Every text of the answer card as LINE shows it (handlers.answer_card builds the same card)."""
+    from handlers.answer_card import answer_bubble
+
+    bubble = answer_bubble(answer, None)
+    return "\n".join(item["text"] for item in bubble["body"]["contents"] if item.get("type") == "text")
+
+
 def ask_all(app, questions: Iterable[Question]) -> list[Result]:  # type: ignore[no-untyped-def]
     from bot.web.extensions import get_database, get_search
     from kb.answering import find_answer
@@ -160,9 +169,10 @@ def ask_all(app, questions: Iterable[Question]) -> list[Result]:  # type: ignore
                 answer = find_answer(session, search, question.text)
             seconds = time.perf_counter() - started
             source = answer.sources[0].title if answer.sources else ""
-            right = question.in_domain and answer.answered and answers_key(f"{answer.text}\n{source}", [list(a) for a in question.key])
+            shown = card_text(answer) if answer.answered else ""
+            right = question.in_domain and answer.answered and answers_key(f"{shown}\n{source}", [list(a) for a in question.key])
             results.append(Result(question.text, question.kind, question.in_domain, answer.answered, right,
-                                  answer.confidence, answer.text, source, seconds))
+                                  answer.confidence, shown, source, seconds))
     return results
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.tables import InteractionEvent
@@ -131,3 +132,22 @@ def test_a_newly_imported_article_is_found_without_a_restart(webhook, line_event
     webhook.send(line_events.text("ระเบียบการลาพักผ่อนประจำปีของพนักงานจ้าง"))
     bubble = flex_bubble(line_stub.replies[-1])
     assert texts_in(bubble)[0] == "การลาพักผ่อนประจำปีของพนักงานจ้าง"
+
+
+@pytest.mark.parametrize("message", ["สวัสดีค่ะ", "ขอบคุณมากครับ 🙏", "👍", "โอเคค่ะ", "ok ครับ"])
+def test_small_talk_gets_a_friendly_reply_and_is_neither_a_question_nor_a_gap(
+    message, webhook, line_events, line_stub, starter_pack, database
+):  # type: ignore[no-untyped-def]
+    webhook.send(line_events.text(message))
+
+    reply = line_stub.replies[0].body["messages"][0]
+    assert reply["type"] == "text" and "ขออภัย" not in reply["text"]
+    with database.session() as session:
+        assert session.scalars(select(KnowledgeGap)).all() == []
+        assert session.scalars(select(InteractionEvent).where(InteractionEvent.kind.in_(["question", "fallback"]))).all() == []
+
+
+def test_a_greeting_with_a_question_is_still_answered(webhook, line_events, line_stub, starter_pack):  # type: ignore[no-untyped-def]
+    webhook.send(line_events.text("สวัสดีค่ะ LPA ย่อมาจากอะไรคะ"))
+
+    assert "Local Performance Assessment" in " ".join(texts_in(flex_bubble(line_stub.replies[0])))

@@ -15,18 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.tokenizer import tokenize
 from kb.search import (
-    Speller,
     ANSWER_THRESHOLD,
     IndexEntry,
     SearchAnswer,
     SearchHit,
     SearchIndex,
+    Speller,
     TokenCache,
     confidence_from_signals,
     related_questions,
 )
+from kb.tokenizer import tokenize
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from bot.core.tables import ChatGroup, InteractionEvent, ReceivedWebhookEvent, User
+from kb.tables import KnowledgeGap
 
 
 def count(database, model) -> int:
@@ -132,10 +133,11 @@ def test_a_malformed_event_is_skipped_and_the_rest_of_the_batch_is_handled(webho
     assert count(database, ReceivedWebhookEvent) == 1
 
 
-def test_a_sticker_in_a_one_to_one_chat_gets_a_polite_note(webhook, line_events, line_stub):
+def test_a_sticker_in_a_one_to_one_chat_gets_a_friendly_nod(webhook, line_events, line_stub, database):
     webhook.send(line_events.sticker())
 
-    assert "ข้อความตัวอักษร" in line_stub.replies[0].body["messages"][0]["text"]
+    assert line_stub.replies[0].body["messages"][0]["text"] == "😊"
+    assert count(database, KnowledgeGap) == 0
 
 
 def test_follow_greets_in_thai_and_records_the_user(webhook, line_events, line_stub, database):
