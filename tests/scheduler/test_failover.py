@@ -154,10 +154,10 @@ def lease_holder_pid(database) -> int | None:  # type: ignore[no-untyped-def]
 def sent_rows(database) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from scheduler.tables import ReminderDelivery
+    from scheduler.tables import Delivery
 
     with database.session() as session:
-        return session.scalar(select(func.count()).select_from(ReminderDelivery).where(ReminderDelivery.state == "sent"))
+        return session.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "sent"))
 
 
 def accepted_keys(line_stub) -> list[str]:  # type: ignore[no-untyped-def]
@@ -209,10 +209,10 @@ def assert_one_sent_row_and_one_reach_event_per_push(database, pushes: int) -> N
     from sqlalchemy import func, select
 
     from bot.core.tables import InteractionEvent
-    from scheduler.tables import ReminderDelivery
+    from scheduler.tables import Delivery
 
     with database.session() as session:
-        states = session.execute(select(ReminderDelivery.state, func.count()).group_by(ReminderDelivery.state)).all()
+        states = session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
         events = session.scalar(select(func.count()).select_from(InteractionEvent).where(InteractionEvent.kind == "reminder_push"))
     assert dict(states).get("sent") == pushes
     assert dict(states).get("sending", 0) == 0
