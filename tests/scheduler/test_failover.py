@@ -198,6 +198,10 @@ def test_only_the_lease_holder_sends_and_the_standby_takes_over_after_a_kill(dat
     assert takeover_seconds < LEASE_SECONDS * 4 + 5
     assert standby.process.poll() is None
 
+    # LINE accepting the last push comes before the standby records it (member count, commit).
+    wait_for(lambda: sent_rows(database) == len(first_keys | second_keys), STARTUP_DEADLINE,
+             "the standby's pushes were recorded as sent")
+
     # Nothing twice: every retry key was accepted once, and no push was even tried again.
     keys = accepted_keys(line_stub)
     assert sorted(keys) == sorted(first_keys | second_keys)
