@@ -229,7 +229,7 @@ def one_round(number: int, kind: str, postgres_url: str, lease_seconds: float, r
     from kb.tables import Activity, Plan
     from scheduler.lease import lease_status
     from scheduler.reminders import ReminderPolicy, preview_reminders, retry_key_for
-    from scheduler.tables import ReminderDelivery
+    from scheduler.tables import Delivery
 
     renew_seconds = lease_seconds / 4  # as scheduler.lease.lease_timing
     result = RoundResult(round=number, start_offset_seconds=round(rng.uniform(0, renew_seconds), 2),
@@ -249,8 +249,8 @@ def one_round(number: int, kind: str, postgres_url: str, lease_seconds: float, r
 
         def rows() -> list[tuple[str, str, str, int]]:
             with database.session() as session:
-                return [(row.reminder_key, row.recipient, row.state, row.attempts)
-                        for row in session.scalars(select(ReminderDelivery))]
+                return [(row.delivery_key, row.recipient, row.state, row.attempts)
+                        for row in session.scalars(select(Delivery).where(Delivery.purpose == "reminder"))]
 
         def sent_to(group: str) -> int:
             return sum(1 for _, recipient, state, _ in rows() if recipient == group and state == "sent")

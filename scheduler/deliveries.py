@@ -1,19 +1,85 @@
-"""What the reminder and knowledge pushes share about a claimed delivery row: the claim, its
-outcome, why a push failed, and the group's size at send time."""
+"""The one delivery pipeline: every push the scheduler makes (reminders to committee groups, the
+weekly knowledge to staff groups) goes out exactly once through here.
+
+Exactly once, per delivery key and LINE group, rests on the row in ``deliveries``:
+
+1. **claim**: insert-or-ignore on the unique (delivery_key, recipient), committed *before* the
+   push, so a second clock, a double tick or a restart finds the row and stays away. A row that
+   ``failed``, or that is still ``sending`` long after a process died mid-push, is taken again by
+   compare-and-set on its attempt count: of two processes retaking it at once, one wins;
+2. **push** with a deterministic ``X-Line-Retry-Key`` (uuid5), so pushing again after a crash is
+   answered 409 by LINE instead of delivering twice;
+3. **mark sent** with LINE's request id and the group's member count, in one transaction with
+   the reach-log event; or **mark failed** with the reason, so a later call retries.
+
+No network call is made while a database transaction is open. The callers (``reminders``,
+``knowledge_push``) say what to send, to whom, and which event to log.
+"""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Literal
 
-from sqlalchemy import update
+from linebot.v3.messaging.models import Message
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from bot.core.database import Base, Database
+from bot.core.calendar import to_bangkok
+from bot.core.database import Database, insert_ignoring_duplicates
 from bot.core.line_client import LineApiError, LineClient
+from bot.core.tables import ChatGroup, InteractionEvent
+from scheduler.tables import Delivery
 
 logger = logging.getLogger(__name__)
 
-MAX_ERROR_CHARS = 300  # the delivery tables' `error` column
+REMINDER = "reminder"
+KNOWLEDGE = "knowledge"
+
+MAX_ERROR_CHARS = 300  # the `error` column of `deliveries`
+
+# What a claim answers instead of the right to push.
+BUSY = "busy"  # another process is pushing it right now
+DONE = "done"  # sent or missed already: nothing to do
+
+UNIQUE_KEY = ("delivery_key", "recipient")
+
+
+def retry_key(namespace: uuid.UUID, text: str) -> str:
+    """The X-Line-Retry-Key: the same text under the same namespace always gives the same key."""
+    return str(uuid.uuid5(namespace, text))
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One push to one LINE group: what the row records and what the push needs."""
+
+    purpose: str  # REMINDER or KNOWLEDGE
+    key: str
+    recipient: str  # the LINE group id
+    retry_key: str
+    group_id: int | None = None
+    group_kind: str = "group"  # "group" or "room", for LINE's member count
+    last_known_members: int | None = None
+    reminder_kind: str | None = None
+    activity_id: int | None = None
+    article_id: int | None = None
+    planned_at: datetime | None = None
+
+    def row_values(self) -> dict[str, object]:
+        return {
+            "purpose": self.purpose,
+            "delivery_key": self.key,
+            "recipient": self.recipient,
+            "group_id": self.group_id,
+            "reminder_kind": self.reminder_kind,
+            "activity_id": self.activity_id,
+            "article_id": self.article_id,
+            "planned_at": self.planned_at,
+        }
 
 
 @dataclass(frozen=True)
@@ -22,16 +88,164 @@ class Claim:
 
     row_id: int
     attempts: int
+    # The state the row was retaken from ("failed" or a stale "sending"); None when new.
+    retaken_from: str | None = None
 
 
-def mark_claim(database: Database, model: type[Base], claim: Claim, *, state: str, error: str | None) -> None:
-    """Record the outcome of a claimed push, unless another process has taken the row over since."""
+@dataclass(frozen=True)
+class Sent:
+    """A push LINE accepted, as the caller's reach-log event needs it."""
+
+    parcel: Parcel
+    at: datetime
+    request_id: str | None
+    already_delivered: bool
+    member_count: int | None
+    member_count_source: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one parcel: sent, failed, busy (another process has it), done (sent or
+    missed before), or superseded (another process took the row over during the push)."""
+
+    status: Literal["sent", "failed", "busy", "done", "superseded"]
+    request_id: str | None = None
+    already_delivered: bool = False
+    error: str | None = None
+
+
+# --- the pipeline -------------------------------------------------------------------------
+
+
+def deliver(
+    database: Database,
+    line_client: LineClient,
+    parcel: Parcel,
+    messages: list[Message],
+    now: datetime,
+    *,
+    stale_after: timedelta,
+    event: Callable[[Sent], InteractionEvent],
+    what: str,
+) -> Outcome:
+    """Claim, push and record one parcel; ``event`` builds the reach-log event for a sent push."""
+    claim = claim_delivery(database, parcel, now, stale_after=stale_after)
+    if not isinstance(claim, Claim):
+        return Outcome(claim)
+    if claim.retaken_from == "sending":
+        logger.warning("%s was left mid-push; pushing again with its retry key", what)
+    try:
+        delivery = line_client.push(parcel.recipient, messages, retry_key=parcel.retry_key)
+    except Exception as error:  # any failure leaves the row retryable
+        reason = push_failure_reason(error, what)
+        mark_failed(database, claim, reason)
+        return Outcome("failed", error=reason)
+    member_count, source = member_count_of(line_client, parcel)
+    sent = Sent(parcel, now, delivery.request_id, delivery.already_delivered, member_count, source)
+    with database.session() as session:
+        if not mark_sent(session, claim, sent):
+            # Another process took the row over meanwhile and records the push itself.
+            return Outcome("superseded")
+        if source == "line" and parcel.group_id is not None:
+            session.execute(
+                update(ChatGroup)
+                .where(ChatGroup.id == parcel.group_id)
+                .values(member_count=member_count, member_count_at=now)
+            )
+        session.add(event(sent))
+    return Outcome("sent", request_id=delivery.request_id, already_delivered=delivery.already_delivered)
+
+
+def claim_delivery(database: Database, parcel: Parcel, now: datetime, *, stale_after: timedelta) -> Claim | str:
+    """Take the right to push this parcel, committed before the push; else BUSY or DONE."""
+    with database.session() as session:
+        row_id = insert_ignoring_duplicates(
+            session,
+            Delivery,
+            {**parcel.row_values(), "state": "sending", "claimed_at": now, "attempts": 1},
+            unique_columns=UNIQUE_KEY,
+        )
+        if row_id is not None:
+            return Claim(row_id, 1)
+        found = session.execute(
+            select(Delivery.id, Delivery.state, Delivery.attempts, Delivery.claimed_at)
+            .where(Delivery.delivery_key == parcel.key, Delivery.recipient == parcel.recipient)
+        ).one()
+        row_id, state, attempts, claimed_at = found
+        if state == "sending" and not is_stale(claimed_at, now, stale_after):
+            return BUSY
+        if state not in ("failed", "sending"):
+            return DONE
+        refreshed = {"article_id": parcel.article_id} if parcel.article_id is not None else {}
+        # Compare-and-set on the attempt count: of two processes retaking it at once, one wins.
+        changed = session.execute(
+            update(Delivery)
+            .where(Delivery.id == row_id, Delivery.state == state, Delivery.attempts == attempts)
+            .values(state="sending", claimed_at=now, attempts=attempts + 1, **refreshed)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:
+            return BUSY
+        return Claim(row_id, attempts + 1, retaken_from=state)
+
+
+def mark_sent(session: Session, claim: Claim, sent: Sent) -> bool:
+    """Record the push as sent, unless another process has taken the row over since."""
+    changed = session.execute(
+        update(Delivery)
+        .where(Delivery.id == claim.row_id, Delivery.state == "sending", Delivery.attempts == claim.attempts)
+        .values(
+            state="sent",
+            sent_at=sent.at,
+            line_request_id=sent.request_id,
+            recipients_count=sent.member_count,
+            member_count_source=sent.member_count_source,
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def mark_failed(database: Database, claim: Claim, reason: str) -> None:
+    """Record why the push failed (a later call retries it), unless another process has the row now."""
     with database.session() as session:
         session.execute(
-            update(model)
-            .where(model.id == claim.row_id, model.attempts == claim.attempts)  # type: ignore[attr-defined]
-            .values(state=state, error=error)
+            update(Delivery)
+            .where(Delivery.id == claim.row_id, Delivery.state == "sending", Delivery.attempts == claim.attempts)
+            .values(state="failed", error=reason[:MAX_ERROR_CHARS])
+            .execution_options(synchronize_session=False)
         )
+
+
+def record_missed(session: Session, parcel: Parcel, now: datetime, reason: str) -> bool:
+    """A parcel never pushed whose time has passed: recorded ``missed``; True when this call did."""
+    values = {**parcel.row_values(), "state": "missed", "claimed_at": now, "attempts": 0, "error": reason}
+    return insert_ignoring_duplicates(session, Delivery, values, unique_columns=UNIQUE_KEY) is not None
+
+
+def give_up(session: Session, row: Delivery, now: datetime, *, stale_after: timedelta, reason: str) -> bool:
+    """A failed row, or one left ``sending`` by a process that died, recorded ``missed`` instead
+    of being retried; True when this call did (compare-and-set, like a claim)."""
+    if not (row.state == "failed" or (row.state == "sending" and is_stale(row.claimed_at, now, stale_after))):
+        return False
+    error = ((row.error or "") + "; " + reason).strip("; ")[:MAX_ERROR_CHARS]
+    changed = session.execute(
+        update(Delivery)
+        .where(Delivery.id == row.id, Delivery.state == row.state, Delivery.attempts == row.attempts)
+        .values(state="missed", error=error)
+        .execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def is_stale(claimed_at: datetime, now: datetime, stale_after: timedelta) -> bool:
+    """A "sending" row this old belongs to a process that died mid-push."""
+    return to_bangkok(claimed_at) <= to_bangkok(now) - stale_after
+
+
+# --- the parts ----------------------------------------------------------------------------
 
 
 def push_failure_reason(error: Exception, what: str) -> str:
@@ -40,6 +254,16 @@ def push_failure_reason(error: Exception, what: str) -> str:
         return str(error)[:MAX_ERROR_CHARS]
     logger.exception("%s could not be pushed", what)
     return type(error).__name__
+
+
+def member_count_of(line_client: LineClient, parcel: Parcel) -> tuple[int | None, str]:
+    """The group's size at send time and where it came from: "line", "last_known" or "unknown"."""
+    count = member_count_now(line_client, parcel.recipient, parcel.group_kind)
+    if count is not None:
+        return count, "line"
+    if parcel.last_known_members is not None:
+        return parcel.last_known_members, "last_known"
+    return None, "unknown"
 
 
 def member_count_now(line_client: LineClient, line_group_id: str, kind: str) -> int | None:

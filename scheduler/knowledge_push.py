@@ -5,9 +5,10 @@
 1. The week is the ISO week in Bangkok ("2024-W10"). One article per week for every group: the
    configured `article_id`, else the article the week's earlier pushes used, else the published
    article pushed least recently (never-pushed first), so the store rotates.
-2. Each (week, group) is claimed by inserting a row in `knowledge_push_deliveries` (unique on
-   both), so two clocks cannot both push it; a row in "failed" (or "sending" left behind by a
-   crash) is claimed again later.
+2. Each (week, group) is one parcel of the delivery pipeline (`scheduler.deliveries`): claimed
+   by inserting its row in `deliveries` (key "knowledge:2024-W10", unique with the group), so two
+   clocks cannot both push it; a row in "failed" (or "sending" left behind by a crash) is
+   claimed again later.
 3. The push carries a deterministic `X-Line-Retry-Key` (uuid5 of week and group), so a retried
    or re-claimed push is delivered by LINE at most once.
 4. After the push, the group's member count is asked from LINE and recorded as the event's
@@ -23,21 +24,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from linebot.v3.messaging.models import Message, TextMessage
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import to_bangkok
-from bot.core.database import Database, insert_ignoring_duplicates
+from bot.core.database import Database
 from bot.core.line_client import LineClient
 from bot.core.tables import ChatGroup, InteractionEvent
 from kb.tables import Article, Passage
-from scheduler.deliveries import (
-    Claim,
-    mark_claim,
-    member_count_now,
-    push_failure_reason,
-)
-from scheduler.tables import KnowledgePushDelivery
+from scheduler import deliveries
+from scheduler.deliveries import KNOWLEDGE, Parcel, Sent
+from scheduler.tables import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +100,13 @@ def week_key(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+def delivery_key(week: str) -> str:
+    """The week's key in `deliveries`: "knowledge:2024-W10"."""
+    return f"knowledge:{week}"
+
+
 def retry_key_for(week: str, line_group_id: str) -> str:
-    return str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"knowledge-push|{week}|{line_group_id}"))
+    return deliveries.retry_key(RETRY_KEY_NAMESPACE, f"knowledge-push|{week}|{line_group_id}")
 
 
 def push_weekly_knowledge(
@@ -132,46 +134,40 @@ def push_weekly_knowledge(
                 select(ChatGroup).where(ChatGroup.active.is_(True), ChatGroup.role == "staff").order_by(ChatGroup.id)
             )
         ]
+
+    def event(sent: Sent) -> InteractionEvent:
+        return InteractionEvent(
+            kind="knowledge_push",
+            occurred_at=sent.at,
+            channel="group",
+            group_id=sent.parcel.group_id,
+            article_id=sent.parcel.article_id,
+            recipients=sent.member_count,
+            detail={"week": week, "member_count_source": sent.member_count_source,
+                    "already_delivered": sent.already_delivered},
+        )
+
     for group_id, line_group_id, kind, last_known in groups:
-        claim = _claim(database, week, group_id, report.article_id, moment)
-        if claim is None:
-            report.skipped.append(line_group_id)
-            continue
-        try:
-            delivery = line_client.push(line_group_id, messages, retry_key=retry_key_for(week, line_group_id))
-        except Exception as error:  # a failure leaves the week's push retryable on the next call
-            reason = push_failure_reason(error, "weekly knowledge push")
-            mark_claim(database, KnowledgePushDelivery, claim, state="failed", error=reason)
+        parcel = Parcel(
+            purpose=KNOWLEDGE,
+            key=delivery_key(week),
+            recipient=line_group_id,
+            retry_key=retry_key_for(week, line_group_id),
+            group_id=group_id,
+            group_kind=kind,
+            last_known_members=last_known,
+            article_id=report.article_id,
+        )
+        outcome = deliveries.deliver(
+            database, line_client, parcel, messages, moment,
+            stale_after=STALE_CLAIM, event=event, what="weekly knowledge push",
+        )
+        if outcome.status == "sent":
+            report.sent.append(line_group_id)
+        elif outcome.status == "failed":
             report.failed.append(line_group_id)
-            continue
-        recipients = member_count_now(line_client, line_group_id, kind)
-        source = "line"
-        if recipients is None:
-            recipients, source = last_known, "last_known" if last_known is not None else "unknown"
-        with database.session() as session:
-            changed = session.execute(
-                update(KnowledgePushDelivery)
-                .where(KnowledgePushDelivery.id == claim.row_id, KnowledgePushDelivery.attempts == claim.attempts)
-                .values(state="sent", sent_at=moment, line_request_id=delivery.request_id,
-                        recipients_count=recipients, member_count_source=source, error=None)
-            )
-            if changed.rowcount != 1:
-                # Another clock took the row over meanwhile and records the push itself.
-                continue
-            if source == "line":
-                session.execute(
-                    update(ChatGroup).where(ChatGroup.id == group_id).values(member_count=recipients, member_count_at=moment)
-                )
-            session.add(InteractionEvent(
-                kind="knowledge_push",
-                occurred_at=moment,
-                channel="group",
-                group_id=group_id,
-                article_id=report.article_id,
-                recipients=recipients,
-                detail={"week": week, "member_count_source": source, "already_delivered": delivery.already_delivered},
-            ))
-        report.sent.append(line_group_id)
+        elif outcome.status in ("busy", "done"):
+            report.skipped.append(line_group_id)
     return report
 
 
@@ -184,9 +180,9 @@ def choose_article(session: Session, week: str, wanted: int | None) -> Article |
             return article
         logger.warning("configured weekly article is missing or unpublished; rotating instead")
     this_week = session.scalar(
-        select(KnowledgePushDelivery.article_id)
-        .where(KnowledgePushDelivery.week == week, KnowledgePushDelivery.article_id.is_not(None))
-        .order_by(KnowledgePushDelivery.id)
+        select(Delivery.article_id)
+        .where(Delivery.delivery_key == delivery_key(week), Delivery.article_id.is_not(None))
+        .order_by(Delivery.id)
         .limit(1)
     )
     if this_week is not None:
@@ -194,9 +190,9 @@ def choose_article(session: Session, week: str, wanted: int | None) -> Article |
         if article is not None and article.status == "published":
             return article
     last_pushed = (
-        select(KnowledgePushDelivery.article_id, func.max(KnowledgePushDelivery.sent_at).label("last_pushed_at"))
-        .where(KnowledgePushDelivery.state == "sent")
-        .group_by(KnowledgePushDelivery.article_id)
+        select(Delivery.article_id, func.max(Delivery.sent_at).label("last_pushed_at"))
+        .where(Delivery.purpose == KNOWLEDGE, Delivery.state == "sent")
+        .group_by(Delivery.article_id)
         .subquery()
     )
     return session.scalars(
@@ -221,35 +217,3 @@ def knowledge_messages(session: Session, article: Article, base_url: str | None)
         lines += ["", f"อ่านต่อ: {base_url.rstrip('/')}/kb/{article.id}?from=line"]
     lines += ["", "มีคำถามเพิ่มเติม พิมพ์ ? ตามด้วยคำถามในกลุ่มนี้ได้เลยนะคะ 😊"]
     return [TextMessage(text="\n".join(lines)[:TEXT_LIMIT])]
-
-
-def _claim(database: Database, week: str, group_id: int, article_id: int | None, moment: datetime) -> Claim | None:
-    """Take (week, group) for this process; None when it was sent or another process holds it."""
-    with database.session() as session:
-        inserted = _insert_claim(
-            session,
-            {"week": week, "group_id": group_id, "article_id": article_id, "state": "sending",
-             "claimed_at": moment, "attempts": 1},
-        )
-        row = session.scalars(
-            select(KnowledgePushDelivery).where(KnowledgePushDelivery.week == week, KnowledgePushDelivery.group_id == group_id)
-        ).one()
-        row_id, attempts = row.id, row.attempts
-        if inserted:
-            return Claim(row_id, attempts)
-        retryable = or_(
-            KnowledgePushDelivery.state == "failed",
-            (KnowledgePushDelivery.state == "sending") & (KnowledgePushDelivery.claimed_at < moment - STALE_CLAIM),
-        )
-        taken = session.execute(
-            update(KnowledgePushDelivery)
-            .where(KnowledgePushDelivery.id == row_id, KnowledgePushDelivery.attempts == attempts, retryable)
-            .values(state="sending", claimed_at=moment, attempts=attempts + 1, article_id=article_id)
-            .execution_options(synchronize_session=False)
-        )
-        return Claim(row_id, attempts + 1) if taken.rowcount == 1 else None
-
-
-def _insert_claim(session: Session, values: dict[str, object]) -> bool:
-    """Insert-or-ignore on the (week, group) key; True when this call inserted the row."""
-    return insert_ignoring_duplicates(session, KnowledgePushDelivery, values, unique_columns=["week", "group_id"]) is not None

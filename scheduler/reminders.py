@@ -1,13 +1,10 @@
 """The database edge of the reminder policy: what is planned, what each reminder's state is, and
 sending what is due exactly once.
 
-Exactly once, per reminder and committee group, rests on the ``reminder_deliveries`` row:
-
-1. the row is claimed (insert-or-ignore on the unique (reminder_key, recipient)) and committed
-   *before* the push, so a second clock, a double tick or a restart finds it and stays away;
-2. the push carries a deterministic ``X-Line-Retry-Key`` (uuid5 of the key and the recipient),
-   so pushing again after a crash is answered 409 by LINE instead of delivering twice;
-3. the row is marked ``sent`` with LINE's request id, together with the reach-log event.
+Each (reminder, committee group) is one parcel of the delivery pipeline (``scheduler.deliveries``):
+claimed in ``deliveries`` before the push, pushed with a deterministic ``X-Line-Retry-Key``
+(uuid5 of the reminder key and the group), marked sent with the reach-log event. This module says
+what is due (the policy's ``due_reminders``), to whom, and which event to log.
 
 A row left in ``sending`` by a process that died mid-push is pushed again (same retry key) once
 it is older than a few minutes; a push that failed stays retryable until the reminder's grace
@@ -23,40 +20,35 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from linebot.v3.messaging.models import Message
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.calendar import to_bangkok
 from bot.core.config import Config
-from bot.core.database import Database, insert_ignoring_duplicates
+from bot.core.database import Database
 from bot.core.line_client import LineClient
 from bot.core.tables import ChatGroup, InteractionEvent
 from kb.tables import Activity, Plan
-from scheduler.deliveries import (
-    Claim,
-    mark_claim,
-    member_count_now,
-    push_failure_reason,
-)
+from scheduler import deliveries
+from scheduler.deliveries import REMINDER, Parcel, Sent
 from scheduler.policy import (
     DEFAULT_GRACE,
     ActivitySchedule,
     PlannedReminder,
     ReminderSettings,
+    due_reminders,
     plan_reminders,
     reminder_state,
 )
 from scheduler.reminder_card import reminder_messages
-from scheduler.tables import ReminderDelivery
+from scheduler.tables import Delivery
 
 logger = logging.getLogger(__name__)
 
 # A push (with the LINE client's own retries) ends within a minute; a row still "sending" after
 # this long belongs to a process that died mid-push.
 STALE_SENDING_AFTER = timedelta(minutes=5)
-
-# What `_claim` answers when another process is pushing the reminder right now.
-_BUSY = "busy"
 
 # Fixed forever: changing it would change every retry key and let LINE deliver a retry twice.
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1c3c56-5a0e-4c55-9d86-6a0b5f3f8e21")
@@ -92,7 +84,7 @@ def as_policy(policy: ReminderPolicy | ReminderSettings | None) -> ReminderPolic
 
 def retry_key_for(reminder_key: str, recipient: str) -> str:
     """The same reminder to the same group always carries the same X-Line-Retry-Key."""
-    return str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"{reminder_key}|{recipient}"))
+    return deliveries.retry_key(RETRY_KEY_NAMESPACE, f"{reminder_key}|{recipient}")
 
 
 # --- what is planned ----------------------------------------------------------------------
@@ -176,9 +168,9 @@ def preview_reminders(
     now = to_bangkok(now)
     planned = planned_reminders(session, policy)
     current_recipients = [group.line_group_id for group in committee_groups(session)]
-    rows_by_key: dict[str, list[ReminderDelivery]] = defaultdict(list)
+    rows_by_key: dict[str, list[Delivery]] = defaultdict(list)
     for row in _deliveries_for(session, {reminder.key for _, reminder in planned}):
-        rows_by_key[row.reminder_key].append(row)
+        rows_by_key[row.delivery_key].append(row)
     sent_keys = {key for key, rows in rows_by_key.items() if any(row.state == "sent" for row in rows)}
     previews = []
     for activity, reminder in planned:
@@ -213,10 +205,14 @@ def preview_reminders(
     return previews
 
 
-def _deliveries_for(session: Session, keys: set[str]) -> list[ReminderDelivery]:
+def _deliveries_for(session: Session, keys: set[str]) -> list[Delivery]:
     if not keys:
         return []
-    return list(session.scalars(select(ReminderDelivery).where(ReminderDelivery.reminder_key.in_(sorted(keys)))))
+    return list(
+        session.scalars(
+            select(Delivery).where(Delivery.purpose == REMINDER, Delivery.delivery_key.in_(sorted(keys)))
+        )
+    )
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -299,22 +295,28 @@ def send_due_reminders(
             _Recipient(group.id, group.line_group_id, group.kind, group.member_count, to_bangkok(group.joined_at))
             for group in committee_groups(session)
         ]
-        due: list[tuple[Activity, PlannedReminder]] = []
-        closed: list[tuple[Activity, PlannedReminder]] = []
-        for activity, reminder in planned:
-            if reminder.at > now:
-                continue
-            done_at = activity_schedule(activity).done_at
-            state = reminder_state(reminder, now=now, sent_keys=(), done_at=done_at, grace=policy.grace)
-            if state == "pending" and activity.status != "done":
-                due.append((activity, reminder))
-            elif state == "missed":
-                closed.append((activity, reminder))
+        activities = {activity.id: activity for activity, _ in planned}
+        done_at = {activity.id: activity_schedule(activity).done_at for activity in activities.values()}
+        # Which group got which reminder is the delivery rows' business, so no key counts as sent
+        # here; an activity marked done is not reminded of, whatever moment `now` names.
+        due = due_reminders(
+            (reminder for activity, reminder in planned if activity.status != "done"),
+            now=now, sent_keys=(), done_at=done_at, grace=policy.grace,
+        )
+        closed = [
+            (activity, reminder)
+            for activity, reminder in planned
+            if reminder.at <= now
+            and reminder_state(reminder, now=now, sent_keys=(), done_at=done_at[activity.id], grace=policy.grace)
+            == "missed"
+        ]
         if recipients and closed:
             _record_missed(session, closed, recipients, now, policy, report)
-    for activity, reminder in due:
+    for reminder in due:
+        activity = activities[reminder.activity_id]
+        messages = reminder_messages(activity, reminder.kind, reminder.at.date(), activity.plan.number)
         for recipient in recipients:
-            _send_one(database, line_client, activity, reminder, recipient, now, policy, report)
+            _send_one(database, line_client, activity, reminder, messages, recipient, now, policy, report)
     if report.sent or report.missed or report.failed:
         logger.info(
             "reminder tick at %s: %d sent, %d missed, %d failed",
@@ -336,6 +338,21 @@ def _item(activity: Activity, reminder: PlannedReminder, recipient: str, **value
     )
 
 
+def _parcel(activity: Activity, reminder: PlannedReminder, recipient: _Recipient) -> Parcel:
+    return Parcel(
+        purpose=REMINDER,
+        key=reminder.key,
+        recipient=recipient.line_group_id,
+        retry_key=retry_key_for(reminder.key, recipient.line_group_id),
+        group_id=recipient.group_id,
+        group_kind=recipient.kind,
+        last_known_members=recipient.member_count,
+        reminder_kind=reminder.kind,
+        activity_id=activity.id,
+        planned_at=reminder.at,
+    )
+
+
 def _record_missed(
     session: Session,
     closed: list[tuple[Activity, PlannedReminder]],
@@ -344,7 +361,7 @@ def _record_missed(
     policy: ReminderPolicy,
     report: TickReport,
 ) -> None:
-    rows = {(row.reminder_key, row.recipient): row for row in _deliveries_for(session, {r.key for _, r in closed})}
+    rows = {(row.delivery_key, row.recipient): row for row in _deliveries_for(session, {r.key for _, r in closed})}
     for activity, reminder in closed:
         window_closed_at = reminder.at + policy.grace
         for recipient in recipients:
@@ -353,85 +370,16 @@ def _record_missed(
                 continue
             row = rows.get((reminder.key, recipient.line_group_id))
             if row is None:
-                inserted = _insert_delivery(
-                    session, activity, reminder, recipient.line_group_id, now, state="missed", attempts=0,
-                    error="not sent within the grace window",
-                )
-                if inserted:
+                parcel = _parcel(activity, reminder, recipient)
+                if deliveries.record_missed(session, parcel, now, "not sent within the grace window"):
                     report.missed.append(_item(activity, reminder, recipient.line_group_id))
-            elif row.state == "failed" or (
-                row.state == "sending" and to_bangkok(row.claimed_at) <= now - policy.stale_sending_after
+                continue
+            # Too late to try again: a late reminder would point at a day already past.
+            earlier_error = row.error
+            if deliveries.give_up(
+                session, row, now, stale_after=policy.stale_sending_after, reason="grace window closed"
             ):
-                # Too late to try again: a late reminder would point at a day already past.
-                earlier_error = row.error
-                changed = session.execute(
-                    update(ReminderDelivery)
-                    .where(ReminderDelivery.id == row.id, ReminderDelivery.state == row.state, ReminderDelivery.attempts == row.attempts)
-                    .values(state="missed", error=((earlier_error or "") + "; grace window closed").strip("; ")[:300])
-                )
-                if changed.rowcount == 1:
-                    report.missed.append(_item(activity, reminder, recipient.line_group_id, error=earlier_error))
-
-
-def _insert_delivery(
-    session: Session,
-    activity: Activity,
-    reminder: PlannedReminder,
-    recipient: str,
-    now: datetime,
-    *,
-    state: str,
-    attempts: int,
-    error: str | None = None,
-) -> int | None:
-    """Insert the (reminder, recipient) row unless one exists; its id when inserted."""
-    values = {
-        "reminder_key": reminder.key,
-        "recipient": recipient,
-        "activity_id": activity.id,
-        "kind": reminder.kind,
-        "planned_at": reminder.at,
-        "state": state,
-        "claimed_at": now,
-        "attempts": attempts,
-        "error": error,
-    }
-    return insert_ignoring_duplicates(session, ReminderDelivery, values, unique_columns=["reminder_key", "recipient"])
-
-
-def _claim(
-    database: Database, activity: Activity, reminder: PlannedReminder, recipient: str, now: datetime, policy: ReminderPolicy
-) -> Claim | None | str:
-    """Take the right to push this reminder to this group: committed before the push.
-
-    None when it was sent or missed already; ``_BUSY`` when another process is pushing it now.
-    """
-    with database.session() as session:
-        row_id = _insert_delivery(session, activity, reminder, recipient, now, state="sending", attempts=1)
-        if row_id is not None:
-            return Claim(row_id, 1)
-        row = session.scalars(
-            select(ReminderDelivery).where(
-                ReminderDelivery.reminder_key == reminder.key, ReminderDelivery.recipient == recipient
-            )
-        ).one()
-        # Read before the UPDATE below: the session synchronises the object with what it writes.
-        state, attempts = row.state, row.attempts
-        if state == "sending" and to_bangkok(row.claimed_at) > now - policy.stale_sending_after:
-            return _BUSY
-        if state not in ("failed", "sending"):
-            return None
-        # Compare-and-set on the attempt count: of two processes retrying at once, one wins.
-        changed = session.execute(
-            update(ReminderDelivery)
-            .where(ReminderDelivery.id == row.id, ReminderDelivery.state == state, ReminderDelivery.attempts == attempts)
-            .values(state="sending", claimed_at=now, attempts=attempts + 1)
-        )
-        if changed.rowcount != 1:
-            return _BUSY
-        if state == "sending":
-            logger.warning("reminder %s to a committee group was left mid-push; pushing again with its retry key", reminder.key)
-        return Claim(row.id, attempts + 1)
+                report.missed.append(_item(activity, reminder, recipient.line_group_id, error=earlier_error))
 
 
 def _send_one(
@@ -439,60 +387,35 @@ def _send_one(
     line_client: LineClient,
     activity: Activity,
     reminder: PlannedReminder,
+    messages: list[Message],
     recipient: _Recipient,
     now: datetime,
     policy: ReminderPolicy,
     report: TickReport,
 ) -> None:
-    claim = _claim(database, activity, reminder, recipient.line_group_id, now, policy)
-    if claim == _BUSY:
-        report.in_progress += 1
-        return
-    if not isinstance(claim, Claim):
-        return
-    messages = reminder_messages(activity, reminder.kind, reminder.at.date(), activity.plan.number)
-    try:
-        delivery = line_client.push(
-            recipient.line_group_id, messages, retry_key=retry_key_for(reminder.key, recipient.line_group_id)
+    def event(sent: Sent) -> InteractionEvent:
+        return InteractionEvent(
+            kind="reminder_push",
+            occurred_at=sent.at,
+            channel="group",
+            group_id=recipient.group_id,
+            activity_id=activity.id,
+            recipients=sent.member_count,
+            detail={"reminder_key": reminder.key, "kind": reminder.kind, "already_delivered": sent.already_delivered},
         )
-    except Exception as error:  # any failure leaves the reminder retryable within its window
-        reason = push_failure_reason(error, f"reminder {reminder.key}")
-        mark_claim(database, ReminderDelivery, claim, state="failed", error=reason)
-        report.failed.append(_item(activity, reminder, recipient.line_group_id, error=reason))
-        return
-    member_count = member_count_now(line_client, recipient.line_group_id, recipient.kind)
-    if member_count is None:
-        member_count = recipient.member_count
-    with database.session() as session:
-        changed = session.execute(
-            update(ReminderDelivery)
-            .where(ReminderDelivery.id == claim.row_id, ReminderDelivery.state == "sending", ReminderDelivery.attempts == claim.attempts)
-            .values(
-                state="sent", sent_at=now, line_request_id=delivery.request_id,
-                recipients_count=member_count, error=None,
-            )
-        )
-        if changed.rowcount != 1:
-            # Another process took the row over meanwhile and records it; count the push once.
-            return
-        if member_count is not None and member_count != recipient.member_count:
-            session.execute(
-                update(ChatGroup).where(ChatGroup.id == recipient.group_id).values(member_count=member_count, member_count_at=now)
-            )
-        session.add(
-            InteractionEvent(
-                kind="reminder_push",
-                occurred_at=now,
-                channel="group",
-                group_id=recipient.group_id,
-                activity_id=activity.id,
-                recipients=member_count,
-                detail={"reminder_key": reminder.key, "kind": reminder.kind, "already_delivered": delivery.already_delivered},
-            )
-        )
-    report.sent.append(
-        _item(
-            activity, reminder, recipient.line_group_id,
-            request_id=delivery.request_id, already_delivered=delivery.already_delivered,
-        )
+
+    outcome = deliveries.deliver(
+        database, line_client, _parcel(activity, reminder, recipient), messages, now,
+        stale_after=policy.stale_sending_after, event=event, what=f"reminder {reminder.key}",
     )
+    if outcome.status == "busy":
+        report.in_progress += 1
+    elif outcome.status == "failed":
+        report.failed.append(_item(activity, reminder, recipient.line_group_id, error=outcome.error))
+    elif outcome.status == "sent":
+        report.sent.append(
+            _item(
+                activity, reminder, recipient.line_group_id,
+                request_id=outcome.request_id, already_delivered=outcome.already_delivered,
+            )
+        )

@@ -11,55 +11,42 @@ from bot.core.calendar import now
 from bot.core.database import Base
 
 
-class ReminderDelivery(Base):
-    """One reminder to one group. The unique key is what stops a second delivery."""
+class Delivery(Base):
+    """One push to one LINE group: a reminder to a committee group or the week's knowledge to a
+    staff group. The unique (delivery_key, recipient) is what stops a second delivery."""
 
-    __tablename__ = "reminder_deliveries"
+    __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reminder_key: Mapped[str] = mapped_column(String(80))
+    # "reminder" or "knowledge".
+    purpose: Mapped[str] = mapped_column(String(16))
+    # The reminder's key ("a17:before_7d:0") or the knowledge push's week ("knowledge:2024-W10").
+    delivery_key: Mapped[str] = mapped_column(String(80))
+    # The LINE group id pushed to.
     recipient: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_groups.id", ondelete="SET NULL"))
+    # The reminder's kind ("before_7d", "due", ...); None for the knowledge push.
+    reminder_kind: Mapped[str | None] = mapped_column(String(16))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(16))
-    planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # "sending" while a clock holds it, then "sent", "missed" or "failed".
-    state: Mapped[str] = mapped_column(String(16))
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    line_request_id: Mapped[str | None] = mapped_column(String(64))
-    recipients_count: Mapped[int | None] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(String(300))
-
-    __table_args__ = (
-        UniqueConstraint("reminder_key", "recipient", name="uq_reminder_deliveries_key_recipient"),
-        Index("ix_reminder_deliveries_activity_id", "activity_id"),
-    )
-
-
-class KnowledgePushDelivery(Base):
-    """The weekly knowledge push's delivery log: one row per (week, group) is what stops a second push."""
-
-    __tablename__ = "knowledge_push_deliveries"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # ISO week in Bangkok, e.g. "2024-W10".
-    week: Mapped[str] = mapped_column(String(10))
-    group_id: Mapped[int] = mapped_column(ForeignKey("chat_groups.id", ondelete="CASCADE"))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
-    # "sending" while a clock holds it, then "sent" or "failed" (a failed one is retried).
+    # When the policy planned a reminder; None for the knowledge push.
+    planned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # "sending" while a clock holds it, then "sent", "failed" (retried) or "missed" (reminders only).
     state: Mapped[str] = mapped_column(String(16))
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     line_request_id: Mapped[str | None] = mapped_column(String(64))
     recipients_count: Mapped[int | None] = mapped_column(Integer)
+    # "line", "last_known" or "unknown": where recipients_count came from.
     member_count_source: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (
-        UniqueConstraint("week", "group_id", name="uq_knowledge_push_deliveries_week_group"),
-        Index("ix_knowledge_push_deliveries_article_id", "article_id"),
+        UniqueConstraint("delivery_key", "recipient", name="uq_deliveries_key_recipient"),
+        # The plan page counts each activity's sent reminders; the weekly push rotates by article.
+        Index("ix_deliveries_activity_id", "activity_id"),
+        Index("ix_deliveries_article_id", "article_id"),
     )
 
 

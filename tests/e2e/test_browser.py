@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.core.calendar import fiscal_year_of, now, today
 from kb.tables import Activity, Plan, SharedTip
-from scheduler.tables import ReminderDelivery
+from scheduler.tables import Delivery
 
 TIP = (
     "เคล็ดลับการจองห้องประชุมชั้น 3: กรอกแบบฟอร์มขอใช้ห้องประชุมในระบบสารบรรณล่วงหน้าอย่างน้อย 3 วันทำการ "
@@ -151,8 +151,8 @@ def test_screenshots_of_the_secretary_pages_on_a_phone_and_a_desk(start_server, 
         plan.activities = [first, second]
         session.add(plan)
         session.flush()
-        session.add(ReminderDelivery(reminder_key=f"{first.id}:before_7d:0", recipient="C1", activity_id=first.id,
-                                     kind="before_7d", planned_at=now(), state="sent", sent_at=now(), attempts=1))
+        session.add(Delivery(purpose="reminder", delivery_key=f"{first.id}:before_7d:0", recipient="C1", activity_id=first.id,
+                                     reminder_kind="before_7d", planned_at=now(), state="sent", sent_at=now(), attempts=1))
     chat = phone.new_page()
     chat.goto(server.url + "/")
     ask(chat, "วิธีทำขนมครก")

@@ -154,10 +154,10 @@ def lease_holder_pid(database) -> int | None:  # type: ignore[no-untyped-def]
 def sent_rows(database) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from scheduler.tables import ReminderDelivery
+    from scheduler.tables import Delivery
 
     with database.session() as session:
-        return session.scalar(select(func.count()).select_from(ReminderDelivery).where(ReminderDelivery.state == "sent"))
+        return session.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "sent"))
 
 
 def accepted_keys(line_stub) -> list[str]:  # type: ignore[no-untyped-def]
@@ -198,6 +198,10 @@ def test_only_the_lease_holder_sends_and_the_standby_takes_over_after_a_kill(dat
     assert takeover_seconds < LEASE_SECONDS * 4 + 5
     assert standby.process.poll() is None
 
+    # LINE accepting the last push comes before the standby records it (member count, commit).
+    wait_for(lambda: sent_rows(database) == len(first_keys | second_keys), STARTUP_DEADLINE,
+             "the standby's pushes were recorded as sent")
+
     # Nothing twice: every retry key was accepted once, and no push was even tried again.
     keys = accepted_keys(line_stub)
     assert sorted(keys) == sorted(first_keys | second_keys)
@@ -209,10 +213,10 @@ def assert_one_sent_row_and_one_reach_event_per_push(database, pushes: int) -> N
     from sqlalchemy import func, select
 
     from bot.core.tables import InteractionEvent
-    from scheduler.tables import ReminderDelivery
+    from scheduler.tables import Delivery
 
     with database.session() as session:
-        states = session.execute(select(ReminderDelivery.state, func.count()).group_by(ReminderDelivery.state)).all()
+        states = session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
         events = session.scalar(select(func.count()).select_from(InteractionEvent).where(InteractionEvent.kind == "reminder_push"))
     assert dict(states).get("sent") == pushes
     assert dict(states).get("sending", 0) == 0

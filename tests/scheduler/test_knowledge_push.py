@@ -13,7 +13,7 @@ from bot.core.tables import ChatGroup, InteractionEvent
 from bot.reach.queries import collect_report
 from kb.tables import Article, Passage
 from scheduler.knowledge_push import push_weekly_knowledge, retry_key_for, week_key
-from scheduler.tables import KnowledgePushDelivery
+from scheduler.tables import Delivery
 
 STAFF_GROUP = "C1111111111111111111111111111staff"
 SECOND_STAFF_GROUP = "C2222222222222222222222222222staff"
@@ -146,7 +146,7 @@ def test_a_failed_push_is_retried_with_the_same_retry_key_and_counted_once(datab
     assert len(retried) == 2 and retried[0].headers["X-Line-Retry-Key"] == retried[1].headers["X-Line-Retry-Key"]
     assert len(push_events(database)) == 2
     with database.session() as session:
-        states = sorted(session.scalars(select(KnowledgePushDelivery.state)))
+        states = sorted(session.scalars(select(Delivery.state)))
     assert states == ["sent", "sent"]
 
 

@@ -26,7 +26,7 @@ from scheduler.reminders import (
     retry_key_for,
     send_due_reminders,
 )
-from scheduler.tables import ReminderDelivery
+from scheduler.tables import Delivery
 
 PUSH_PATH = "/v2/bot/message/push"
 
@@ -51,7 +51,7 @@ def pushed_reminder_keys(calls, group: str, keys) -> list[str]:  # type: ignore[
 
 def delivery_states(database) -> Counter:  # type: ignore[no-untyped-def]
     with database.session() as session:
-        return Counter(session.scalars(select(ReminderDelivery.state)))
+        return Counter(session.scalars(select(Delivery.state)))
 
 
 # --- the month-by-month walk ----------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_a_push_failing_every_retry_is_sent_by_a_later_tick_inside_the_grace_win
     assert len({call.headers["X-Line-Retry-Key"] for call in line_stub.pushes}) == 1
     assert len(line_stub.delivered_pushes) == 1
     with database.session() as session:
-        row = session.scalars(select(ReminderDelivery).where(ReminderDelivery.state != "missed")).one()
+        row = session.scalars(select(Delivery).where(Delivery.state != "missed")).one()
     assert row.state == "sent" and row.attempts == 2 and row.line_request_id
 
 
@@ -221,7 +221,7 @@ def test_a_failed_push_whose_window_closed_is_recorded_missed_and_never_sent_lat
     assert [item.kind for item in report.missed if item.planned_at == at(2024, 2, 29)] == ["due"]
     assert [call for call in line_stub.pushes if call.headers["X-Line-Retry-Key"] == failed_key and call.status == 200] == []
     with database.session() as session:
-        row = session.scalars(select(ReminderDelivery).where(ReminderDelivery.planned_at == at(2024, 2, 29))).one()
+        row = session.scalars(select(Delivery).where(Delivery.planned_at == at(2024, 2, 29))).one()
     assert row.state == "missed" and "500" in (row.error or "")
 
 
@@ -235,8 +235,8 @@ def test_a_process_killed_mid_push_is_finished_without_a_second_delivery(
     moment = at(2024, 4, 1)
     key = f"a{activity_id}:start:0"
     with database.session() as session:
-        session.add(ReminderDelivery(
-            reminder_key=key, recipient=committee_group, activity_id=activity_id, kind="start",
+        session.add(Delivery(
+            purpose="reminder", delivery_key=key, recipient=committee_group, activity_id=activity_id, reminder_kind="start",
             planned_at=moment, state="sending", claimed_at=moment, attempts=1,
         ))
     line_stub.accepted_retry_keys.add(retry_key_for(key, committee_group))
@@ -251,7 +251,7 @@ def test_a_process_killed_mid_push_is_finished_without_a_second_delivery(
     to_this_key = [call for call in line_stub.pushes if call.headers["X-Line-Retry-Key"] == retry_key_for(key, committee_group)]
     assert [call.status for call in to_this_key] == [409]
     with database.session() as session:
-        row = session.scalars(select(ReminderDelivery).where(ReminderDelivery.reminder_key == key)).one()
+        row = session.scalars(select(Delivery).where(Delivery.delivery_key == key)).one()
         events = session.scalars(select(InteractionEvent).where(InteractionEvent.activity_id == activity_id)).all()
     assert row.state == "sent" and row.attempts == 2
     assert len(events) == 1

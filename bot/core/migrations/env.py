@@ -14,19 +14,10 @@ from bot.core.database import Base
 target_metadata = Base.metadata
 
 
-# Tables that other libraries own (APScheduler's job store) are not the migrations' business.
-FOREIGN_TABLES = {"apscheduler_jobs"}
-
-
-def include_object(object_, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
-    return not (type_ == "table" and name in FOREIGN_TABLES)
-
-
 def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

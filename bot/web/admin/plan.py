@@ -19,7 +19,8 @@ from bot.web.admin import blueprint
 from bot.web.extensions import get_database
 from kb.plan_store import activity_dates_thai
 from kb.tables import Activity, Plan
-from scheduler.tables import ReminderDelivery
+from scheduler.deliveries import REMINDER
+from scheduler.tables import Delivery
 
 STATUS_NAMES = {"pending": "ยังไม่เสร็จ", "done": "เสร็จแล้ว"}
 
@@ -35,9 +36,9 @@ def reminder_summaries(session: Session, activity_ids: list[int]) -> dict[int, R
     if not activity_ids:
         return {}
     rows = session.execute(
-        select(ReminderDelivery.activity_id, func.count(), func.max(ReminderDelivery.sent_at))
-        .where(ReminderDelivery.activity_id.in_(activity_ids), ReminderDelivery.state == "sent")
-        .group_by(ReminderDelivery.activity_id)
+        select(Delivery.activity_id, func.count(), func.max(Delivery.sent_at))
+        .where(Delivery.purpose == REMINDER, Delivery.activity_id.in_(activity_ids), Delivery.state == "sent")
+        .group_by(Delivery.activity_id)
     )
     return {activity_id: ReminderSummary(int(count), last) for activity_id, count, last in rows}
 

@@ -16,7 +16,7 @@ from bot.core.config import Config
 from bot.core.tables import ChatGroup, InteractionEvent, User
 from bot.web.security import session_secret_key
 from kb.tables import Activity, Article, KnowledgeGap, Plan, SharedTip
-from scheduler.tables import ReminderDelivery
+from scheduler.tables import Delivery
 
 ADMIN_PASSWORD = "รหัส-ทดสอบ-2567"
 STAFF = "U1111111111111111111111111111aaaa"
@@ -357,7 +357,7 @@ def test_the_plan_page_shows_dates_in_thai_status_reminders_and_evidence(signed_
         plan.activities = [done, pending]
         session.add(plan)
         session.flush()
-        session.add(ReminderDelivery(reminder_key=f"{done.id}:before_7d:0", recipient="C1", activity_id=done.id, kind="before_7d",
+        session.add(Delivery(purpose="reminder", delivery_key=f"{done.id}:before_7d:0", recipient="C1", activity_id=done.id, reminder_kind="before_7d",
                                      planned_at=now(), state="sent", sent_at=now(), attempts=1))
 
     page = signed_in.get("/admin/plan?fiscal_year=2567").get_data(as_text=True)

@@ -77,11 +77,11 @@ def slow_down(line_stub, path: str, seconds: float, times: int = 1) -> None:  # 
 
 
 def deliveries(database) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
-    from scheduler.tables import ReminderDelivery
+    from scheduler.tables import Delivery
 
     with database.session() as session:
         rows = session.execute(
-            select(ReminderDelivery.state, ReminderDelivery.attempts).where(ReminderDelivery.kind == "due")
+            select(Delivery.state, Delivery.attempts).where(Delivery.reminder_kind == "due")
         )
         return [tuple(row) for row in rows]
 
