@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,10 +60,13 @@ class Answer:
 
 def find_answer(session: Session, search: KnowledgeSearch, question: str) -> Answer:
     question = question[:MAX_QUESTION_CHARS]
-    activity_answer = answer_from_activities(session, question)
-    if activity_answer is not None:
-        return activity_answer
     index = search.index(session)
+    # A misspelt activity name ("แลกเปี่ยนความรู้") is read as the name once it is put right.
+    repaired = index.repaired_question(question)
+    for asked in (question, repaired):
+        activity_answer = answer_from_activities(session, asked) if asked else None
+        if activity_answer is not None:
+            return replace(activity_answer, question=question)
     result = index.answer(question, limit=CANDIDATES)
     hits = result.hits
     sources = _distinct_article_sources(hits)

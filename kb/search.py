@@ -94,6 +94,8 @@ NON_CONTENT_WORDS: frozenset[str] = frozenset(
         "ทำไม", "ใคร", "ที่ไหน", "ไหน", "ตรงไหน", "แบบไหน", "ไหนบ้าง", "เมื่อไร", "เมื่อไหร่",
         "ตอนไหน", "กี่", "เท่าไร", "เท่าไหร่", "บ้าง", "คือ", "หมายถึง", "แปลว่า", "ใช่",
         "ใช่ไหม", "หรือ", "เหรอ", "หรอ",
+        # function words as chat spells them
+        "เปน", "อยุ่", "มัย", "รึป่าว",
         # particles and fillers
         "ครับ", "คับ", "ครับผม", "ค่ะ", "คะ", "ค่า", "จ้ะ", "จ้า", "จ๊ะ", "นะ", "น่ะ", "นะคะ",
         "นะครับ", "อ่ะ", "อะ", "ละ", "ล่ะ", "ฮะ", "เนอะ", "มั้ง", "เลย", "จัง", "มาก", "ดี",
@@ -457,7 +459,18 @@ class SearchIndex:
 
     def query_words(self, query: str) -> list[str]:
         """The question's content words, with misspelt words put right against the store's words."""
-        return _content_words(self._speller.repair(tokenize(normalize_query(query))))
+        repaired = self.repaired_question(query)
+        return _content_words(tokenize(normalize_query(repaired if repaired is not None else query)))
+
+    def repaired_question(self, query: str) -> str | None:
+        """The question with its misspelt words put right, or None when nothing was misspelt.
+
+        The repaired words are read again as a question, so a phrase the canonical terms know
+        ("ความรู้ที่ฝังอยู่ในคน", tacit) is recognised once its words are spelt right.
+        """
+        tokens = tokenize(normalize_query(query))
+        repaired = self._speller.repair(tokens)
+        return _joined(repaired) if repaired != tokens else None
 
     def answer(self, query: str, limit: int = 5) -> SearchAnswer:
         """Answer with the best passage if its confidence reaches `ANSWER_THRESHOLD`."""
@@ -542,6 +555,15 @@ def _content_words(tokens: Iterable[str]) -> list[str]:
 
 
 _THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
+
+
+def _joined(tokens: Sequence[str]) -> str:
+    """Words back into text: Thai words run together as Thai is written, others spaced."""
+    text = ""
+    for token in tokens:
+        thai = bool(_THAI_LETTER.match(token))
+        text += token if thai and text and _THAI_LETTER.match(text[-1]) else (" " + token if text else token)
+    return text
 
 
 class Speller:
