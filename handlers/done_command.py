@@ -18,13 +18,14 @@ from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import (
-    convert_digits,
     fiscal_year_of,
     format_thai_date,
     format_thai_datetime,
+    thai_digits,
     to_bangkok,
     today,
 )
+from bot.core.steps import STEP_CODE, code_of
 from handlers.context import HandlerContext
 from kb.plan_store import (
     activity_label,
@@ -48,12 +49,7 @@ USAGE = (
 NOT_FOUND = "ไม่พบกิจกรรม “{written}” ในแผน KM ค่ะ พิมพ์ /plan เพื่อดูเลขกิจกรรมได้เลยนะคะ"
 
 _ACTIVITY_ID = re.compile(r"#?(\d+)(?!\d)")
-_STEP = re.compile(r"(KMI?P|CMP)\s*[-.]?\s*(\d)(?!\d)|(RECOG)\b", re.IGNORECASE)
 _PLAN = re.compile(r"(?:แผน(?:ที่)?|plan)\s*(\d+)(?!\d)", re.IGNORECASE)
-
-
-def _thai(value: object) -> str:
-    return convert_digits(str(value), "thai")
 
 
 def may_mark_done(context: HandlerContext) -> bool:
@@ -96,10 +92,10 @@ def find_activity(session: Session, arguments: str) -> tuple[Activity, str] | st
         if activity is None:
             return NOT_FOUND.format(written=written)
         return activity, arguments[match.end():].strip()
-    match = _STEP.match(plain)
+    match = STEP_CODE.match(plain)
     if match is None:
         return NOT_FOUND.format(written=written)
-    step = "RECOG" if match.group(3) else f"{match.group(1).upper().replace('KMIP', 'KMP')}{match.group(2)}"
+    step = code_of(match)
     rest_start = match.end()
     plan_number = None
     plan_match = _PLAN.match(plain[rest_start:].lstrip())
@@ -111,7 +107,7 @@ def find_activity(session: Session, arguments: str) -> tuple[Activity, str] | st
         return NOT_FOUND.format(written=arguments[: match.end()].strip())
     if len(candidates) > 1:
         choices = "\n".join(
-            f"• /done {activity.id} – แผนที่ {_thai(activity.plan.number)} {activity.name}" for activity in candidates
+            f"• /done {activity.id} – แผนที่ {thai_digits(activity.plan.number)} {activity.name}" for activity in candidates
         )
         return f"กิจกรรม {step} มีอยู่ในหลายแผนค่ะ โปรดพิมพ์เลขกิจกรรมที่ต้องการ:\n{choices}"
     return candidates[0], arguments[rest_start:].strip()
@@ -129,7 +125,7 @@ def _current_candidates(activities: list[Activity]) -> list[Activity]:
 
 def mark_done(activity: Activity, note: str | None, context: HandlerContext) -> str:
     label = activity_label(activity)
-    where = f"แผนที่ {_thai(activity.plan.number)} ปีงบประมาณ {_thai(activity.plan.fiscal_year)}"
+    where = f"แผนที่ {thai_digits(activity.plan.number)} ปีงบประมาณ {thai_digits(activity.plan.fiscal_year)}"
     if activity.status == "done":
         when = format_thai_date(to_bangkok(activity.done_at).date()) if activity.done_at else "ก่อนหน้านี้"
         if note:

@@ -124,6 +124,11 @@ def convert_digits(text: str, digits: Digits) -> str:
     raise ValueError(f"digits must be 'thai' or 'arabic', got {digits!r}")
 
 
+def thai_digits(value: object) -> str:
+    """Any value as text with Thai digits: 12 -> "๑๒", "แผนที่ 2" -> "แผนที่ ๒"."""
+    return arabic_digit_to_thai_digit(str(value))
+
+
 def format_thai_date(day: date, digits: Digits = "thai") -> str:
     """"๒๙ ก.พ. ๒๕๖๗": day, abbreviated Thai month, BE year."""
     text = f"{day.day} {THAI_ABBREVIATED_MONTHS[day.month - 1]} {to_buddhist_year(day.year)}"

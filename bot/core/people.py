@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import now
-from bot.core.database import Base, insert_ignoring_duplicates
+from bot.core.database import insert_ignoring_duplicates
 from bot.core.tables import ChatGroup, InteractionEvent, RegistrationCode, User
 
 RowType = TypeVar("RowType", User, ChatGroup)
