@@ -18,12 +18,11 @@ from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import (
-    fiscal_year_of,
     format_thai_date,
     format_thai_datetime,
+    resolve_period,
     thai_digits,
     to_bangkok,
-    today,
 )
 from bot.core.steps import STEP_CODE, code_of
 from handlers.context import HandlerContext
@@ -117,9 +116,7 @@ def _current_candidates(activities: list[Activity]) -> list[Activity]:
     """Of one step's activities, those of the current fiscal year (or the latest imported)."""
     if not activities:
         return []
-    years = {activity.plan.fiscal_year for activity in activities}
-    current = fiscal_year_of(today())
-    year = current if current in years else max(years)
+    year = resolve_period(available={activity.plan.fiscal_year for activity in activities}).fiscal_year
     return [activity for activity in activities if activity.plan.fiscal_year == year]
 
 

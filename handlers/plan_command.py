@@ -10,8 +10,14 @@ from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.core.calendar import fiscal_year_of, format_thai_date, thai_digits, today
+from bot.core.calendar import (
+    format_thai_date,
+    resolve_period,
+    thai_digits,
+    today,
+)
 from handlers.context import HandlerContext
+from kb.plan_store import activity_label
 from kb.tables import Activity, Plan
 
 MAX_LISTED = 10
@@ -33,13 +39,10 @@ def days_left_text(deadline: date, on: date) -> str:
 
 def chosen_fiscal_year(session: Session, wanted: int | None, on: date) -> int | None:
     """The asked-for year, else the current fiscal year if a plan exists for it, else the latest."""
-    years = sorted(set(session.scalars(select(Plan.fiscal_year))))
+    years = set(session.scalars(select(Plan.fiscal_year)))
     if not years:
         return None
-    if wanted in years:
-        return wanted
-    current = fiscal_year_of(on)
-    return current if current in years else years[-1]
+    return resolve_period(wanted, available=years, on=on).fiscal_year
 
 
 def run(arguments: str, context: HandlerContext) -> list[Message]:
@@ -95,7 +98,7 @@ def plan_text(activities: list[Activity], fiscal_year: int, on: date) -> str:
 
 def _item_lines(activity: Activity, on: date) -> str:
     assert activity.deadline is not None
-    label = " ".join(part for part in (activity.step, activity.name) if part)
+    label = activity_label(activity)
     continuing = " (ทำต่อเนื่อง)" if activity.open_ended else ""
     return (
         f"• [{activity.id}] {label} – แผนที่ {thai_digits(activity.plan.number)}\n"

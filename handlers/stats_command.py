@@ -11,8 +11,8 @@ from typing import Any
 from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message, TextMessage
 
 from bot.core.calendar import (
-    fiscal_year_of,
     format_thai_datetime,
+    resolve_period,
     thai_digits,
     to_bangkok,
 )
@@ -36,7 +36,7 @@ def _percent_text(value: float | None) -> str:
 def run(arguments: str, context: HandlerContext) -> list[Message]:
     if context.user is None or context.user_role not in ALLOWED_ROLES:
         return [TextMessage(text=REFUSAL)]
-    fiscal_year = fiscal_year_of(to_bangkok(context.received_at).date())
+    fiscal_year = resolve_period(on=to_bangkok(context.received_at).date()).fiscal_year
     report = collect_report(context.session, fiscal_year, staff_count=context.config.staff_count)
     report_url = f"{context.base_url.rstrip('/')}{REPORT_PATH}" if context.base_url else None
     return [FlexMessage(alt_text=summary_text(report), contents=FlexContainer.from_dict(stats_bubble(report, report_url)))]

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from bot.core.calendar import (
     BANGKOK,
     fiscal_year_bounds,
-    fiscal_year_of,
+    resolve_period,
     thai_digits,
     to_bangkok,
 )
@@ -96,7 +96,7 @@ def latest_answer_this_year(context: HandlerContext) -> InteractionEvent | None:
     user = context.user
     if user is None:
         return None
-    first_day, _ = fiscal_year_bounds(fiscal_year_of(to_bangkok(context.received_at).date()))
+    first_day, _ = fiscal_year_bounds(resolve_period(on=to_bangkok(context.received_at).date()).fiscal_year)
     since = datetime.combine(first_day, time.min, tzinfo=BANGKOK)
     return context.session.scalars(
         select(InteractionEvent)

@@ -8,6 +8,8 @@ from typing import Any
 from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message
 
 from bot.core.calendar import format_thai_date, thai_digits
+from bot.core.line_client import shorten
+from kb.plan_store import activity_label
 from kb.tables import Activity
 
 # LINE's limits: alt text 400 characters; a button label 20 (the postback's display text 300).
@@ -22,11 +24,6 @@ ACCENT_BY_KIND = {
     "due": "#B9770E",
     "overdue": "#A93226",
 }
-
-
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def reminder_title(kind: str, deadline: date, reminder_day: date) -> str:
@@ -49,7 +46,7 @@ def reminder_messages(activity: Activity, kind: str, reminder_day: date, plan_nu
     deadline = activity.deadline
     assert deadline is not None, "reminders are planned only for activities with a deadline"
     title = reminder_title(kind, deadline, reminder_day)
-    label = " ".join(part for part in (activity.step, activity.name) if part)
+    label = activity_label(activity)
     alt_text = shorten(f"แจ้งเตือนแผน KM: {title} – {label} (กำหนดเสร็จ {format_thai_date(deadline)})", ALT_TEXT_LIMIT)
     bubble = reminder_bubble(activity, kind, title, plan_number)
     return [FlexMessage(alt_text=alt_text, contents=FlexContainer.from_dict(bubble))]

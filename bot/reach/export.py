@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import threading
-from pathlib import Path
 from typing import Any, Callable
 
 from bot.core.calendar import (
@@ -19,6 +18,7 @@ from bot.core.calendar import (
     format_thai_date,
     format_thai_datetime,
 )
+from bot.core.fonts import sarabun_font_path
 from bot.reach.figures import FIGURE_HEADINGS, FIGURE_KEYS, Indicator, ReachReport
 
 FORMATS = ("table", "csv", "xlsx", "json", "png")
@@ -188,12 +188,6 @@ def to_xlsx(report: ReachReport) -> bytes:
 CHART_SERIES = (("questions", "คำถาม", "#1B4F72"), ("answered", "ตอบได้", "#28B463"), ("article_views", "เปิดอ่านบทความ", "#F39C12"))
 _font_lock = threading.Lock()
 _font_registered = False
-
-
-def sarabun_font_path(weight: str = "Regular") -> Path:
-    import fontpkg_sarabun
-
-    return Path(fontpkg_sarabun.__file__).resolve().parent / "files" / f"Sarabun-{weight}.ttf"
 
 
 def _register_thai_font() -> str:

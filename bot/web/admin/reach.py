@@ -17,10 +17,9 @@ from bot.core.calendar import (
     THAI_ABBREVIATED_MONTHS,
     fiscal_month_label,
     fiscal_months,
-    fiscal_year_of,
     format_thai_datetime,
     format_thai_month,
-    today,
+    resolve_period,
 )
 from bot.reach.export import render
 from bot.reach.figures import FIGURE_HEADINGS, Indicator, ReachReport
@@ -110,13 +109,8 @@ def _nice_ceiling(value: int) -> int:
 
 
 def _requested_period() -> tuple[int, str | None]:
-    current = fiscal_year_of(today())
-    year_text = request.args.get("fiscal_year", "").strip()
-    fiscal_year = int(year_text) if year_text.isdigit() and 2400 <= int(year_text) <= 2800 else current
-    month = request.args.get("month", "").strip() or None
-    if month is not None and month not in {fiscal_month_label(*pair) for pair in fiscal_months(fiscal_year)}:
-        month = None
-    return fiscal_year, month
+    period = resolve_period(request.args.get("fiscal_year", ""), request.args.get("month"))
+    return period.fiscal_year, period.month
 
 
 def _collect(fiscal_year: int, month: str | None) -> ReachReport:
@@ -125,7 +119,7 @@ def _collect(fiscal_year: int, month: str | None) -> ReachReport:
 
 
 def _year_choices(selected: int) -> list[int]:
-    current = fiscal_year_of(today())
+    current = resolve_period().fiscal_year
     with get_database().session() as session:
         plan_years = set(session.scalars(select(Plan.fiscal_year).distinct()))
     return sorted({*range(current - YEARS_BACK, current + 1), *plan_years, selected}, reverse=True)
