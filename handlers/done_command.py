@@ -7,6 +7,8 @@ who did what is audit evidence, so the right belongs to a person, not to a chat.
 
 The activity is recorded with who marked it and when, plus any evidence note typed after the
 id; its reminders from then on are cancelled (the sender and the preview skip done activities).
+
+Only `handlers.commands` declares who may run it (its role check covers the button too).
 """
 
 from __future__ import annotations
@@ -34,8 +36,6 @@ from kb.plan_store import (
 )
 from kb.tables import Activity
 
-ALLOWED_ROLES = ("committee", "secretary")
-
 REFUSAL = (
     "ขออภัยค่ะ การบันทึกว่ากิจกรรมตามแผน KM ทำแล้ว สงวนไว้สำหรับกรรมการ KM และเลขานุการเท่านั้น "
     "หากท่านเป็นกรรมการ โปรดแจ้งเลขานุการให้เพิ่มสิทธิ์ก่อนนะคะ 🙏"
@@ -51,13 +51,7 @@ _ACTIVITY_ID = re.compile(r"#?(\d+)(?!\d)")
 _PLAN = re.compile(r"(?:แผน(?:ที่)?|plan)\s*(\d+)(?!\d)", re.IGNORECASE)
 
 
-def may_mark_done(context: HandlerContext) -> bool:
-    return context.user is not None and context.user_role in ALLOWED_ROLES
-
-
 def run(arguments: str, context: HandlerContext) -> list[Message]:
-    if not may_mark_done(context):
-        return [TextMessage(text=REFUSAL)]
     arguments = arguments.strip()
     if not arguments:
         return [TextMessage(text=USAGE)]
@@ -70,8 +64,6 @@ def run(arguments: str, context: HandlerContext) -> list[Message]:
 
 def run_from_postback(data: dict[str, str], context: HandlerContext) -> list[Message]:
     activity_id = thai_digit_to_arabic_digit(data.get("activity", "")).strip()
-    if not may_mark_done(context):
-        return [TextMessage(text=REFUSAL)]
     activity = context.session.get(Activity, int(activity_id)) if activity_id.isdigit() else None
     if activity is None:
         return [TextMessage(text=NOT_FOUND.format(written=activity_id or "?"))]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message, TextMessage
+from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message
 
 from bot.core.calendar import (
     format_thai_datetime,
@@ -20,7 +20,6 @@ from bot.reach.figures import ReachReport
 from bot.reach.queries import collect_report
 from handlers.context import HandlerContext
 
-ALLOWED_ROLES = ("secretary", "committee")
 REPORT_PATH = "/admin/reach"
 
 REFUSAL = (
@@ -34,8 +33,6 @@ def _percent_text(value: float | None) -> str:
 
 
 def run(arguments: str, context: HandlerContext) -> list[Message]:
-    if context.user is None or context.user_role not in ALLOWED_ROLES:
-        return [TextMessage(text=REFUSAL)]
     fiscal_year = resolve_period(on=to_bangkok(context.received_at).date()).fiscal_year
     report = collect_report(context.session, fiscal_year, staff_count=context.config.staff_count)
     report_url = f"{context.base_url.rstrip('/')}{REPORT_PATH}" if context.base_url else None
