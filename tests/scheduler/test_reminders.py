@@ -331,7 +331,8 @@ def test_the_hour_and_days_before_come_from_the_configuration() -> None:
     from bot.core.config import Config
 
     config = Config.from_environment({"KMBOT_HOLIDAYS": "2024-04-29, 2024-05-01", "KMBOT_REMINDER_HOUR": "8",
-                                      "KMBOT_REMINDER_DAYS_BEFORE": "3", "KMBOT_REMINDER_GRACE_HOURS": "12"})
+                                      "KMBOT_REMINDER_DAYS_BEFORE": "3", "KMBOT_REMINDER_GRACE_HOURS": "12",
+                                      "KMBOT_PUBLIC_HOLIDAYS": "off"})
     policy = ReminderPolicy.from_config(config)
 
     assert policy.settings.holidays == {date(2024, 4, 29), date(2024, 5, 1)}
