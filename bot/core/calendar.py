@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
+from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit, thai_strftime
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -198,16 +198,20 @@ def thai_digits(value: object) -> str:
     return arabic_digit_to_thai_digit(str(value))
 
 
+def _strftime(moment: datetime, pattern: str, digits: Digits) -> str:
+    if digits not in ("thai", "arabic"):
+        raise ValueError(f"digits must be 'thai' or 'arabic', got {digits!r}")
+    return thai_strftime(moment, pattern, thaidigit=digits == "thai")
+
+
 def format_thai_date(day: date, digits: Digits = "thai") -> str:
     """"๒๙ ก.พ. ๒๕๖๗": day, abbreviated Thai month, BE year."""
-    text = f"{day.day} {THAI_ABBREVIATED_MONTHS[day.month - 1]} {to_buddhist_year(day.year)}"
-    return convert_digits(text, digits)
+    return _strftime(datetime(day.year, day.month, day.day), "%-d %b %Y", digits)
 
 
 def format_thai_date_long(day: date, digits: Digits = "thai") -> str:
     """"๒๙ กุมภาพันธ์ ๒๕๖๗": day, full Thai month, BE year."""
-    text = f"{day.day} {THAI_FULL_MONTHS[day.month - 1]} {to_buddhist_year(day.year)}"
-    return convert_digits(text, digits)
+    return _strftime(datetime(day.year, day.month, day.day), "%-d %B %Y", digits)
 
 
 def format_thai_month(year: int, month: int, digits: Digits = "thai") -> str:
@@ -217,6 +221,4 @@ def format_thai_month(year: int, month: int, digits: Digits = "thai") -> str:
 
 def format_thai_datetime(moment: datetime, digits: Digits = "thai") -> str:
     """"๒๙ ก.พ. ๒๕๖๗ ๐๙:๐๐ น." in Bangkok time."""
-    local = to_bangkok(moment)
-    text = f"{format_thai_date(local.date(), 'arabic')} {local:%H:%M} น."
-    return convert_digits(text, digits)
+    return _strftime(to_bangkok(moment), "%-d %b %Y %H:%M น.", digits)
