@@ -35,6 +35,7 @@ from bot.core.steps import (
     code_of,
     is_misprint,
     section_steps,
+    step_name,
 )
 from kb.thai_period import PeriodReading, narrow_by_context, parse_period
 
@@ -177,7 +178,7 @@ def _read_step(activity_text: str, section: str) -> _StepReading:
         name = activity_text[: match.start()].strip(" -")
         details = activity_text[match.end() :].strip()
         if not name and step is not None:
-            name = _STEP_NAMES[step][0]
+            name = step_name(step)
         return _StepReading(step, name, _clean_list(details), tuple(warnings))
     name, _, details = activity_text.partition(" - ")
     step = _step_from_name(name, names)
@@ -198,7 +199,7 @@ def _template_step(written: str, name: str, details: str) -> _StepReading:
             return _StepReading(None, name, details, ("ไม่ได้ระบุขั้นตอน (step)",))
         return _StepReading(implied, name, details, ())
     if _RECOGNITION_CODE.fullmatch(written):
-        return _StepReading(RECOGNITION, name or _STEP_NAMES[RECOGNITION][0], details, ())
+        return _StepReading(RECOGNITION, name or step_name(RECOGNITION), details, ())
     if _STEP_CODE.fullmatch(thai_digit_to_arabic_digit(written)) is None:
         return _StepReading(None, name, details, (f"ไม่รู้จักรหัสขั้นตอน “{written}”",))
     code = _read_step(f"({written})", "any")

@@ -15,7 +15,11 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit, thai_strftime
+from pythainlp.util import (
+    arabic_digit_to_thai_digit,
+    thai_digit_to_arabic_digit,
+    thai_strftime,
+)
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -207,11 +211,6 @@ def _strftime(moment: datetime, pattern: str, digits: Digits) -> str:
 def format_thai_date(day: date, digits: Digits = "thai") -> str:
     """"๒๙ ก.พ. ๒๕๖๗": day, abbreviated Thai month, BE year."""
     return _strftime(datetime(day.year, day.month, day.day), "%-d %b %Y", digits)
-
-
-def format_thai_date_long(day: date, digits: Digits = "thai") -> str:
-    """"๒๙ กุมภาพันธ์ ๒๕๖๗": day, full Thai month, BE year."""
-    return _strftime(datetime(day.year, day.month, day.day), "%-d %B %Y", digits)
 
 
 def format_thai_month(year: int, month: int, digits: Digits = "thai") -> str:

@@ -19,7 +19,6 @@ from bot.core.calendar import (
     fiscal_year_bounds,
     fiscal_year_of,
     format_thai_date,
-    format_thai_date_long,
     format_thai_datetime,
     parse_be_month,
     to_buddhist_year,
@@ -132,8 +131,6 @@ def test_thai_month_names() -> None:
 def test_leap_day_in_thai_digits_and_arabic_digits() -> None:
     assert format_thai_date(date(2024, 2, 29)) == "๒๙ ก.พ. ๒๕๖๗"
     assert format_thai_date(date(2024, 2, 29), digits="arabic") == "29 ก.พ. 2567"
-    assert format_thai_date_long(date(2024, 2, 29), digits="arabic") == "29 กุมภาพันธ์ 2567"
-    assert format_thai_date_long(date(2024, 2, 29)) == "๒๙ กุมภาพันธ์ ๒๕๖๗"
 
 
 def test_datetime_is_shown_in_bangkok_time_with_the_thai_hour_suffix() -> None:
