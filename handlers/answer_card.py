@@ -14,6 +14,7 @@ from linebot.v3.messaging.models import (
     TextMessage,
 )
 
+from bot.core.line_client import shorten
 from kb.answering import Answer
 
 # LINE's limits: alt text 400 characters, quick-reply label 20, text message 5,000.
@@ -29,28 +30,23 @@ FALLBACK_TEXT = (
 CLOSE_TOPICS_INTRO = "\n\nหัวข้อที่ใกล้เคียงซึ่งอาจช่วยได้:"
 
 
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split()) if len(text) > limit else text
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def answer_messages(answer: Answer, read_more_url: str | None) -> list[Message]:
     """One Flex bubble (with a plain-text alt text) and up to three related questions as quick replies."""
     bubble = answer_bubble(answer, read_more_url)
-    alt_text = shorten(f"{answer.title}: {answer.text}", ALT_TEXT_LIMIT)
+    alt_text = shorten(f"{answer.title}: {answer.text}", ALT_TEXT_LIMIT, squeeze=False)
     return [FlexMessage(alt_text=alt_text, contents=FlexContainer.from_dict(bubble), quick_reply=_question_quick_reply(answer.related_questions))]
 
 
 def answer_bubble(answer: Answer, read_more_url: str | None) -> dict[str, Any]:
     section = " › ".join(answer.heading_path[-2:]) if answer.heading_path else ""
     body: list[dict[str, Any]] = [
-        {"type": "text", "text": shorten(answer.title or "", 120), "weight": "bold", "size": "lg", "wrap": True, "color": "#1B4F72"},
+        {"type": "text", "text": shorten(answer.title or "", 120, squeeze=False), "weight": "bold", "size": "lg", "wrap": True, "color": "#1B4F72"},
     ]
     if section and section != answer.title:
-        body.append({"type": "text", "text": shorten(section, 120), "size": "xs", "color": "#7F8C8D", "wrap": True, "margin": "sm"})
-    body.append({"type": "text", "text": shorten(answer.text, PASSAGE_LIMIT), "wrap": True, "size": "sm", "margin": "md"})
+        body.append({"type": "text", "text": shorten(section, 120, squeeze=False), "size": "xs", "color": "#7F8C8D", "wrap": True, "margin": "sm"})
+    body.append({"type": "text", "text": shorten(answer.text, PASSAGE_LIMIT, squeeze=False), "wrap": True, "size": "sm", "margin": "md"})
     body.append({"type": "separator", "margin": "lg"})
-    body.append({"type": "text", "text": f"ที่มา: {shorten(answer.title or '', 80)}", "size": "xxs", "color": "#7F8C8D", "wrap": True, "margin": "md"})
+    body.append({"type": "text", "text": f"ที่มา: {shorten(answer.title or '', 80, squeeze=False)}", "size": "xxs", "color": "#7F8C8D", "wrap": True, "margin": "md"})
     footer: list[dict[str, Any]] = []
     if read_more_url:
         footer.append({"type": "button", "style": "primary", "height": "sm", "color": "#1B4F72",
@@ -71,7 +67,7 @@ def fallback_messages(answer: Answer) -> list[Message]:
     text = FALLBACK_TEXT
     if answer.close_topics:
         text += CLOSE_TOPICS_INTRO + "".join(f"\n• {topic}" for topic in answer.close_topics)
-    return [TextMessage(text=shorten(text, TEXT_MESSAGE_LIMIT), quick_reply=_question_quick_reply(answer.close_topics))]
+    return [TextMessage(text=shorten(text, TEXT_MESSAGE_LIMIT, squeeze=False), quick_reply=_question_quick_reply(answer.close_topics))]
 
 
 def _feedback_button(label: str, answer: Answer, *, helpful: bool) -> dict[str, Any]:
@@ -82,7 +78,7 @@ def _feedback_button(label: str, answer: Answer, *, helpful: bool) -> dict[str, 
 
 def _question_quick_reply(questions: list[str]) -> QuickReply | None:
     items = [
-        QuickReplyItem(action=MessageAction(label=shorten(question, QUICK_REPLY_LABEL_LIMIT), text=shorten(question, 300)))
+        QuickReplyItem(action=MessageAction(label=shorten(question, QUICK_REPLY_LABEL_LIMIT, squeeze=False), text=shorten(question, 300, squeeze=False)))
         for question in questions[:3]
         if question.strip()
     ]

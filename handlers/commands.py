@@ -1,18 +1,30 @@
-"""The table of chat commands and postback actions.
+"""Every chat command, declared once: what people type, who may use it, its /help line, its function.
 
-Adding a command is one function in its own module and one line in `COMMANDS` (plus its aliases).
+`COMMANDS` below is the whole list. From it come the words the bot recognises (`find_command`),
+the `/help` reply (`help_text`), the one role check (`permitted`), and the buttons (postback
+`action=<name>`) that run a command. Adding a command is one `Command(...)` in `COMMANDS`.
+
+A command's function takes the text typed after the command; its button function takes the
+postback's data fields. Buttons that belong to no command (the 👍/👎 under an answer) are in
+`BUTTONS`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
-from linebot.v3.messaging.models import Message
+from linebot.v3.messaging.models import (
+    Message,
+    MessageAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
 
 from handlers import (
     done_command,
     feedback,
-    help_command,
     plan_command,
     registration,
     share_command,
@@ -24,65 +36,133 @@ from handlers.context import HandlerContext
 CommandHandler = Callable[[str, HandlerContext], list[Message]]
 PostbackHandler = Callable[[dict[str, str], HandlerContext], list[Message]]
 
-# Command name -> function taking the text typed after the command.
-COMMANDS: dict[str, CommandHandler] = {
-    "help": help_command.run,
-    "plan": plan_command.run,
-    "done": done_command.run,
-    "stats": stats_command.run,
-    "survey": survey_command.run,
-    "comment": survey_command.run_comment,
-    "register": registration.run,
-    "share": share_command.run,
-}
+# Roles are a person's own (`kmbot users grant`, or a registration code): being in the
+# committee's LINE group is not enough, because the bot cannot tell who was added to it.
+KM_TEAM = ("secretary", "committee")
 
-# What people type -> command name. `/alias` always works; a bare alias only as the whole message.
-COMMAND_ALIASES: dict[str, str] = {
-    "help": "help",
-    "วิธีใช้": "help",
-    "ช่วยเหลือ": "help",
-    "เมนู": "help",
-    "plan": "plan",
-    "แผน": "plan",
-    "งาน": "plan",
-    "กำหนดส่ง": "plan",
-    "done": "done",
-    "ทำแล้ว": "done",
-    "เสร็จแล้ว": "done",
-    "stats": "stats",
-    "สถิติ": "stats",
-    "รายงาน": "stats",
-    "survey": "survey",
-    "แบบสอบถาม": "survey",
-    "ประเมิน": "survey",
-    "ความพึงพอใจ": "survey",
-    "comment": "comment",
-    "ความเห็น": "comment",
-    "ข้อเสนอแนะ": "comment",
-    "register": "register",
-    "ลงทะเบียน": "register",
-    "share": "share",
-    "แบ่งปัน": "share",
-    "เสนอความรู้": "share",
-}
 
-# Postback `action=...` -> function taking the postback's data fields.
-POSTBACK_ACTIONS: dict[str, PostbackHandler] = {
-    "help": help_command.run_from_postback,
-    "done": done_command.run_from_postback,
+@dataclass(frozen=True)
+class Command:
+    name: str
+    """The English name: `/name` always works, and it is the postback's `action`."""
+    aliases: tuple[str, ...]
+    """Other words for it, Thai first. `/alias` always works; a bare alias only as the whole message."""
+    run: CommandHandler
+    help: str | None = None
+    """Its line in /help; None keeps it out of the list."""
+    roles: tuple[str, ...] | None = None
+    """Who may use it; None is everyone."""
+    refusal: str = ""
+    """The reply to someone without one of `roles`."""
+    button: PostbackHandler | None = None
+    """What a button with `action=<name>` runs (checked against `roles` the same way)."""
+    help_as: str | None = None
+    """How /help writes the command; "/name หรือ /first-alias" unless given."""
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    def help_line(self) -> str:
+        written = self.help_as or f"/{self.name} หรือ /{self.aliases[0]}"
+        return f"• {written} — {self.help}"
+
+
+def _help(arguments: str, context: HandlerContext) -> list[Message]:
+    return [TextMessage(text=help_text(), quick_reply=help_quick_reply())]
+
+
+def _help_button(data: dict[str, str], context: HandlerContext) -> list[Message]:
+    return _help("", context)
+
+
+# The /help list follows this order.
+COMMANDS: tuple[Command, ...] = (
+    Command("plan", ("แผน", "งาน", "กำหนดส่ง"), plan_command.run,
+            help="ดูกิจกรรมตามแผน KM ที่ใกล้ถึงกำหนด"),
+    Command("done", ("ทำแล้ว", "เสร็จแล้ว"), done_command.run,
+            help="กรรมการ KM บันทึกว่ากิจกรรมเสร็จแล้ว",
+            roles=KM_TEAM, refusal=done_command.REFUSAL, button=done_command.run_from_postback),
+    Command("share", ("แบ่งปัน", "เสนอความรู้"), share_command.run,
+            help="ส่งเกร็ดความรู้ให้คณะทำงานตรวจก่อนเผยแพร่"),
+    Command("survey", ("แบบสอบถาม", "ประเมิน", "ความพึงพอใจ"), survey_command.run,
+            help="ให้คะแนนความพึงพอใจ 1–5", button=survey_command.run_from_postback),
+    Command("stats", ("สถิติ", "รายงาน"), stats_command.run,
+            help="สรุปตัวเลขการใช้งาน (เลขานุการและกรรมการ)",
+            roles=KM_TEAM, refusal=stats_command.REFUSAL),
+    Command("help", ("วิธีใช้", "ช่วยเหลือ", "เมนู"), _help,
+            help="ดูข้อความนี้อีกครั้ง", help_as="/help หรือ วิธีใช้", button=_help_button),
+    Command("comment", ("ความเห็น", "ข้อเสนอแนะ"), survey_command.run_comment),
+    Command("register", ("ลงทะเบียน",), registration.run),
+)
+
+# Buttons that are not a command: postback `action` -> function taking the data fields.
+BUTTONS: dict[str, PostbackHandler] = {
     "feedback": feedback.run_from_postback,
-    "survey": survey_command.run_from_postback,
 }
 
+COMMANDS_BY_WORD: dict[str, Command] = {word.lower(): command for command in COMMANDS for word in command.words}
 
-def find_command(text: str) -> tuple[str, str] | None:
-    """The command a message asks for and the text after it, or None for a question."""
+HELP_INTRO = (
+    "น้องบอท KM ช่วยอะไรได้บ้าง 📚\n\n"
+    "• ถามความรู้: พิมพ์คำถามได้เลย เช่น \"ความรู้ฝังลึกคืออะไร\"\n"
+    "  (ในกลุ่ม ให้แท็กถึงบอท หรือขึ้นต้นด้วย ? หรือ \"ถาม\")"
+)
+
+
+def help_text() -> str:
+    """The /help reply: what the bot does, then one line per listed command."""
+    return "\n".join([HELP_INTRO, *(command.help_line() for command in COMMANDS if command.help)])
+
+
+def help_quick_reply() -> QuickReply:
+    """Buttons for a first try: two sample questions and the plan command."""
+    samples = [("KM คืออะไร", "KM คืออะไร"), ("ขั้นตอน KMP", "ขั้นตอนการจัดการความรู้มีอะไรบ้าง"), ("งานใกล้กำหนด", "/plan")]
+    return QuickReply(items=[QuickReplyItem(action=MessageAction(label=label, text=text)) for label, text in samples])
+
+
+def find_command(text: str) -> tuple[Command | None, str] | None:
+    """The command a message asks for and the text after it; (None, text) for an unknown
+    `/word`; None for a question."""
     stripped = text.strip()
     if not stripped:
         return None
     first_word, _, rest = stripped.partition(" ")
     if first_word.startswith("/"):
-        name = COMMAND_ALIASES.get(first_word[1:].lower())
-        return (name, rest.strip()) if name else ("unknown", stripped)
-    name = COMMAND_ALIASES.get(stripped.lower())
-    return (name, "") if name else None
+        command = COMMANDS_BY_WORD.get(first_word[1:].lower())
+        return (command, rest.strip()) if command else (None, stripped)
+    command = COMMANDS_BY_WORD.get(stripped.lower())
+    return (command, "") if command else None
+
+
+def permitted(command: Command, context: HandlerContext) -> bool:
+    """The one role check, for typed commands and their buttons alike."""
+    return command.roles is None or (context.user is not None and context.user_role in command.roles)
+
+
+def run_command(command: Command, arguments: str, context: HandlerContext) -> list[Message]:
+    context.record("command", detail={"command": command.name})
+    if not permitted(command, context):
+        return [TextMessage(text=command.refusal)]
+    return command.run(arguments, context)
+
+
+def postback_action(action: str) -> PostbackHandler | None:
+    """The function a button's `action` runs (behind the command's role check), or None."""
+    for command in COMMANDS:
+        if command.name == action and command.button is not None:
+            button = command.button
+
+            def checked(data: dict[str, str], context: HandlerContext) -> list[Message]:
+                if not permitted(command, context):
+                    return [TextMessage(text=command.refusal)]
+                return button(data, context)
+
+            return checked
+    return BUTTONS.get(action)
+
+
+POSTBACK_ACTIONS: frozenset[str] = frozenset(
+    {command.name for command in COMMANDS if command.button is not None} | set(BUTTONS)
+)
+"""Every `action` a button may carry."""

@@ -7,6 +7,8 @@ who did what is audit evidence, so the right belongs to a person, not to a chat.
 
 The activity is recorded with who marked it and when, plus any evidence note typed after the
 id; its reminders from then on are cancelled (the sender and the preview skip done activities).
+
+Only `handlers.commands` declares who may run it (its role check covers the button too).
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import (
-    convert_digits,
-    fiscal_year_of,
     format_thai_date,
     format_thai_datetime,
+    resolve_period,
+    thai_digits,
     to_bangkok,
-    today,
 )
+from bot.core.steps import STEP_CODE, code_of
 from handlers.context import HandlerContext
 from kb.plan_store import (
     activity_label,
@@ -33,8 +35,6 @@ from kb.plan_store import (
     refresh_plan_article,
 )
 from kb.tables import Activity
-
-ALLOWED_ROLES = ("committee", "secretary")
 
 REFUSAL = (
     "ขออภัยค่ะ การบันทึกว่ากิจกรรมตามแผน KM ทำแล้ว สงวนไว้สำหรับกรรมการ KM และเลขานุการเท่านั้น "
@@ -48,21 +48,10 @@ USAGE = (
 NOT_FOUND = "ไม่พบกิจกรรม “{written}” ในแผน KM ค่ะ พิมพ์ /plan เพื่อดูเลขกิจกรรมได้เลยนะคะ"
 
 _ACTIVITY_ID = re.compile(r"#?(\d+)(?!\d)")
-_STEP = re.compile(r"(KMI?P|CMP)\s*[-.]?\s*(\d)(?!\d)|(RECOG)\b", re.IGNORECASE)
 _PLAN = re.compile(r"(?:แผน(?:ที่)?|plan)\s*(\d+)(?!\d)", re.IGNORECASE)
 
 
-def _thai(value: object) -> str:
-    return convert_digits(str(value), "thai")
-
-
-def may_mark_done(context: HandlerContext) -> bool:
-    return context.user is not None and context.user_role in ALLOWED_ROLES
-
-
 def run(arguments: str, context: HandlerContext) -> list[Message]:
-    if not may_mark_done(context):
-        return [TextMessage(text=REFUSAL)]
     arguments = arguments.strip()
     if not arguments:
         return [TextMessage(text=USAGE)]
@@ -75,8 +64,6 @@ def run(arguments: str, context: HandlerContext) -> list[Message]:
 
 def run_from_postback(data: dict[str, str], context: HandlerContext) -> list[Message]:
     activity_id = thai_digit_to_arabic_digit(data.get("activity", "")).strip()
-    if not may_mark_done(context):
-        return [TextMessage(text=REFUSAL)]
     activity = context.session.get(Activity, int(activity_id)) if activity_id.isdigit() else None
     if activity is None:
         return [TextMessage(text=NOT_FOUND.format(written=activity_id or "?"))]
@@ -96,10 +83,10 @@ def find_activity(session: Session, arguments: str) -> tuple[Activity, str] | st
         if activity is None:
             return NOT_FOUND.format(written=written)
         return activity, arguments[match.end():].strip()
-    match = _STEP.match(plain)
+    match = STEP_CODE.match(plain)
     if match is None:
         return NOT_FOUND.format(written=written)
-    step = "RECOG" if match.group(3) else f"{match.group(1).upper().replace('KMIP', 'KMP')}{match.group(2)}"
+    step = code_of(match)
     rest_start = match.end()
     plan_number = None
     plan_match = _PLAN.match(plain[rest_start:].lstrip())
@@ -111,7 +98,7 @@ def find_activity(session: Session, arguments: str) -> tuple[Activity, str] | st
         return NOT_FOUND.format(written=arguments[: match.end()].strip())
     if len(candidates) > 1:
         choices = "\n".join(
-            f"• /done {activity.id} – แผนที่ {_thai(activity.plan.number)} {activity.name}" for activity in candidates
+            f"• /done {activity.id} – แผนที่ {thai_digits(activity.plan.number)} {activity.name}" for activity in candidates
         )
         return f"กิจกรรม {step} มีอยู่ในหลายแผนค่ะ โปรดพิมพ์เลขกิจกรรมที่ต้องการ:\n{choices}"
     return candidates[0], arguments[rest_start:].strip()
@@ -121,15 +108,13 @@ def _current_candidates(activities: list[Activity]) -> list[Activity]:
     """Of one step's activities, those of the current fiscal year (or the latest imported)."""
     if not activities:
         return []
-    years = {activity.plan.fiscal_year for activity in activities}
-    current = fiscal_year_of(today())
-    year = current if current in years else max(years)
+    year = resolve_period(available={activity.plan.fiscal_year for activity in activities}).fiscal_year
     return [activity for activity in activities if activity.plan.fiscal_year == year]
 
 
 def mark_done(activity: Activity, note: str | None, context: HandlerContext) -> str:
     label = activity_label(activity)
-    where = f"แผนที่ {_thai(activity.plan.number)} ปีงบประมาณ {_thai(activity.plan.fiscal_year)}"
+    where = f"แผนที่ {thai_digits(activity.plan.number)} ปีงบประมาณ {thai_digits(activity.plan.fiscal_year)}"
     if activity.status == "done":
         when = format_thai_date(to_bangkok(activity.done_at).date()) if activity.done_at else "ก่อนหน้านี้"
         if note:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhooks import Event
 
+from handlers.commands import help_quick_reply
 from handlers.context import HandlerContext
-from handlers.help_command import help_quick_reply
 
 FOLLOW_GREETING = (
     "สวัสดีค่ะ ยินดีที่ได้รู้จักนะคะ 🙏\n"

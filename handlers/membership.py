@@ -8,8 +8,8 @@ from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhooks import Event, MemberJoinedEvent, MemberLeftEvent
 
 from bot.core.line_client import LineApiError
+from handlers.commands import help_quick_reply
 from handlers.context import HandlerContext
-from handlers.help_command import help_quick_reply
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from linebot.v3.webhooks import (
 )
 
 from handlers import question, registration
-from handlers.commands import COMMANDS, find_command
+from handlers.commands import find_command, run_command
 from handlers.context import HandlerContext
 from kb.small_talk import small_talk_reply
 
@@ -71,9 +71,7 @@ def route_text(text: str, context: HandlerContext) -> list[Message]:
         if registration.is_registration_code(text):
             return registration.run(text, context)
         return question.answer_question(text, context)
-    name, arguments = command
-    handler = COMMANDS.get(name)
-    if handler is None:
+    found, arguments = command
+    if found is None:
         return [TextMessage(text=UNKNOWN_COMMAND_REPLY)]
-    context.record("command", detail={"command": name})
-    return handler(arguments, context)
+    return run_command(found, arguments, context)

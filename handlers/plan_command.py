@@ -10,8 +10,14 @@ from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.core.calendar import convert_digits, fiscal_year_of, format_thai_date, today
+from bot.core.calendar import (
+    format_thai_date,
+    resolve_period,
+    thai_digits,
+    today,
+)
 from handlers.context import HandlerContext
+from kb.plan_store import activity_label
 from kb.tables import Activity, Plan
 
 MAX_LISTED = 10
@@ -20,30 +26,23 @@ TEXT_LIMIT = 5000
 NO_PLAN_REPLY = "ยังไม่มีแผน KM ในระบบค่ะ เมื่อเลขานุการนำเข้าแผนแล้ว พิมพ์ /plan อีกครั้งได้เลยนะคะ"
 
 
-def _thai(value: object) -> str:
-    return convert_digits(str(value), "thai")
-
-
 def days_left_text(deadline: date, on: date) -> str:
     days = (deadline - on).days
     if days < 0:
-        return f"เลยกำหนดมา {_thai(-days)} วัน"
+        return f"เลยกำหนดมา {thai_digits(-days)} วัน"
     if days == 0:
         return "ครบกำหนดวันนี้"
     if days == 1:
         return "ครบกำหนดพรุ่งนี้"
-    return f"อีก {_thai(days)} วัน"
+    return f"อีก {thai_digits(days)} วัน"
 
 
 def chosen_fiscal_year(session: Session, wanted: int | None, on: date) -> int | None:
     """The asked-for year, else the current fiscal year if a plan exists for it, else the latest."""
-    years = sorted(set(session.scalars(select(Plan.fiscal_year))))
+    years = set(session.scalars(select(Plan.fiscal_year)))
     if not years:
         return None
-    if wanted in years:
-        return wanted
-    current = fiscal_year_of(on)
-    return current if current in years else years[-1]
+    return resolve_period(wanted, available=years, on=on).fiscal_year
 
 
 def run(arguments: str, context: HandlerContext) -> list[Message]:
@@ -71,7 +70,7 @@ def plan_text(activities: list[Activity], fiscal_year: int, on: date) -> str:
         key=lambda activity: (activity.deadline, activity.plan.number, activity.position),
     )
     undated = [activity for activity in open_activities if activity.deadline is None]
-    heading = f"📋 กิจกรรมตามแผน KM ปีงบประมาณ {_thai(fiscal_year)}"
+    heading = f"📋 กิจกรรมตามแผน KM ปีงบประมาณ {thai_digits(fiscal_year)}"
     if not open_activities:
         return f"{heading}\nทำครบทุกกิจกรรมแล้วค่ะ ขอบคุณคณะทำงานทุกท่านนะคะ 🎉"
     overdue = [activity for activity in dated if activity.deadline < on]
@@ -87,10 +86,10 @@ def plan_text(activities: list[Activity], fiscal_year: int, on: date) -> str:
         lines.extend(_item_lines(activity, on) for activity in listed_upcoming)
     hidden = len(dated) - len(listed_overdue) - len(listed_upcoming)
     if hidden:
-        lines.append(f"\nและอีก {_thai(hidden)} กิจกรรมที่กำหนดส่งถัดไป")
+        lines.append(f"\nและอีก {thai_digits(hidden)} กิจกรรมที่กำหนดส่งถัดไป")
     if undated:
-        names = ", ".join(f"{activity.step or activity.name} แผนที่ {_thai(activity.plan.number)}" for activity in undated)
-        lines.append(f"\n❔ ยังไม่ได้กำหนดวัน {_thai(len(undated))} กิจกรรม ({names}) รอเลขานุการกำหนดวันค่ะ")
+        names = ", ".join(f"{activity.step or activity.name} แผนที่ {thai_digits(activity.plan.number)}" for activity in undated)
+        lines.append(f"\n❔ ยังไม่ได้กำหนดวัน {thai_digits(len(undated))} กิจกรรม ({names}) รอเลขานุการกำหนดวันค่ะ")
     lines.append("\nกรรมการ KM บันทึกว่าทำแล้วได้ด้วย /done ตามด้วยเลขกิจกรรม เช่น "
                  f"/done {(listed_overdue or listed_upcoming or undated)[0].id} ค่ะ")
     text = "\n".join(lines)
@@ -99,9 +98,9 @@ def plan_text(activities: list[Activity], fiscal_year: int, on: date) -> str:
 
 def _item_lines(activity: Activity, on: date) -> str:
     assert activity.deadline is not None
-    label = " ".join(part for part in (activity.step, activity.name) if part)
+    label = activity_label(activity)
     continuing = " (ทำต่อเนื่อง)" if activity.open_ended else ""
     return (
-        f"• [{activity.id}] {label} – แผนที่ {_thai(activity.plan.number)}\n"
+        f"• [{activity.id}] {label} – แผนที่ {thai_digits(activity.plan.number)}\n"
         f"   ครบกำหนด {format_thai_date(activity.deadline)}{continuing} · {days_left_text(activity.deadline, on)}"
     )

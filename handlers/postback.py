@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 from linebot.v3.messaging.models import Message
 from linebot.v3.webhooks import Event, PostbackEvent
 
-from handlers.commands import POSTBACK_ACTIONS
+from handlers.commands import postback_action
 from handlers.context import HandlerContext
 
 logger = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 def handle_postback(event: Event, context: HandlerContext) -> list[Message]:
     assert isinstance(event, PostbackEvent)
     data = parse_postback_data(event.postback.data)
-    action = POSTBACK_ACTIONS.get(data.get("action", ""))
+    action = postback_action(data.get("action", ""))
     if action is None:
         logger.info("postback with an unknown action ignored")
         return []

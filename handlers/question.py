@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linebot.v3.messaging.models import Message, TextMessage
 
-from bot.core.calendar import convert_digits
+from bot.core.calendar import thai_digits
 from handlers.answer_card import answer_messages, fallback_messages
 from handlers.context import HandlerContext
 from handlers.rate_limit import check_question_rate
@@ -21,7 +21,7 @@ TOO_LONG = (
 def answer_question(text: str, context: HandlerContext) -> list[Message]:
     if len(text) > MAX_QUESTION_CHARS:
         # Not a question but a pasted document: nothing is searched, counted or kept as a gap.
-        return [TextMessage(text=TOO_LONG.format(limit=convert_digits(f"{MAX_QUESTION_CHARS:,}", "thai")))]
+        return [TextMessage(text=TOO_LONG.format(limit=thai_digits(f"{MAX_QUESTION_CHARS:,}")))]
     kind = small_talk_kind(text)
     if kind is not None:
         # A greeting, thanks or a 👍 is not a question: it is neither counted nor kept as a gap.

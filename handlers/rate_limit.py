@@ -15,7 +15,7 @@ from linebot.v3.messaging.models import Message, TextMessage
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.core.calendar import convert_digits
+from bot.core.calendar import thai_digits
 from bot.core.config import QuestionRate
 from bot.core.tables import InteractionEvent
 from handlers.context import HandlerContext
@@ -49,7 +49,7 @@ def check_question_rate(context: HandlerContext) -> list[Message] | None:
     context.record("rate_limited")
     if decision == "refuse_silently":
         return []
-    return [TextMessage(text=TOO_MANY_QUESTIONS.format(limit=convert_digits(str(rate.limit), "thai"),
+    return [TextMessage(text=TOO_MANY_QUESTIONS.format(limit=thai_digits(rate.limit),
                                                        window=describe_window(rate.window)))]
 
 
@@ -58,8 +58,8 @@ def describe_window(window: timedelta) -> str:
     seconds = int(window.total_seconds())
     for unit_seconds, name in ((3600, "ชั่วโมง"), (60, "นาที")):
         if seconds % unit_seconds == 0:
-            return f"{convert_digits(str(seconds // unit_seconds), 'thai')} {name}"
-    return f"{convert_digits(str(seconds), 'thai')} วินาที"
+            return f"{thai_digits(seconds // unit_seconds)} {name}"
+    return f"{thai_digits(seconds)} วินาที"
 
 
 def recent_counts(session: Session, user_id: int, since: datetime) -> tuple[int, int]:

@@ -10,12 +10,11 @@ import logging
 
 from linebot.v3.messaging.models import Message, TextMessage
 
-from bot.core.people import looks_like_code, redeem_code
+from bot.core.people import ROLE_NAMES, looks_like_code, redeem_code
 from handlers.context import HandlerContext
 
 logger = logging.getLogger(__name__)
 
-ROLE_NAMES = {"secretary": "เลขานุการคณะทำงาน KM", "committee": "กรรมการ KM", "staff": "บุคลากร"}
 ROLE_POWERS = {
     "secretary": "ตอนนี้ท่านดูสรุปการใช้งานได้ด้วย /stats และบันทึกกิจกรรมที่ทำแล้วด้วย /done ค่ะ",
     "committee": "ตอนนี้ท่านบันทึกกิจกรรมที่ทำแล้วด้วย /done และดูสรุปการใช้งานด้วย /stats ได้แล้วค่ะ",

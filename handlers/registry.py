@@ -1,6 +1,6 @@
 """The table of LINE event types and the function that handles each.
 
-Chat commands and postback actions have their own table in `handlers.commands`.
+Chat commands and the buttons that run them have their own table in `handlers.commands`.
 """
 
 from __future__ import annotations

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message, TextMessage
+from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message
 
 from bot.core.calendar import (
-    convert_digits,
-    fiscal_year_of,
     format_thai_datetime,
+    resolve_period,
+    thai_digits,
     to_bangkok,
 )
 from bot.reach.figures import ReachReport
 from bot.reach.queries import collect_report
 from handlers.context import HandlerContext
 
-ALLOWED_ROLES = ("secretary", "committee")
 REPORT_PATH = "/admin/reach"
 
 REFUSAL = (
@@ -29,18 +28,12 @@ REFUSAL = (
 )
 
 
-def _thai(value: object) -> str:
-    return convert_digits(str(value), "thai")
-
-
 def _percent_text(value: float | None) -> str:
-    return "ยังไม่มีข้อมูล" if value is None else f"ร้อยละ {_thai(f'{value:g}')}"
+    return "ยังไม่มีข้อมูล" if value is None else f"ร้อยละ {thai_digits(f'{value:g}')}"
 
 
 def run(arguments: str, context: HandlerContext) -> list[Message]:
-    if context.user is None or context.user_role not in ALLOWED_ROLES:
-        return [TextMessage(text=REFUSAL)]
-    fiscal_year = fiscal_year_of(to_bangkok(context.received_at).date())
+    fiscal_year = resolve_period(on=to_bangkok(context.received_at).date()).fiscal_year
     report = collect_report(context.session, fiscal_year, staff_count=context.config.staff_count)
     report_url = f"{context.base_url.rstrip('/')}{REPORT_PATH}" if context.base_url else None
     return [FlexMessage(alt_text=summary_text(report), contents=FlexContainer.from_dict(stats_bubble(report, report_url)))]
@@ -50,29 +43,29 @@ def summary_text(report: ReachReport) -> str:
     """The card's alt text: what a notification or an old LINE version shows."""
     totals = report.totals
     return (
-        f"สรุปการใช้งาน ปีงบประมาณ {_thai(report.fiscal_year)}: คำถาม {_thai(totals.questions)} ครั้ง "
-        f"ตอบได้ {_percent_text(totals.answer_rate)} ผู้ใช้งาน {_thai(totals.distinct_users)} คน"
+        f"สรุปการใช้งาน ปีงบประมาณ {thai_digits(report.fiscal_year)}: คำถาม {thai_digits(totals.questions)} ครั้ง "
+        f"ตอบได้ {_percent_text(totals.answer_rate)} ผู้ใช้งาน {thai_digits(totals.distinct_users)} คน"
     )[:400]
 
 
 def stats_rows(report: ReachReport) -> list[tuple[str, str]]:
     totals = report.totals
     staff = (
-        f"{_thai(totals.distinct_users)} คน ({_percent_text(report.staff_reached_percent)} จาก {_thai(report.staff_count)} คน)"
+        f"{thai_digits(totals.distinct_users)} คน ({_percent_text(report.staff_reached_percent)} จาก {thai_digits(report.staff_count)} คน)"
         if report.staff_count
-        else f"{_thai(totals.distinct_users)} คน"
+        else f"{thai_digits(totals.distinct_users)} คน"
     )
     satisfaction = _percent_text(totals.satisfaction_percent)
     if totals.survey_responses:
-        satisfaction += f" ({_thai(totals.survey_responses)} คน)"
+        satisfaction += f" ({thai_digits(totals.survey_responses)} คน)"
     return [
-        ("คำถาม", f"{_thai(totals.questions)} ครั้ง"),
+        ("คำถาม", f"{thai_digits(totals.questions)} ครั้ง"),
         ("ตอบได้", _percent_text(totals.answer_rate)),
         ("บุคลากรที่ใช้งาน", staff),
-        ("เปิดอ่านบทความ", f"{_thai(totals.article_views)} ครั้ง"),
+        ("เปิดอ่านบทความ", f"{thai_digits(totals.article_views)} ครั้ง"),
         ("ความพึงพอใจ (๔–๕ คะแนน)", satisfaction),
-        ("ส่งข้อความถึงกลุ่ม", f"{_thai(totals.pushes)} ครั้ง (ผู้รับ {_thai(totals.push_recipients)} คน)"),
-        ("คำถามที่ยังตอบไม่ได้", f"{_thai(report.open_gaps)} เรื่อง"),
+        ("ส่งข้อความถึงกลุ่ม", f"{thai_digits(totals.pushes)} ครั้ง (ผู้รับ {thai_digits(totals.push_recipients)} คน)"),
+        ("คำถามที่ยังตอบไม่ได้", f"{thai_digits(report.open_gaps)} เรื่อง"),
     ]
 
 
@@ -93,7 +86,7 @@ def stats_bubble(report: ReachReport, report_url: str | None) -> dict[str, Any]:
             "type": "box", "layout": "vertical", "backgroundColor": "#1B4F72",
             "contents": [
                 {"type": "text", "text": "📊 สรุปการใช้งานน้องบอท KM", "weight": "bold", "color": "#FFFFFF", "size": "md"},
-                {"type": "text", "text": f"ปีงบประมาณ {_thai(report.fiscal_year)}", "color": "#D6EAF8", "size": "sm"},
+                {"type": "text", "text": f"ปีงบประมาณ {thai_digits(report.fiscal_year)}", "color": "#D6EAF8", "size": "sm"},
             ],
         },
         "body": {

@@ -26,9 +26,9 @@ from sqlalchemy import select
 
 from bot.core.calendar import (
     BANGKOK,
-    convert_digits,
     fiscal_year_bounds,
-    fiscal_year_of,
+    resolve_period,
+    thai_digits,
     to_bangkok,
 )
 from bot.core.tables import InteractionEvent
@@ -88,7 +88,7 @@ def record_score(score: int, context: HandlerContext, *, via: str) -> list[Messa
     answered_before = latest_answer_this_year(context) is not None
     context.record("survey_answer", value=score, detail={"via": via})
     template = THANKS_AGAIN if answered_before else THANKS
-    return [TextMessage(text=template.format(score=convert_digits(str(score), "thai")))]
+    return [TextMessage(text=template.format(score=thai_digits(score)))]
 
 
 def latest_answer_this_year(context: HandlerContext) -> InteractionEvent | None:
@@ -96,7 +96,7 @@ def latest_answer_this_year(context: HandlerContext) -> InteractionEvent | None:
     user = context.user
     if user is None:
         return None
-    first_day, _ = fiscal_year_bounds(fiscal_year_of(to_bangkok(context.received_at).date()))
+    first_day, _ = fiscal_year_bounds(resolve_period(on=to_bangkok(context.received_at).date()).fiscal_year)
     since = datetime.combine(first_day, time.min, tzinfo=BANGKOK)
     return context.session.scalars(
         select(InteractionEvent)

@@ -27,7 +27,16 @@ from typing import Any
 import yaml
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from bot.core.calendar import convert_digits, to_common_era_year
+from bot.core.calendar import thai_digits, to_common_era_year
+from bot.core.steps import (
+    RECOGNITION,
+    STEP_CODE,
+    STEPS,
+    code_of,
+    is_misprint,
+    section_steps,
+    step_name,
+)
 from kb.thai_period import PeriodReading, narrow_by_context, parse_period
 
 __all__ = [
@@ -75,7 +84,7 @@ class ActivityDraft:
         """Where the row is, in Thai, e.g. "แผนที่ ๑ ตารางที่ ๒.๒ ลำดับที่ ๑ (KMP1)"."""
         number = "?" if self.number is None else str(self.number)
         step = f" ({self.step})" if self.step else ""
-        return _thai(f"แผนที่ {self.plan} {self.table} ลำดับที่ {number}") + step
+        return thai_digits(f"แผนที่ {self.plan} {self.table} ลำดับที่ {number}") + step
 
     @property
     def dates_unreadable(self) -> bool:
@@ -116,30 +125,13 @@ class PlanReading:
 
 # --- steps ---------------------------------------------------------------------------------
 
-RECOGNITION = "RECOG"
+_KNOWLEDGE_STEP_NAMES = {code: STEPS[code].names for code in section_steps("knowledge")}
+_CHANGE_STEP_NAMES = {code: STEPS[code].names for code in section_steps("change")}
+_STEP_NAMES = {code: step.names for code, step in STEPS.items()}
 
-_KNOWLEDGE_STEP_NAMES = {
-    "KMP1": ("การบ่งชี้ความรู้",),
-    "KMP2": ("การสร้างและแสวงหาความรู้",),
-    "KMP3": ("การจัดความรู้ให้เป็นระบบ", "การจัดการความรู้ให้เป็นระบบ"),
-    "KMP4": ("การประมวลและกลั่นกรองความรู้",),
-    "KMP5": ("การเข้าถึงความรู้",),
-    "KMP6": ("การแบ่งปันแลกเปลี่ยนความรู้",),
-    "KMP7": ("การเรียนรู้",),
-    RECOGNITION: ("การยกย่องชมเชย",),
-}
-_CHANGE_STEP_NAMES = {
-    "CMP1": ("การเตรียมการและปรับเปลี่ยนพฤติกรรม",),
-    "CMP2": ("การสื่อสาร",),
-    "CMP3": ("กระบวนการและเครื่องมือ",),
-    "CMP4": ("การฝึกอบรมและการเรียนรู้",),
-    "CMP5": ("การวัดผล",),
-    "CMP6": ("การยกย่องชมเชยและให้รางวัล",),
-}
-_STEP_NAMES = {**_KNOWLEDGE_STEP_NAMES, **_CHANGE_STEP_NAMES}
-
-_STEP_CODE = re.compile(r"\(?\s*\b(KMI?P|CMP)\s*[-.]?\s*(\d+)\s*\)?", re.IGNORECASE)
-_RECOGNITION_CODE = re.compile(r"RECOG(?:NITION)?|การยกย่องชมเชย", re.IGNORECASE)
+# A step code, with the brackets the plans put around it: "การเข้าถึงความรู้ (KMP ๕) ...".
+_STEP_CODE = re.compile(rf"\(?\s*(?:{STEP_CODE.pattern})\s*\)?", re.IGNORECASE)
+_RECOGNITION_CODE = re.compile(rf"RECOG(?:NITION)?|{STEPS[RECOGNITION].name}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -176,19 +168,17 @@ def _read_step(activity_text: str, section: str) -> _StepReading:
         section, _STEP_NAMES
     )
     if match:
-        prefix, number = match.group(1).upper(), int(match.group(2))
+        step = code_of(match)
         written = activity_text[match.start() : match.end()].strip("() ")
-        if prefix == "KMIP":
-            warnings.append(f"เขียนรหัสขั้นตอนว่า “{written}” อ่านเป็น KMP{number}")
-            prefix = "KMP"
-        step = f"{prefix}{number}"
+        if is_misprint(match):
+            warnings.append(f"เขียนรหัสขั้นตอนว่า “{written}” อ่านเป็น {step}")
         if step not in _STEP_NAMES:
             warnings.append(f"ไม่รู้จักรหัสขั้นตอน “{written}”")
             step = None
         name = activity_text[: match.start()].strip(" -")
         details = activity_text[match.end() :].strip()
         if not name and step is not None:
-            name = _STEP_NAMES[step][0]
+            name = step_name(step)
         return _StepReading(step, name, _clean_list(details), tuple(warnings))
     name, _, details = activity_text.partition(" - ")
     step = _step_from_name(name, names)
@@ -209,7 +199,7 @@ def _template_step(written: str, name: str, details: str) -> _StepReading:
             return _StepReading(None, name, details, ("ไม่ได้ระบุขั้นตอน (step)",))
         return _StepReading(implied, name, details, ())
     if _RECOGNITION_CODE.fullmatch(written):
-        return _StepReading(RECOGNITION, name or _STEP_NAMES[RECOGNITION][0], details, ())
+        return _StepReading(RECOGNITION, name or step_name(RECOGNITION), details, ())
     if _STEP_CODE.fullmatch(thai_digit_to_arabic_digit(written)) is None:
         return _StepReading(None, name, details, (f"ไม่รู้จักรหัสขั้นตอน “{written}”",))
     code = _read_step(f"({written})", "any")
@@ -239,10 +229,6 @@ def _clean_list(text: str) -> str:
         return text
     items = [item.strip() for item in _LIST_MARKER.split(text) if item.strip()]
     return "; ".join(items)
-
-
-def _thai(text: str) -> str:
-    return convert_digits(text, "thai")
 
 
 def _number_in(text: str) -> int | None:
@@ -311,8 +297,8 @@ def _activity_from_row(row: _Row, period: PeriodReading) -> ActivityDraft:
         details = "; ".join(part for part in (details, method) if part)
     if step and row.number is not None and step.startswith(("KMP", "CMP")):
         if int(step[3:]) != row.number:
-            warnings.append(_thai(f"ลำดับที่ {row.number} ไม่ตรงกับรหัสขั้นตอน {step}"))
-    if step and (row.section == "change") != step.startswith("CMP"):
+            warnings.append(thai_digits(f"ลำดับที่ {row.number} ไม่ตรงกับรหัสขั้นตอน {step}"))
+    if step in STEPS and (row.section == "change") != (STEPS[step].section == "change"):
         warnings.append(f"ขั้นตอน {step} อยู่ผิดตาราง")
 
     start, deadline, open_ended = period.start, period.deadline, period.open_ended
@@ -411,10 +397,10 @@ def _table_warnings(table: str, section: str, activities: list[ActivityDraft]) -
     if numbers:
         missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
         if missing:
-            findings.append(_thai(f"ไม่มีลำดับที่ {_ranges(missing)}"))
+            findings.append(thai_digits(f"ไม่มีลำดับที่ {_ranges(missing)}"))
         repeated = sorted({number for number in numbers if numbers.count(number) > 1})
         if repeated:
-            findings.append(_thai(f"ลำดับที่ซ้ำกัน {', '.join(map(str, repeated))}"))
+            findings.append(thai_digits(f"ลำดับที่ซ้ำกัน {', '.join(map(str, repeated))}"))
     steps = {activity.step for activity in activities}
     absent = [step for step in _EXPECTED_STEPS[section] if step not in steps]
     if absent:
@@ -463,7 +449,7 @@ def _assemble(source: str, parts: Iterable[_PlanParts], warnings: list[str]) -> 
                 plan_warnings.append(f"ไม่พบตาราง{_SECTION_TITLES[section]}")
                 continue
             plan_warnings.extend(_table_warnings(in_section[0].table, section, in_section))
-        plan_prefix = _thai(f"แผนที่ {part.number}")
+        plan_prefix = thai_digits(f"แผนที่ {part.number}")
         all_warnings.extend(f"{plan_prefix} {warning}" for warning in plan_warnings)
         for activity in activities:
             all_warnings.extend(f"{activity.location}: {warning}" for warning in activity.warnings)
@@ -550,7 +536,7 @@ def read_plan_text(text: str, *, source: str) -> PlanReading:
                 number=int(title.group(2)),
                 fiscal_year=int(plan_year.group(1)) if plan_year else document_fiscal_year,
                 title=_clean_cell(_strip_markup(line)),
-                knowledge_table=_thai(title.group(1)),
+                knowledge_table=thai_digits(title.group(1)),
             )
             quoted = _QUOTED.search(_strip_markup(line))
             part.knowledge = _clean_cell(quoted.group(1)) if quoted else ""
@@ -705,13 +691,13 @@ def _read_records(
     for index, record in enumerate(records, start=1):
         plan_number = _number_in(str(record.get("plan") or "1"))
         if plan_number is None:
-            warnings.append(_thai(f"แถวที่ {index}: อ่านเลขแผน “{record.get('plan')}” ไม่ได้"))
+            warnings.append(thai_digits(f"แถวที่ {index}: อ่านเลขแผน “{record.get('plan')}” ไม่ได้"))
             continue
         part = parts.setdefault(plan_number, _PlanParts(number=plan_number))
         fiscal_year = _number_in(str(record.get("fiscal_year") or ""))
         if fiscal_year is not None and part.fiscal_year not in (None, fiscal_year):
             mismatch = f"ปีงบประมาณไม่ตรงกัน ({part.fiscal_year} และ {fiscal_year})"
-            part.warnings.append(_thai(mismatch))
+            part.warnings.append(thai_digits(mismatch))
         part.fiscal_year = part.fiscal_year or fiscal_year
         for attribute in _PLAN_COLUMNS:
             value = _clean_cell(str(record.get(attribute) or ""))

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.core.calendar import convert_digits, format_thai_date, now, to_bangkok
+from bot.core.calendar import format_thai_date, now, thai_digits, to_bangkok
 from kb.parsed import ParsedDocument, ParsedPassage
 from kb.plan_document import ActivityDraft, PlanDraft, PlanReading
 from kb.store import SaveOutcome, save_document
@@ -87,7 +87,7 @@ def save_plan_reading(
         year = draft.fiscal_year or fiscal_year
         if year is None:
             warnings.append(
-                convert_digits(f"แผนที่ {draft.number}: ไม่ได้บันทึก เพราะไม่ทราบปีงบประมาณ", "thai")
+                thai_digits(f"แผนที่ {draft.number}: ไม่ได้บันทึก เพราะไม่ทราบปีงบประมาณ")
                 + " (ระบุด้วย --fiscal-year)"
             )
             continue
@@ -158,7 +158,7 @@ def _merge_activities(
             continue
         if activity.status == "done":
             note = f"{activity_label(activity)} ไม่อยู่ในไฟล์แล้ว แต่ทำเสร็จไปแล้วจึงเก็บไว้เป็นหลักฐาน"
-            warnings.append(convert_digits(f"แผนที่ {plan.number}: ", "thai") + note)
+            warnings.append(thai_digits(f"แผนที่ {plan.number}: ") + note)
             continue
         plan.activities.remove(activity)
         counts["activities_removed"] += 1
@@ -264,8 +264,8 @@ def refresh_plan_article(session: Session, plan: Plan) -> SaveOutcome:
 
 
 def plan_document(plan: Plan) -> ParsedDocument:
-    year = convert_digits(str(plan.fiscal_year), "thai")
-    number = convert_digits(str(plan.number), "thai")
+    year = thai_digits(plan.fiscal_year)
+    number = thai_digits(plan.number)
     title = f"แผนการจัดการความรู้ที่ {number} ปีงบประมาณ {year}"
     if plan.knowledge_topic:
         title += f": {plan.knowledge_topic}"
@@ -300,10 +300,10 @@ def activity_passage_text(plan: Plan, activity: Activity) -> str:
     The labels are phrased the way staff ask ("ต้องทำเมื่อไร", "ใครรับผิดชอบ"), so a question
     about when or who meets the line that answers it.
     """
-    number = "" if activity.number is None else convert_digits(f" ลำดับที่ {activity.number}", "thai")
+    number = "" if activity.number is None else thai_digits(f" ลำดับที่ {activity.number}")
     lines = [
-        f"{activity_label(activity)} ({convert_digits(f'แผนที่ {plan.number}', 'thai')}{number}"
-        f" ปีงบประมาณ {convert_digits(str(plan.fiscal_year), 'thai')})",
+        f"{activity_label(activity)} ({thai_digits(f'แผนที่ {plan.number}')}{number}"
+        f" ปีงบประมาณ {thai_digits(plan.fiscal_year)})",
     ]
     if activity.details:
         lines.append(f"รายละเอียด: {activity.details}")

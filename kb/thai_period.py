@@ -41,6 +41,7 @@ from bot.core.calendar import (
     fiscal_year_end,
     fiscal_year_of,
     last_day_of_month,
+    thai_digits,
     to_buddhist_year,
     to_common_era_year,
 )
@@ -282,7 +283,7 @@ def _read_year(token: _Token, notes: list[str]) -> int:
         return token.value
     if digits_written == 4 and 1900 <= token.value <= 2299:
         be_year = to_buddhist_year(token.value)
-        notes.append(_thai(f"ปี {token.value} เป็นปี ค.ศ. อ่านเป็น พ.ศ. {be_year}"))
+        notes.append(thai_digits(f"ปี {token.value} เป็นปี ค.ศ. อ่านเป็น พ.ศ. {be_year}"))
         return be_year
     raise _Unreadable(f"อ่านปี “{token.raw}” ไม่ได้")
 
@@ -291,7 +292,7 @@ def _expect_end(stream: _TokenStream) -> None:
     leftover = stream.rest()
     if not leftover:
         return
-    written = _thai(stream.rest_text())
+    written = thai_digits(stream.rest_text())
     if any(token.kind == "unknown" for token in leftover):
         raise _Unreadable(f"มีข้อความที่อ่านไม่ได้: “{written}”")
     if any(token.kind == "month" for token in leftover):
@@ -330,7 +331,7 @@ def _resolve_years(
         return first, second
     if fiscal_year is None:
         raise _Unreadable("ไม่ได้ระบุปี พ.ศ.")
-    notes.append(_thai(f"ไม่ได้ระบุปี พ.ศ. จึงอ่านตามปีงบประมาณ {fiscal_year}"))
+    notes.append(thai_digits(f"ไม่ได้ระบุปี พ.ศ. จึงอ่านตามปีงบประมาณ {fiscal_year}"))
 
     def in_fiscal_year(point: _Point | None) -> _Point | None:
         if point is None:
@@ -358,7 +359,7 @@ def _checked_day(ce_year: int, month: int, day: int) -> date:
         return date(ce_year, month, day)
     except (ValueError, OverflowError):
         raise _Unreadable(
-            _thai(f"ไม่มีวันที่ {day} ใน{THAI_FULL_MONTHS[month - 1]} {to_buddhist_year(ce_year)}")
+            thai_digits(f"ไม่มีวันที่ {day} ใน{THAI_FULL_MONTHS[month - 1]} {to_buddhist_year(ce_year)}")
         ) from None
 
 
@@ -371,7 +372,7 @@ def _dates_of(
         if year is None:
             if fiscal_year is None:
                 raise _Unreadable("ไม่ได้ระบุปีงบประมาณ")
-            notes.append(_thai(f"ไม่ได้ระบุปี จึงอ่านเป็นปีงบประมาณ {fiscal_year}"))
+            notes.append(thai_digits(f"ไม่ได้ระบุปี จึงอ่านเป็นปีงบประมาณ {fiscal_year}"))
             year = fiscal_year
         first_day, last_day = fiscal_year_bounds(year)
         return first_day, last_day, False
@@ -428,7 +429,7 @@ def parse_period(text: str, *, fiscal_year: int | None = None) -> PeriodReading:
     except _Unreadable as reason:
         return _uncertain_reading(text, tokens, normalised, str(reason), fiscal_year)
     if fiscal_year is not None and not _inside_fiscal_year(start, deadline, fiscal_year):
-        notes.append(_thai(f"ระยะเวลาอยู่นอกปีงบประมาณ {fiscal_year}"))
+        notes.append(thai_digits(f"ระยะเวลาอยู่นอกปีงบประมาณ {fiscal_year}"))
     return PeriodReading(
         text=text,
         start=start,
@@ -590,10 +591,6 @@ def narrow_by_context(
 
 
 # --- writing ------------------------------------------------------------------------------
-
-
-def _thai(text: str) -> str:
-    return convert_digits(text, "thai")
 
 
 def _month_text(day: date, digits: Digits) -> str:

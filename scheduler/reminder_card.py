@@ -7,7 +7,9 @@ from typing import Any
 
 from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message
 
-from bot.core.calendar import convert_digits, format_thai_date
+from bot.core.calendar import format_thai_date, thai_digits
+from bot.core.line_client import shorten
+from kb.plan_store import activity_label
 from kb.tables import Activity
 
 # LINE's limits: alt text 400 characters; a button label 20 (the postback's display text 300).
@@ -24,15 +26,6 @@ ACCENT_BY_KIND = {
 }
 
 
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _thai_number(number: int) -> str:
-    return convert_digits(str(number), "thai")
-
-
 def reminder_title(kind: str, deadline: date, reminder_day: date) -> str:
     """The card's headline, from the days actually left: a reminder moved off a weekend or a
     holiday must not say "พรุ่งนี้" when the deadline is three days away."""
@@ -40,12 +33,12 @@ def reminder_title(kind: str, deadline: date, reminder_day: date) -> str:
         return "เริ่มกิจกรรม"
     days_left = (deadline - reminder_day).days
     if kind == "overdue" or days_left < 0:
-        return f"เลยกำหนดแล้ว {_thai_number(-days_left)} วัน" if days_left < 0 else "เลยกำหนดแล้ว"
+        return f"เลยกำหนดแล้ว {thai_digits(-days_left)} วัน" if days_left < 0 else "เลยกำหนดแล้ว"
     if days_left == 0:
         return "วันนี้ครบกำหนด"
     if days_left == 1:
         return "พรุ่งนี้ถึงกำหนด"
-    return f"อีก {_thai_number(days_left)} วันถึงกำหนด"
+    return f"อีก {thai_digits(days_left)} วันถึงกำหนด"
 
 
 def reminder_messages(activity: Activity, kind: str, reminder_day: date, plan_number: int | None = None) -> list[Message]:
@@ -53,7 +46,7 @@ def reminder_messages(activity: Activity, kind: str, reminder_day: date, plan_nu
     deadline = activity.deadline
     assert deadline is not None, "reminders are planned only for activities with a deadline"
     title = reminder_title(kind, deadline, reminder_day)
-    label = " ".join(part for part in (activity.step, activity.name) if part)
+    label = activity_label(activity)
     alt_text = shorten(f"แจ้งเตือนแผน KM: {title} – {label} (กำหนดเสร็จ {format_thai_date(deadline)})", ALT_TEXT_LIMIT)
     bubble = reminder_bubble(activity, kind, title, plan_number)
     return [FlexMessage(alt_text=alt_text, contents=FlexContainer.from_dict(bubble))]
@@ -64,7 +57,7 @@ def reminder_bubble(activity: Activity, kind: str, title: str, plan_number: int 
     assert deadline is not None
     accent = ACCENT_BY_KIND.get(kind, "#1B4F72")
     label = " ".join(part for part in (activity.step, shorten(activity.name, NAME_LIMIT)) if part)
-    where = convert_digits(f"แผนที่ {plan_number}", "thai") if plan_number is not None else ""
+    where = thai_digits(f"แผนที่ {plan_number}") if plan_number is not None else ""
     deadline_text = format_thai_date(deadline)
     if activity.open_ended:
         deadline_text += " (ทำต่อเนื่องจนสิ้นปีงบประมาณ)"

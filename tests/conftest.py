@@ -29,6 +29,20 @@ POSTGRES_URL = os.environ.get("KMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://p
 BOT_USER_ID = "U0000000000000000000000000000b0t"
 
 
+# ---------------------------------------------------------------- time
+
+
+def bangkok_time(year: int, month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
+    """A moment in Bangkok; 09:00 (when reminders go out) unless said otherwise."""
+    return datetime(year, month, day, hour, minute, second, tzinfo=BANGKOK)
+
+
+@pytest.fixture
+def at():  # type: ignore[no-untyped-def]
+    """`at(2024, 5, 20)` is 20 May 2024 09:00 Bangkok time; `at(2024, 5, 20, 10, 30)` 10:30."""
+    return bangkok_time
+
+
 # ---------------------------------------------------------------- databases
 
 
@@ -43,6 +57,11 @@ def _postgres_available() -> str | None:
         return f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(error).__name__})"
 
 
+def postgres_required() -> bool:
+    """On CI (CI=true) or with KMBOT_REQUIRE_POSTGRES=1 a missing PostgreSQL fails the tests."""
+    return os.environ.get("CI", "").lower() in ("true", "1") or os.environ.get("KMBOT_REQUIRE_POSTGRES") == "1"
+
+
 @pytest.fixture(scope="session")
 def postgres_unavailable_reason() -> str | None:
     return _postgres_available()
@@ -55,6 +74,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path, postgres_unavailable_
         yield f"sqlite:///{tmp_path / 'kmbot-test.db'}"
         return
     if postgres_unavailable_reason:
+        if postgres_required():
+            pytest.fail(f"{postgres_unavailable_reason}, and CI or KMBOT_REQUIRE_POSTGRES=1 requires it")
         pytest.skip(postgres_unavailable_reason)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
@@ -320,7 +341,7 @@ COMMITTEE_GROUP = "C0000000000000000000000000committee"
 BEFORE_THE_FISCAL_YEAR = datetime(2023, 9, 1, 8, 0, tzinfo=BANGKOK)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_plan_path() -> Path:
     """The sample plan; CI sets KMBOT_REQUIRE_SAMPLE=1 so that a missing file fails instead of skipping."""
     if not SAMPLE_PLAN.exists():
@@ -366,6 +387,18 @@ def add_group(database):  # type: ignore[no-untyped-def]
 def committee_group(add_group) -> str:  # type: ignore[no-untyped-def]
     add_group(COMMITTEE_GROUP)
     return COMMITTEE_GROUP
+
+
+@pytest.fixture
+def cli(app):  # type: ignore[no-untyped-def]
+    """`cli("plan", "list", "--json")` runs a kmbot command in the test app; arguments may be paths.
+    An exception inside the command is raised, not hidden in the result."""
+    runner = app.test_cli_runner()
+
+    def invoke(*arguments: object):  # type: ignore[no-untyped-def]
+        return runner.invoke(args=[str(argument) for argument in arguments], catch_exceptions=False)
+
+    return invoke
 
 
 @pytest.fixture

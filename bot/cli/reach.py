@@ -4,25 +4,15 @@
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import datetime
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.core.calendar import (
-    fiscal_year_of,
-    format_thai_datetime,
-    now,
-    parse_be_month,
-    today,
+    resolve_period,
 )
-from bot.core.people import DEFAULT_INVITE_DAYS, create_invitation, forget_user
-from bot.core.tables import ROLES, InteractionEvent, User
 from bot.web.extensions import get_config, get_database
 
 # --- reach report ------------------------------------------------------------------------------
@@ -81,18 +71,8 @@ def reach_report_command(fiscal_year: int | None, month: str | None, format_name
 
 def _report_period(fiscal_year: int | None, month: str | None) -> tuple[int, str | None]:
     """The fiscal year and BE month label asked for; a month alone implies its fiscal year."""
-    if month is not None:
-        year, month_number = parse_be_month(month)
-        month_label = f"{year + 543:04d}-{month_number:02d}"
-        month_fiscal_year = fiscal_year_of(datetime(year, month_number, 1).date())
-        if fiscal_year is not None and fiscal_year != month_fiscal_year:
-            raise ValueError(f"เดือน {month_label} อยู่ในปีงบประมาณ {month_fiscal_year} ไม่ใช่ {fiscal_year}")
-        return month_fiscal_year, month_label
-    if fiscal_year is None:
-        return fiscal_year_of(today()), None
-    if fiscal_year < 2400:
-        raise ValueError(f"ปีงบประมาณต้องเป็น พ.ศ. เช่น 2567 (ได้ {fiscal_year})")
-    return fiscal_year, None
+    period = resolve_period(fiscal_year, month, strict=True)
+    return period.fiscal_year, period.month
 
 
 def _progress(message: str) -> None:

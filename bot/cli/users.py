@@ -14,6 +14,7 @@ from bot.core.people import (
     create_invitation,
     ensure_user,
     forget_user,
+    masked_id,
 )
 from bot.core.tables import ROLES, User
 from bot.web.extensions import get_database
@@ -35,7 +36,7 @@ def users_grant_command(user_id: str, role: str) -> None:
     with get_database().session() as session:
         user = ensure_user(session, user_id, now())
         user.role = role
-    click.echo(f"{_masked(user_id)} is now {role}")
+    click.echo(f"{masked_id(user_id)} is now {role}")
 
 
 @users_group.command("invite")
@@ -71,8 +72,3 @@ def users_forget_command(user_id: str, as_json: bool) -> None:
         click.echo(json.dumps({"forgotten": True, "user": row_id, "comments_removed": comments}))
         return
     click.echo(f"forgotten: the LINE id is removed (anonymous user #{row_id} keeps its counts; {comments} survey comment(s) removed)")
-
-
-def _masked(line_user_id: str) -> str:
-    # Raw LINE ids are personal data; a prefix is enough to recognise one on screen.
-    return line_user_id[:5] + "…" if len(line_user_id) > 6 else line_user_id

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
+from pythainlp.util import (
+    arabic_digit_to_thai_digit,
+    thai_digit_to_arabic_digit,
+    thai_strftime,
+)
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -115,6 +121,73 @@ def parse_be_month(text: str) -> tuple[int, int]:
     return to_common_era_year(be_year), month
 
 
+@dataclass(frozen=True)
+class Period:
+    """What a page, a command or a report covers: a fiscal year (BE), or one month of it."""
+
+    fiscal_year: int
+    month: str | None = None
+    """The BE month label ("2567-03"), or None for the whole fiscal year."""
+
+
+def resolve_period(
+    fiscal_year: int | str | None = None,
+    month: str | None = None,
+    *,
+    available: Iterable[int] | None = None,
+    on: date | None = None,
+    strict: bool = False,
+) -> Period:
+    """The one rule for which fiscal year (and month) to show.
+
+    - A fiscal year asked for (a number, or text as typed, Thai digits allowed) is used when it
+      is a BE year and, if ``available`` (the years that have a plan) is given, one of them.
+    - A month ("2567-03") alone implies its fiscal year.
+    - Otherwise the current fiscal year (of ``on``, default today), unless ``available`` is
+      given, not empty, and lacks it: then the latest available year.
+
+    Not ``strict`` (pages, chat), what cannot be used is ignored; ``strict`` (the CLI), it
+    raises ValueError with a Thai explanation.
+    """
+    wanted: int | None = None
+    if isinstance(fiscal_year, str):
+        written = thai_digit_to_arabic_digit(fiscal_year.strip())
+        if written.isdigit():
+            wanted = int(written)
+        elif written and strict:
+            raise ValueError(f"ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2567 (ได้ {fiscal_year!r})")
+    else:
+        wanted = fiscal_year
+    if wanted is not None and not 2400 <= wanted <= 2800:
+        if strict:
+            raise ValueError(f"ปีงบประมาณต้องเป็น พ.ศ. เช่น 2567 (ได้ {wanted})")
+        wanted = None
+    years = set(available) if available is not None else None
+    if wanted is not None and years is not None and wanted not in years:
+        wanted = None
+    month_label: str | None = None
+    if month is not None and month.strip():
+        try:
+            year, month_number = parse_be_month(month)
+        except ValueError:
+            if strict:
+                raise
+        else:
+            month_label = fiscal_month_label(year, month_number)
+            month_fiscal_year = fiscal_year_of(date(year, month_number, 1))
+            if wanted is None:
+                wanted = month_fiscal_year
+            elif wanted != month_fiscal_year:
+                if strict:
+                    raise ValueError(f"เดือน {month_label} อยู่ในปีงบประมาณ {month_fiscal_year} ไม่ใช่ {wanted}")
+                month_label = None
+    if wanted is None:
+        wanted = fiscal_year_of(on or today())
+        if years and wanted not in years:
+            wanted = max(years)
+    return Period(wanted, month_label)
+
+
 def convert_digits(text: str, digits: Digits) -> str:
     """Write the text's digits as Thai (๐-๙) or Arabic (0-9) digits."""
     if digits == "thai":
@@ -124,16 +197,20 @@ def convert_digits(text: str, digits: Digits) -> str:
     raise ValueError(f"digits must be 'thai' or 'arabic', got {digits!r}")
 
 
+def thai_digits(value: object) -> str:
+    """Any value as text with Thai digits: 12 -> "๑๒", "แผนที่ 2" -> "แผนที่ ๒"."""
+    return arabic_digit_to_thai_digit(str(value))
+
+
+def _strftime(moment: datetime, pattern: str, digits: Digits) -> str:
+    if digits not in ("thai", "arabic"):
+        raise ValueError(f"digits must be 'thai' or 'arabic', got {digits!r}")
+    return thai_strftime(moment, pattern, thaidigit=digits == "thai")
+
+
 def format_thai_date(day: date, digits: Digits = "thai") -> str:
     """"๒๙ ก.พ. ๒๕๖๗": day, abbreviated Thai month, BE year."""
-    text = f"{day.day} {THAI_ABBREVIATED_MONTHS[day.month - 1]} {to_buddhist_year(day.year)}"
-    return convert_digits(text, digits)
-
-
-def format_thai_date_long(day: date, digits: Digits = "thai") -> str:
-    """"๒๙ กุมภาพันธ์ ๒๕๖๗": day, full Thai month, BE year."""
-    text = f"{day.day} {THAI_FULL_MONTHS[day.month - 1]} {to_buddhist_year(day.year)}"
-    return convert_digits(text, digits)
+    return _strftime(datetime(day.year, day.month, day.day), "%-d %b %Y", digits)
 
 
 def format_thai_month(year: int, month: int, digits: Digits = "thai") -> str:
@@ -143,6 +220,4 @@ def format_thai_month(year: int, month: int, digits: Digits = "thai") -> str:
 
 def format_thai_datetime(moment: datetime, digits: Digits = "thai") -> str:
     """"๒๙ ก.พ. ๒๕๖๗ ๐๙:๐๐ น." in Bangkok time."""
-    local = to_bangkok(moment)
-    text = f"{format_thai_date(local.date(), 'arabic')} {local:%H:%M} น."
-    return convert_digits(text, digits)
+    return _strftime(to_bangkok(moment), "%-d %b %Y %H:%M น.", digits)

@@ -6,7 +6,8 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, Mapping
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
 
 DEFAULT_DATABASE_URL = "sqlite:///kmbot.db"
 DEFAULT_LINE_API_BASE_URL = "https://api.line.me"
@@ -42,6 +43,28 @@ def parse_question_rate(text: str) -> QuestionRate | None:
     return QuestionRate(limit=limit, window=timedelta(seconds=count * _UNITS[unit]))
 
 
+# Public holidays are known this many years either side of today: a plan covers one fiscal year,
+# and reminders are planned for the years on either side of it.
+PUBLIC_HOLIDAY_YEARS_AROUND = 5
+
+
+@lru_cache(maxsize=8)
+def thai_public_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    """Thailand's public holidays (with the days in lieu) of the years, from the `holidays` package.
+
+    National Labour Day is left out: it is a holiday for private employers, and government
+    offices work on it.
+    """
+    import holidays
+
+    calendar = holidays.Thailand(years=range(first_year, last_year + 1), categories=("public",))
+    return frozenset(day for day, name in calendar.items() if "Labor Day" not in name)
+
+
+def _dates(days: Iterable[date | str]) -> set[date]:
+    return {day if isinstance(day, date) else date.fromisoformat(str(day).strip()) for day in days}
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the app needs to know about its surroundings.
@@ -73,6 +96,9 @@ class Config:
     reminder_hour: int = 9
     reminder_days_before: tuple[int, ...] = (7, 1)
     reminder_holidays: tuple[date, ...] = ()
+    # Thailand's public holidays (the `holidays` package) are holidays as well unless this is
+    # off (KMBOT_PUBLIC_HOLIDAYS=off); the office's own list (KMBOT_HOLIDAYS) adds to them.
+    public_holidays: bool = True
     reminder_grace_hours: float = 24.0
     # The weekly knowledge push to staff groups, e.g. "mon 09:30"; None keeps it off, because
     # every push to a group spends one message of the LINE plan's quota per member.
@@ -84,6 +110,15 @@ class Config:
     # Questions one user may ask in a window (KMBOT_QUESTION_RATE); None: no limit.
     question_rate: QuestionRate | None = field(default_factory=lambda: parse_question_rate(DEFAULT_QUESTION_RATE))
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        holidays = _dates(self.reminder_holidays)
+        if self.public_holidays:
+            from bot.core.calendar import today
+
+            year = today().year
+            holidays |= thai_public_holidays(year - PUBLIC_HOLIDAY_YEARS_AROUND, year + PUBLIC_HOLIDAY_YEARS_AROUND)
+        object.__setattr__(self, "reminder_holidays", tuple(sorted(holidays)))
 
     @property
     def line_configured(self) -> bool:
@@ -107,6 +142,7 @@ class Config:
             reminder_hour=int(environ.get("KMBOT_REMINDER_HOUR") or 9),
             reminder_days_before=_integers(environ.get("KMBOT_REMINDER_DAYS_BEFORE") or "7,1"),
             reminder_holidays=tuple(date.fromisoformat(day) for day in _items(environ.get("KMBOT_HOLIDAYS") or "")),
+            public_holidays=(environ.get("KMBOT_PUBLIC_HOLIDAYS") or "on").strip().lower() not in ("0", "off", "false", "no"),
             reminder_grace_hours=float(environ.get("KMBOT_REMINDER_GRACE_HOURS") or 24),
             knowledge_push_schedule=(environ.get("KMBOT_KNOWLEDGE_PUSH") or "").strip() or None,
             knowledge_push_article_id=int(environ["KMBOT_KNOWLEDGE_PUSH_ARTICLE"]) if environ.get("KMBOT_KNOWLEDGE_PUSH_ARTICLE") else None,

@@ -24,6 +24,14 @@ from bot.core.config import Config
 
 logger = logging.getLogger(__name__)
 
+
+def shorten(text: str, limit: int, *, squeeze: bool = True) -> str:
+    """The text cut to LINE's ``limit`` characters with "…"; runs of white space become one space
+    (with ``squeeze=False``, only when the text is too long, so a short passage keeps its lines)."""
+    if squeeze or len(text) > limit:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
 ResultType = TypeVar("ResultType")
 
 # A retry key that LINE has already accepted answers 409: the message was delivered before.

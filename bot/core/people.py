@@ -20,10 +20,26 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import now
-from bot.core.database import Base, insert_ignoring_duplicates
+from bot.core.database import insert_ignoring_duplicates
 from bot.core.tables import ChatGroup, InteractionEvent, RegistrationCode, User
 
 RowType = TypeVar("RowType", User, ChatGroup)
+
+ROLE_NAMES = {"staff": "บุคลากร", "secretary": "เลขานุการคณะทำงาน KM", "committee": "กรรมการ KM"}
+"""A role as people read it, in chat replies and on the admin pages."""
+
+# A prefix no LINE id has (LINE user ids start with "U"), so simulator people never mix with real ones.
+SIMULATOR_USER_PREFIX = "web-"
+
+
+def masked_id(line_id: str | None) -> str:
+    """Enough of a LINE id to tell people apart on a page or a terminal, not enough to copy it
+    elsewhere: raw LINE ids are personal data."""
+    if not line_id:
+        return "(ลบข้อมูลตัวตนแล้ว)"
+    if line_id.startswith(SIMULATOR_USER_PREFIX):
+        return "ผู้ทดลองผ่านหน้าเว็บ"
+    return f"{line_id[:5]}…{line_id[-4:]}" if len(line_id) > 12 else line_id
 
 
 DEFAULT_INVITE_DAYS = 7

@@ -10,15 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from bot.core.calendar import (
     THAI_ABBREVIATED_MONTHS,
     format_thai_date,
     format_thai_datetime,
 )
+from bot.core.fonts import sarabun_font_path
 from bot.reach.figures import FIGURE_HEADINGS, FIGURE_KEYS, Indicator, ReachReport
 
 FORMATS = ("table", "csv", "xlsx", "json", "png")
@@ -186,14 +187,11 @@ def to_xlsx(report: ReachReport) -> bytes:
 # --- PNG -------------------------------------------------------------------------------------
 
 CHART_SERIES = (("questions", "คำถาม", "#1B4F72"), ("answered", "ตอบได้", "#28B463"), ("article_views", "เปิดอ่านบทความ", "#F39C12"))
+CHART_TITLE = "คำถาม คำตอบ และการเปิดอ่านบทความ รายเดือน"
+USER_SERIES = (("distinct_users", "ผู้ใช้งาน (คน)", "#8E44AD"),)
+USER_CHART_TITLE = "จำนวนผู้ใช้งานรายเดือน (คน)"
 _font_lock = threading.Lock()
 _font_registered = False
-
-
-def sarabun_font_path(weight: str = "Regular") -> Path:
-    import fontpkg_sarabun
-
-    return Path(fontpkg_sarabun.__file__).resolve().parent / "files" / f"Sarabun-{weight}.ttf"
 
 
 def _register_thai_font() -> str:
@@ -231,21 +229,51 @@ def to_png(report: ReachReport, *, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def _draw_months(axes: Any, report: ReachReport) -> None:
+def _draw_months(
+    axes: Any, report: ReachReport, series: Sequence[tuple[str, str, str]] = CHART_SERIES, title: str | None = CHART_TITLE,
+) -> None:
+    """Grouped bars per fiscal month, one bar per series (figure key, Thai label, colour)."""
     positions = list(range(len(report.months)))
-    width = 0.8 / len(CHART_SERIES)
-    for series_index, (key, label, color) in enumerate(CHART_SERIES):
-        offsets = [position + (series_index - (len(CHART_SERIES) - 1) / 2) * width for position in positions]
+    width = 0.8 / len(series)
+    for series_index, (key, label, color) in enumerate(series):
+        offsets = [position + (series_index - (len(series) - 1) / 2) * width for position in positions]
         values = [getattr(row.figures, key) for row in report.months]
         axes.bar(offsets, values, width=width, label=label, color=color)
     axes.set_xticks(positions, [f"{THAI_ABBREVIATED_MONTHS[row.month - 1]}\n{(row.year + 543) % 100:02d}" for row in report.months])
-    axes.set_ylabel("ครั้ง")
-    axes.set_title("คำถาม คำตอบ และการเปิดอ่านบทความ รายเดือน")
+    if series is CHART_SERIES:
+        axes.set_ylabel("ครั้ง")
+    if title:
+        axes.set_title(title)
     # Head room above the tallest bar, so the legend never covers one.
-    tallest = max((getattr(row.figures, key) for row in report.months for key, _label, _color in CHART_SERIES), default=0)
+    tallest = max((getattr(row.figures, key) for row in report.months for key, _label, _color in series), default=0)
     axes.set_ylim(0, max(tallest * 1.25, 5))
-    axes.legend(loc="upper right", ncols=len(CHART_SERIES))
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.legend(loc="upper right", ncols=len(series))
     axes.grid(axis="y", alpha=0.3)
+
+
+def month_chart_svg(
+    report: ReachReport, series: Sequence[tuple[str, str, str]] = CHART_SERIES, *, label: str = CHART_TITLE,
+) -> str:
+    """The month bars of the PNG as an SVG element for a web page (the admin reach page): the same
+    drawing code, text kept as text in the page's Sarabun font, sized by the page's CSS."""
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    family = _register_thai_font()
+    with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False, "svg.fonttype": "none",
+                                "svg.hashsalt": "kmbot"}):
+        figure = Figure(figsize=(5.6, 2.6), dpi=100, layout="constrained")
+        FigureCanvasSVG(figure)
+        _draw_months(figure.subplots(), report, series, title=None)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'^<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", svg, count=1)
+    escaped = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return svg.replace("<svg ", f'<svg class="chart" role="img" aria-label="{escaped}" ', 1)
 
 
 def _draw_indicators(axes: Any, indicators: list[Indicator]) -> None:

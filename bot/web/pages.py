@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import markdown
 import nh3
 from flask import Blueprint, abort, render_template, request, send_from_directory
 from markupsafe import Markup
 
 from bot.core.calendar import format_thai_date, now, to_bangkok
+from bot.core.fonts import SARABUN_FILES, sarabun_directory
 from bot.core.tables import InteractionEvent
 from bot.web.extensions import get_database
 from kb.tables import Article
 
 blueprint = Blueprint("pages", __name__)
 
-FONT_FILES = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf", "Sarabun-SemiBold.ttf"}
+FONT_FILES = SARABUN_FILES
 
 
 def render_markdown(text: str) -> Markup:
@@ -49,10 +48,3 @@ def font(name: str):  # type: ignore[no-untyped-def]
         abort(404)
     response = send_from_directory(sarabun_directory(), name, max_age=31536000)
     return response
-
-
-def sarabun_directory() -> Path:
-    """Sarabun (SIL Open Font License) ships as a Python package, so the font travels with kmbot."""
-    import fontpkg_sarabun
-
-    return Path(fontpkg_sarabun.__file__).resolve().parent / "files"

@@ -15,12 +15,11 @@ from typing import Any
 from linebot.v3.messaging.models import Message
 
 from bot.core.calendar import now
+from bot.core.people import SIMULATOR_USER_PREFIX
 from bot.web.webhook import EventServices, parse_event
 from handlers.context import ChatSource, HandlerContext
 from handlers.registry import handle_event
 
-# A prefix no LINE id has (LINE user ids start with "U"), so simulator people never mix with real ones.
-SIMULATOR_USER_PREFIX = "web-"
 MAX_TEXT_LENGTH = 5000  # LINE's own limit for a text message
 MAX_POSTBACK_LENGTH = 300  # LINE's limit for postback data
 

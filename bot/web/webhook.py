@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from linebot.v3.messaging.models import Message
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event

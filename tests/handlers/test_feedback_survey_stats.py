@@ -19,17 +19,13 @@ SECRETARY = "U3333333333333333333333333333dddd"
 COMMITTEE_MEMBER = "U2222222222222222222222222222cccc"
 
 
-def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=BANGKOK)
-
-
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     return {**app_config, "staff_count": 4, "public_base_url": "https://kmbot.example.go.th"}
 
 
 @pytest.fixture
-def march_10():  # type: ignore[no-untyped-def]
+def march_10(at):  # type: ignore[no-untyped-def]
     with time_machine.travel(at(2024, 3, 10, 10, 0), tick=False) as traveller:
         yield traveller
 
@@ -49,7 +45,7 @@ def events_of(database, kind: str) -> list[InteractionEvent]:  # type: ignore[no
 
 def set_role(database, line_user_id: str, role: str) -> None:  # type: ignore[no-untyped-def]
     with database.session() as session:
-        ensure_user(session, line_user_id, at(2023, 10, 1)).role = role
+        ensure_user(session, line_user_id, datetime(2023, 10, 1, 9, tzinfo=BANGKOK)).role = role
 
 
 # --- feedback -----------------------------------------------------------------------------------
@@ -64,7 +60,7 @@ def test_a_thumbs_up_is_recorded_and_thanked(webhook, line_events, line_stub, da
     assert "ขอบคุณ" in last_text(line_stub) and "ค่ะ" in last_text(line_stub)
 
 
-def test_a_second_press_the_same_day_is_not_counted_but_the_next_day_is(webhook, line_events, line_stub, database, march_10):
+def test_a_second_press_the_same_day_is_not_counted_but_the_next_day_is(webhook, line_events, line_stub, database, march_10, at):
     source = line_events.group(user_id=STAFF)
     webhook.send(line_events.postback("action=feedback&article=7&helpful=0", source))
     webhook.send(line_events.postback("action=feedback&article=7&helpful=1", source))
@@ -142,7 +138,7 @@ def test_stats_is_refused_to_staff(webhook, line_events, line_stub, march_10):
 
 
 @pytest.mark.parametrize("role, alias", [("secretary", "/สถิติ"), ("committee", "รายงาน")])
-def test_stats_gives_a_summary_card_to_the_secretary_and_committee(webhook, line_events, line_stub, database, march_10, role, alias):
+def test_stats_gives_a_summary_card_to_the_secretary_and_committee(webhook, line_events, line_stub, database, march_10, role, alias, at):
     webhook.send(line_events.postback("action=survey&score=5", line_events.user(STAFF)))
     with database.session() as session:
         session.add(InteractionEvent(kind="question", occurred_at=at(2024, 2, 1), channel="1:1"))
@@ -172,7 +168,7 @@ def test_stats_gives_a_summary_card_to_the_secretary_and_committee(webhook, line
 
 def make_code(database, role: str, days: int = 7) -> str:  # type: ignore[no-untyped-def]
     with database.session() as session:
-        return create_invitation(session, role, days=days, at=at(2024, 3, 9)).code
+        return create_invitation(session, role, days=days, at=datetime(2024, 3, 9, 9, tzinfo=BANGKOK)).code
 
 
 def role_of(database, line_user_id: str) -> str:  # type: ignore[no-untyped-def]

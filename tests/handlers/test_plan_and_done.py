@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -17,31 +16,24 @@ from kb.plan_store import find_activities_by_step, save_plan_reading
 from kb.tables import Activity
 from scheduler.reminders import ReminderPolicy, preview_reminders, send_due_reminders
 
-SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
 STAFF = "U1111111111111111111111111111aaaa"
 COMMITTEE_MEMBER = "U2222222222222222222222222222cccc"
 SECRETARY = "U3333333333333333333333333333dddd"
 COMMITTEE_GROUP = "C4444444444444444444444444444eeee"
 
 
-def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=BANGKOK)
-
-
 @pytest.fixture
-def plan(database) -> dict[tuple[int, str], int]:  # type: ignore[no-untyped-def]
-    if not SAMPLE_PLAN.exists():
-        pytest.skip(f"the sample KM plan is not on this machine ({SAMPLE_PLAN})")
+def plan(database, at, sample_plan_path) -> dict[tuple[int, str], int]:  # type: ignore[no-untyped-def]
     with database.session() as session:
-        save_plan_reading(session, read_plan_file(SAMPLE_PLAN))
+        save_plan_reading(session, read_plan_file(sample_plan_path))
         for line_user_id, role in ((COMMITTEE_MEMBER, "committee"), (SECRETARY, "secretary"), (STAFF, "staff")):
-            ensure_user(session, line_user_id, at(2023, 10, 1)).role = role
+            ensure_user(session, line_user_id, datetime(2023, 10, 1, 9, tzinfo=BANGKOK)).role = role
         ensure_group(session, COMMITTEE_GROUP, "group", at(2023, 10, 1)).role = "committee"
         return {(activity.plan.number, activity.step): activity.id for activity in session.scalars(select(Activity))}
 
 
 @pytest.fixture
-def may_20() -> object:
+def may_20(at) -> object:
     with time_machine.travel(at(2024, 5, 20, 10, 0), tick=False) as traveller:
         yield traveller
 
@@ -114,7 +106,7 @@ def test_a_staff_member_pressing_done_is_refused_and_nothing_changes(webhook, li
 
 
 def test_a_committee_member_pressing_done_records_who_and_when_and_cancels_later_reminders(
-    webhook, line_events, line_stub, database, line_client_from_app, plan, may_20
+    webhook, line_events, line_stub, database, line_client_from_app, plan, may_20, at
 ) -> None:
     activity_id = plan[(2, "KMP3")]  # May 2024: its before_7d, before_1d and due are still to come
 
@@ -137,7 +129,7 @@ def test_a_committee_member_pressing_done_records_who_and_when_and_cancels_later
     assert all(f"activity={activity_id}" not in str(call.body) for call in line_stub.pushes[pushes_before:])
 
 
-def test_pressing_done_twice_keeps_the_first_record(webhook, line_events, line_stub, database, plan, may_20) -> None:
+def test_pressing_done_twice_keeps_the_first_record(webhook, line_events, line_stub, database, plan, may_20, at) -> None:
     activity_id = plan[(1, "KMP2")]
     source = line_events.group(COMMITTEE_GROUP, COMMITTEE_MEMBER)
     webhook.send(line_events.postback(f"action=done&activity={activity_id}", source))

@@ -16,7 +16,6 @@ from kb.ingest import SUPPORTED_EXTENSIONS, parse_file, parse_text
 from kb.ingest.passages import MAX_PASSAGE_CHARS, split_long_text
 from kb.parsed import IngestError, ParsedDocument
 
-SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
 
 
 def squeeze(text: str) -> str:
@@ -468,10 +467,8 @@ def test_supported_extensions() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_plan() -> ParsedDocument:
-    if not SAMPLE_PLAN.exists():
-        pytest.skip(f"sample plan not found at {SAMPLE_PLAN}")
-    return parse_file(SAMPLE_PLAN)
+def sample_plan(sample_plan_path) -> ParsedDocument:  # type: ignore[no-untyped-def]
+    return parse_file(sample_plan_path)
 
 
 def test_sample_plan_table_row_is_kept_with_its_header(sample_plan: ParsedDocument) -> None:

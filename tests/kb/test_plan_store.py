@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,14 +20,11 @@ from kb.plan_store import (
 )
 from kb.tables import Activity, Article, Plan
 
-SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
 
 
 @pytest.fixture
-def sample() -> PlanReading:
-    if not SAMPLE_PLAN.exists():
-        pytest.skip(f"the sample KM plan is not on this machine ({SAMPLE_PLAN})")
-    return read_plan_file(SAMPLE_PLAN)
+def sample(sample_plan_path) -> PlanReading:  # type: ignore[no-untyped-def]
+    return read_plan_file(sample_plan_path)
 
 
 def one_activity(session, plan_number: int, step: str) -> Activity:  # type: ignore[no-untyped-def]

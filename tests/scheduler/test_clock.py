@@ -3,22 +3,17 @@ schedules again, and the catch-up on start. Time is frozen; nothing sleeps."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import time_machine
 from sqlalchemy import inspect
 
-from bot.core.calendar import BANGKOK
 from scheduler.clock import LEASE_JOB_ID, TICK_JOB_ID, ReminderClock
 from scheduler.lease import acquire_lease, lease_status
 from scheduler.reminders import ReminderPolicy
 
 
-def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=BANGKOK)
-
-
-def test_two_clocks_on_one_database_only_the_lease_holder_sends(database, line_stub, line_client, imported_plan, committee_group) -> None:
+def test_two_clocks_on_one_database_only_the_lease_holder_sends(database, line_stub, line_client, imported_plan, committee_group, at) -> None:
     first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
     second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
 
@@ -31,7 +26,7 @@ def test_two_clocks_on_one_database_only_the_lease_holder_sends(database, line_s
     assert len(line_stub.pushes) == 4
 
 
-def test_the_other_clock_takes_over_when_the_holders_lease_lapses(database, line_stub, line_client, imported_plan, committee_group) -> None:
+def test_the_other_clock_takes_over_when_the_holders_lease_lapses(database, line_stub, line_client, imported_plan, committee_group, at) -> None:
     holder = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
     standby = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
 
@@ -51,7 +46,7 @@ def test_the_other_clock_takes_over_when_the_holders_lease_lapses(database, line
     assert len(line_stub.pushes) == 4
 
 
-def test_a_clean_shutdown_hands_the_lease_over_at_once(database, line_client) -> None:
+def test_a_clean_shutdown_hands_the_lease_over_at_once(database, line_client, at) -> None:
     first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
     second = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
 
@@ -62,7 +57,7 @@ def test_a_clean_shutdown_hands_the_lease_over_at_once(database, line_client) ->
         assert second.hold_lease() is True
 
 
-def test_the_lease_is_one_conditional_update_on_both_databases(database) -> None:
+def test_the_lease_is_one_conditional_update_on_both_databases(database, at) -> None:
     moment = at(2024, 7, 1)
 
     assert acquire_lease(database, "a", moment) is True
@@ -78,7 +73,7 @@ def test_the_lease_is_one_conditional_update_on_both_databases(database) -> None
     }
 
 
-def test_start_catches_up_and_a_restart_schedules_its_jobs_again(database, line_stub, line_client, imported_plan, committee_group) -> None:
+def test_start_catches_up_and_a_restart_schedules_its_jobs_again(database, line_stub, line_client, imported_plan, committee_group, at) -> None:
     with time_machine.travel(at(2024, 7, 1, 9, 30), tick=False):
         first = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
         caught_up = first.start()
@@ -103,7 +98,7 @@ def test_start_catches_up_and_a_restart_schedules_its_jobs_again(database, line_
     assert len(line_stub.pushes) == 4
 
 
-def test_the_scheduled_tick_job_sends_what_is_due(database, line_stub, line_client, imported_plan, committee_group) -> None:
+def test_the_scheduled_tick_job_sends_what_is_due(database, line_stub, line_client, imported_plan, committee_group, at) -> None:
     reminder_clock = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
     with time_machine.travel(at(2024, 6, 28, 8, 0), tick=False) as traveller:
         reminder_clock.start()
@@ -116,7 +111,7 @@ def test_the_scheduled_tick_job_sends_what_is_due(database, line_stub, line_clie
     assert len(line_stub.delivered_pushes) == 4
 
 
-def test_a_database_outage_during_a_tick_is_survived(database, line_client, imported_plan, committee_group, monkeypatch) -> None:
+def test_a_database_outage_during_a_tick_is_survived(database, line_client, imported_plan, committee_group, monkeypatch, at) -> None:
     from sqlalchemy.exc import OperationalError
 
     import scheduler.clock as runner
@@ -131,7 +126,7 @@ def test_a_database_outage_during_a_tick_is_survived(database, line_client, impo
     assert reminder_clock.hold_lease(at(2024, 7, 1)) is False
 
 
-def test_healthz_shows_the_clocks_heartbeat_once_a_clock_has_run(client, database, line_client) -> None:
+def test_healthz_shows_the_clocks_heartbeat_once_a_clock_has_run(client, database, line_client, at) -> None:
     assert "scheduler" not in client.get("/healthz").get_json()
 
     with time_machine.travel(at(2024, 7, 1, 9, 0, 15), tick=False) as traveller:

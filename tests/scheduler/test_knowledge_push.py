@@ -22,10 +22,6 @@ LEFT_GROUP = "C44444444444444444444444444444left"
 BASE_URL = "https://kmbot.example.go.th"
 
 
-def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=BANGKOK)
-
-
 @pytest.fixture
 def articles(database) -> list[int]:  # type: ignore[no-untyped-def]
     """Three published articles, plus a draft and a generated plan article that are never pushed."""
@@ -64,14 +60,14 @@ def push_events(database) -> list[InteractionEvent]:  # type: ignore[no-untyped-
         return list(session.scalars(select(InteractionEvent).where(InteractionEvent.kind == "knowledge_push").order_by(InteractionEvent.id)))
 
 
-def test_week_keys_are_iso_weeks_in_bangkok():
+def test_week_keys_are_iso_weeks_in_bangkok(at):
     assert week_key(at(2024, 3, 4)) == "2024-W10"
     # Sunday 23:30 in Bangkok is still the week before, although it is Sunday afternoon in UTC.
     assert week_key(at(2024, 3, 10, 23, 30)) == "2024-W10"
     assert week_key(at(2024, 3, 11, 0, 0)) == "2024-W11"
 
 
-def test_each_active_staff_group_gets_one_push_a_week(database, line_stub, line_client, articles, groups):
+def test_each_active_staff_group_gets_one_push_a_week(database, line_stub, line_client, articles, groups, at):
     with time_machine.travel(at(2024, 3, 4), tick=False):
         first = push(database, line_client)
     with time_machine.travel(at(2024, 3, 8, 17, 0), tick=False):
@@ -97,7 +93,7 @@ def test_each_active_staff_group_gets_one_push_a_week(database, line_stub, line_
         assert session.get(ChatGroup, groups[STAFF_GROUP]).member_count == 25
 
 
-def test_articles_rotate_least_recently_pushed_first(database, line_stub, line_client, articles, groups):
+def test_articles_rotate_least_recently_pushed_first(database, line_stub, line_client, articles, groups, at):
     chosen = []
     for day in (4, 11, 18, 25):
         with time_machine.travel(at(2024, 3, day), tick=False):
@@ -107,7 +103,7 @@ def test_articles_rotate_least_recently_pushed_first(database, line_stub, line_c
     assert chosen == [articles[0], articles[3], articles[4], articles[0]]
 
 
-def test_a_configured_article_is_pushed(database, line_stub, line_client, articles, groups):
+def test_a_configured_article_is_pushed(database, line_stub, line_client, articles, groups, at):
     with time_machine.travel(at(2024, 3, 4), tick=False):
         report = push(database, line_client, article_id=articles[4])
 
@@ -115,7 +111,7 @@ def test_a_configured_article_is_pushed(database, line_stub, line_client, articl
     assert all("ความรู้ที่ 5" in call.body["messages"][0]["text"] for call in line_stub.pushes)
 
 
-def test_the_last_known_member_count_is_used_when_line_cannot_say(database, line_stub, line_client, articles, groups):
+def test_the_last_known_member_count_is_used_when_line_cannot_say(database, line_stub, line_client, articles, groups, at):
     line_stub.fail_next(f"/v2/bot/group/{STAFF_GROUP}/members/count", 500, times=10)
     line_stub.fail_next(f"/v2/bot/group/{SECOND_STAFF_GROUP}/members/count", 403)
 
@@ -132,7 +128,7 @@ def test_the_last_known_member_count_is_used_when_line_cannot_say(database, line
     assert (report.totals.pushes, report.totals.push_recipients, report.last_known_member_counts) == (2, 20, 1)
 
 
-def test_a_failed_push_is_retried_with_the_same_retry_key_and_counted_once(database, line_stub, line_client, articles, groups):
+def test_a_failed_push_is_retried_with_the_same_retry_key_and_counted_once(database, line_stub, line_client, articles, groups, at):
     line_stub.fail_next("/v2/bot/message/push", 400)
 
     with time_machine.travel(at(2024, 3, 4), tick=False):
@@ -150,7 +146,7 @@ def test_a_failed_push_is_retried_with_the_same_retry_key_and_counted_once(datab
     assert states == ["sent", "sent"]
 
 
-def test_nothing_to_push_without_a_published_article(database, line_stub, line_client, groups):
+def test_nothing_to_push_without_a_published_article(database, line_stub, line_client, groups, at):
     with time_machine.travel(at(2024, 3, 4), tick=False):
         report = push(database, line_client)
 
@@ -168,9 +164,7 @@ def test_the_weekly_slot_is_read_in_english_or_thai_and_refuses_nonsense():
 
 
 def test_the_slot_is_reached_from_its_moment_until_the_end_of_the_week():
-    from datetime import datetime
 
-    from bot.core.calendar import BANGKOK
     from scheduler.knowledge_push import WeeklySlot, weekly_slot_reached
 
     slot = WeeklySlot(0, 9, 30)
@@ -179,7 +173,7 @@ def test_the_slot_is_reached_from_its_moment_until_the_end_of_the_week():
     assert weekly_slot_reached(datetime(2024, 3, 10, 23, 0, tzinfo=BANGKOK), slot)
 
 
-def test_the_clock_pushes_the_weekly_knowledge_once_at_its_slot(database, line_stub, line_client, articles, groups):
+def test_the_clock_pushes_the_weekly_knowledge_once_at_its_slot(database, line_stub, line_client, articles, groups, at):
     from scheduler.clock import KnowledgePushSettings, ReminderClock
     from scheduler.knowledge_push import WeeklySlot
 

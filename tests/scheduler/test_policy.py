@@ -283,3 +283,32 @@ def test_what_is_due_is_pending_and_inside_its_window(case, offset: timedelta) -
         assert reminder_state(reminder, now=now, sent_keys=set()) == "pending"
     everything_sent = {r.key for r in reminders}
     assert due_reminders(reminders, now=now, sent_keys=everything_sent) == []
+
+
+# --- Thailand's public holidays by default ------------------------------------------------------
+
+
+def test_songkran_from_the_public_holiday_calendar_moves_a_reminder_to_the_working_day_before() -> None:
+    from bot.core.config import Config
+    from scheduler.reminders import ReminderPolicy
+
+    rules = ReminderPolicy.from_config(Config()).settings
+    assert date(2024, 4, 15) in rules.holidays  # Songkran, from the `holidays` package
+    # Deadline Monday 22 April 2024: the week-before reminder falls on Monday 15 April (Songkran);
+    # Friday 12 is a bridge holiday and 13-14 the weekend, so it comes on Thursday 11 April.
+    activity = ActivitySchedule(5, start=None, deadline=date(2024, 4, 22))
+    assert schedule_of(plan_reminders(activity, rules))[0] == ("before_7d", 0, date(2024, 4, 11))
+    # Without the public holidays it would have come on Songkran day itself.
+    plain = ReminderPolicy.from_config(Config(public_holidays=False)).settings
+    assert schedule_of(plan_reminders(activity, plain))[0] == ("before_7d", 0, date(2024, 4, 15))
+
+
+def test_the_offices_own_holidays_add_to_the_public_ones() -> None:
+    from bot.core.config import Config
+
+    config = Config.from_environment({"KMBOT_HOLIDAYS": "2024-04-29"})
+    assert {date(2024, 4, 29), date(2024, 4, 15), date(2024, 5, 22)} <= set(config.reminder_holidays)
+    assert date(2024, 5, 1) not in config.reminder_holidays  # Labour Day: government offices work
+    assert Config.from_environment({"KMBOT_HOLIDAYS": "2024-04-29", "KMBOT_PUBLIC_HOLIDAYS": "off"}).reminder_holidays == (
+        date(2024, 4, 29),
+    )

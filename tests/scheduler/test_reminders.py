@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from bot.core.calendar import BANGKOK, now
+from bot.core.calendar import now
 from bot.core.tables import ChatGroup, InteractionEvent
 from kb.plan_store import mark_activity_done
 from kb.tables import Activity
@@ -29,10 +29,6 @@ from scheduler.reminders import (
 from scheduler.tables import Delivery
 
 PUSH_PATH = "/v2/bot/message/push"
-
-
-def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=BANGKOK)
 
 
 def planned_keys(database, policy: ReminderPolicy | None = None) -> dict[str, tuple[int, str, datetime]]:  # type: ignore[no-untyped-def]
@@ -58,7 +54,7 @@ def delivery_states(database) -> Counter:  # type: ignore[no-untyped-def]
 
 
 def test_fiscal_year_2567_walk_sends_each_reminder_once_on_its_day(
-    database, line_stub, line_client, imported_plan, committee_group
+    database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     """Every working day at 09:00 from October 2023 to November 2024, with a committee member
     marking one activity done in March, a clock that dies in May and is restarted, and a day on
@@ -141,7 +137,7 @@ def test_fiscal_year_2567_walk_sends_each_reminder_once_on_its_day(
 # --- exactly once ---------------------------------------------------------------------------------
 
 
-def test_two_ticks_at_the_same_moment_send_nothing_twice(database, line_stub, line_client, imported_plan, committee_group) -> None:
+def test_two_ticks_at_the_same_moment_send_nothing_twice(database, line_stub, line_client, imported_plan, committee_group, at) -> None:
     moment = at(2024, 7, 1)  # the start of KMP5 and KMP6 in both plans
     first = send_due_reminders(database, line_client, moment, ReminderSettings())
     second = send_due_reminders(database, line_client, moment, ReminderSettings())
@@ -151,7 +147,7 @@ def test_two_ticks_at_the_same_moment_send_nothing_twice(database, line_stub, li
     assert len(line_stub.pushes) == 4
 
 
-def test_every_committee_group_gets_its_own_push_and_other_groups_none(database, line_stub, line_client, imported_plan, add_group) -> None:
+def test_every_committee_group_gets_its_own_push_and_other_groups_none(database, line_stub, line_client, imported_plan, add_group, at) -> None:
     add_group("Ccommittee-one", member_count=7)
     add_group("Ccommittee-two")
     add_group("Cstaff-group", role="staff")
@@ -173,7 +169,7 @@ def test_every_committee_group_gets_its_own_push_and_other_groups_none(database,
 
 
 def test_line_answers_500_then_200_and_the_reminder_is_delivered_once_with_one_retry_key(
-    database, line_stub, line_client, imported_plan, committee_group
+    database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     line_stub.fail_next(PUSH_PATH, 500)
 
@@ -189,7 +185,7 @@ def test_line_answers_500_then_200_and_the_reminder_is_delivered_once_with_one_r
 
 
 def test_a_push_failing_every_retry_is_sent_by_a_later_tick_inside_the_grace_window(
-    database, line_stub, line_client, imported_plan, committee_group
+    database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     moment = at(2024, 2, 29)  # plan 2 KMP1 is due
     line_stub.fail_next(PUSH_PATH, 503, times=4)  # the client's four attempts, all refused
@@ -210,7 +206,7 @@ def test_a_push_failing_every_retry_is_sent_by_a_later_tick_inside_the_grace_win
 
 
 def test_a_failed_push_whose_window_closed_is_recorded_missed_and_never_sent_late(
-    database, line_stub, line_client, imported_plan, committee_group
+    database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     line_stub.fail_next(PUSH_PATH, 500, times=4)
     send_due_reminders(database, line_client, at(2024, 2, 29), ReminderPolicy())
@@ -226,7 +222,7 @@ def test_a_failed_push_whose_window_closed_is_recorded_missed_and_never_sent_lat
 
 
 def test_a_process_killed_mid_push_is_finished_without_a_second_delivery(
-    database, line_stub, line_client, imported_plan, committee_group
+    database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     """The row says "sending" and LINE already accepted its retry key: the push got out, the
     process died before writing "sent". The next tick pushes with the same key, LINE answers
@@ -258,7 +254,7 @@ def test_a_process_killed_mid_push_is_finished_without_a_second_delivery(
 
 
 def test_reminders_due_while_nothing_ran_are_sent_within_grace_and_missed_after(
-    database, line_stub, line_client, imported_plan, committee_group
+    database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     # 23 April 09:00: plan 2 KMP2 (April) has its before_7d; nothing ran that morning.
     within = send_due_reminders(database, line_client, at(2024, 4, 24, 8, 59), ReminderPolicy())
@@ -275,7 +271,7 @@ def test_reminders_due_while_nothing_ran_are_sent_within_grace_and_missed_after(
 
 
 def test_a_group_made_committee_later_is_not_charged_with_old_missed_reminders(
-    database, line_stub, line_client, imported_plan, add_group
+    database, line_stub, line_client, imported_plan, add_group, at
 ) -> None:
     add_group("Cnew-committee", joined_at=at(2024, 6, 1, 12, 0))
 
@@ -285,7 +281,7 @@ def test_a_group_made_committee_later_is_not_charged_with_old_missed_reminders(
     assert all(item.planned_at.date() == date(2024, 6, 3) for item in report.sent)
 
 
-def test_no_committee_group_means_no_push(database, line_stub, line_client, imported_plan, add_group) -> None:
+def test_no_committee_group_means_no_push(database, line_stub, line_client, imported_plan, add_group, at) -> None:
     add_group("Cstaff", role="staff")
 
     report = send_due_reminders(database, line_client, at(2024, 7, 1), ReminderPolicy())
@@ -293,7 +289,7 @@ def test_no_committee_group_means_no_push(database, line_stub, line_client, impo
     assert report.sent == [] and line_stub.pushes == []
 
 
-def test_the_member_count_falls_back_to_the_last_known_value(database, line_stub, line_client, imported_plan, add_group) -> None:
+def test_the_member_count_falls_back_to_the_last_known_value(database, line_stub, line_client, imported_plan, add_group, at) -> None:
     add_group("Ccommittee", member_count=9)
     line_stub.fail_next("/v2/bot/group/Ccommittee/members/count", 403)
 
@@ -307,7 +303,7 @@ def test_the_member_count_falls_back_to_the_last_known_value(database, line_stub
 # --- the policy's settings from the office ------------------------------------------------------
 
 
-def test_a_holiday_moves_the_reminder_to_the_working_day_before(database, line_stub, line_client, imported_plan, committee_group) -> None:
+def test_a_holiday_moves_the_reminder_to_the_working_day_before(database, line_stub, line_client, imported_plan, committee_group, at) -> None:
     """Plan 2 KMP2 ends Tuesday 30 April 2024; with Monday 29 April a holiday, the day-before
     reminder comes on Friday 26 April and says how many days are really left."""
     from bot.core.config import Config
@@ -331,7 +327,8 @@ def test_the_hour_and_days_before_come_from_the_configuration() -> None:
     from bot.core.config import Config
 
     config = Config.from_environment({"KMBOT_HOLIDAYS": "2024-04-29, 2024-05-01", "KMBOT_REMINDER_HOUR": "8",
-                                      "KMBOT_REMINDER_DAYS_BEFORE": "3", "KMBOT_REMINDER_GRACE_HOURS": "12"})
+                                      "KMBOT_REMINDER_DAYS_BEFORE": "3", "KMBOT_REMINDER_GRACE_HOURS": "12",
+                                      "KMBOT_PUBLIC_HOLIDAYS": "off"})
     policy = ReminderPolicy.from_config(config)
 
     assert policy.settings.holidays == {date(2024, 4, 29), date(2024, 5, 1)}
@@ -350,7 +347,7 @@ def test_an_unreadable_period_gets_no_reminders(database, imported_plan) -> None
 
 
 def test_a_done_activity_gets_no_more_reminders_and_the_preview_shows_them_cancelled(
-    database, line_stub, line_client, imported_plan, committee_group
+    database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     activity_id = imported_plan[(1, "CMP5")]  # 1 Aug .. 30 Sep 2024
     send_due_reminders(database, line_client, at(2024, 8, 1), ReminderPolicy())
@@ -367,7 +364,7 @@ def test_a_done_activity_gets_no_more_reminders_and_the_preview_shows_them_cance
 
 
 def test_the_reminder_card_names_the_activity_deadline_indicator_and_done_button(
-    database, line_stub, line_client, imported_plan, committee_group
+    database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     activity_id = imported_plan[(1, "CMP5")]
     send_due_reminders(database, line_client, at(2024, 9, 30), ReminderPolicy())

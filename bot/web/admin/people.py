@@ -7,22 +7,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from bot.core.calendar import format_thai_date, format_thai_datetime, to_bangkok
+from bot.core.people import ROLE_NAMES, SIMULATOR_USER_PREFIX, masked_id
 from bot.core.tables import GROUP_ROLES, ROLES, ChatGroup, User
 from bot.web.admin import blueprint
 from bot.web.extensions import get_database
-from bot.web.simulator import SIMULATOR_USER_PREFIX
 
-ROLE_NAMES = {"staff": "บุคลากร", "secretary": "เลขานุการ", "committee": "กรรมการ KM"}
 GROUP_KIND_NAMES = {"group": "กลุ่ม", "room": "ห้องแชต"}
-
-
-def masked_id(line_id: str | None) -> str:
-    """Enough of a LINE id to tell people apart on the page, not enough to copy it elsewhere."""
-    if not line_id:
-        return "(ลบข้อมูลตัวตนแล้ว)"
-    if line_id.startswith(SIMULATOR_USER_PREFIX):
-        return "ผู้ทดลองผ่านหน้าเว็บ"
-    return f"{line_id[:5]}…{line_id[-4:]}" if len(line_id) > 12 else line_id
 
 
 @blueprint.get("/people")

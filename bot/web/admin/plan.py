@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.core.calendar import (
     convert_digits,
-    fiscal_year_of,
     format_thai_datetime,
+    resolve_period,
     today,
 )
 from bot.web.admin import blueprint
@@ -47,12 +47,7 @@ def reminder_summaries(session: Session, activity_ids: list[int]) -> dict[int, R
 def plan() -> str:
     with get_database().session() as session:
         years = sorted(set(session.scalars(select(Plan.fiscal_year).distinct())), reverse=True)
-        year_text = request.args.get("fiscal_year", "")
-        if year_text.isdigit() and int(year_text) in years:
-            fiscal_year = int(year_text)
-        else:
-            current = fiscal_year_of(today())
-            fiscal_year = current if current in years or not years else years[0]
+        fiscal_year = resolve_period(request.args.get("fiscal_year", ""), available=years).fiscal_year
         plans = session.scalars(
             select(Plan).where(Plan.fiscal_year == fiscal_year).order_by(Plan.number).options(selectinload(Plan.activities))
         ).all()

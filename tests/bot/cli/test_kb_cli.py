@@ -6,15 +6,7 @@ import json
 from pathlib import Path
 
 import docx
-import pytest
 
-SEED_PLAN = Path(__file__).resolve().parents[4] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
-
-
-@pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-    return lambda *args: runner.invoke(args=list(args))
 
 
 def write_docx(path: Path) -> Path:
@@ -95,9 +87,8 @@ def test_show_and_remove(cli, tmp_path):
     assert cli("kb", "show", str(article_id)).exit_code != 0
 
 
-@pytest.mark.skipif(not SEED_PLAN.exists(), reason="the sample KM plan is not beside the repository")
-def test_the_sample_plan_document_answers_who_is_responsible_from_its_table(cli):
-    assert cli("kb", "import", str(SEED_PLAN)).exit_code == 0
+def test_the_sample_plan_document_answers_who_is_responsible_from_its_table(cli, sample_plan_path):
+    assert cli("kb", "import", sample_plan_path).exit_code == 0
 
     answer = json.loads(cli("ask", "แผน 2 ขั้น KMP5 การเข้าถึงความรู้ ใครรับผิดชอบ", "--json").output)
 

@@ -16,16 +16,6 @@ SPEC_PREVIEW_FIELDS = {"activity_id", "kind", "at", "recipients", "state"}
 
 
 @pytest.fixture
-def cli(app):  # type: ignore[no-untyped-def]
-    runner = app.test_cli_runner()
-
-    def invoke(*arguments: str):  # type: ignore[no-untyped-def]
-        return runner.invoke(args=[str(argument) for argument in arguments], catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
 def imported(cli, sample_plan_path):  # type: ignore[no-untyped-def]
     result = cli("plan", "import", sample_plan_path)
     assert result.exit_code == 0, result.output

@@ -19,7 +19,6 @@ from bot.core.calendar import (
     fiscal_year_bounds,
     fiscal_year_of,
     format_thai_date,
-    format_thai_date_long,
     format_thai_datetime,
     parse_be_month,
     to_buddhist_year,
@@ -132,11 +131,55 @@ def test_thai_month_names() -> None:
 def test_leap_day_in_thai_digits_and_arabic_digits() -> None:
     assert format_thai_date(date(2024, 2, 29)) == "๒๙ ก.พ. ๒๕๖๗"
     assert format_thai_date(date(2024, 2, 29), digits="arabic") == "29 ก.พ. 2567"
-    assert format_thai_date_long(date(2024, 2, 29), digits="arabic") == "29 กุมภาพันธ์ 2567"
-    assert format_thai_date_long(date(2024, 2, 29)) == "๒๙ กุมภาพันธ์ ๒๕๖๗"
 
 
 def test_datetime_is_shown_in_bangkok_time_with_the_thai_hour_suffix() -> None:
     assert format_thai_datetime(datetime(2024, 2, 29, 9, 0, tzinfo=BANGKOK)) == "๒๙ ก.พ. ๒๕๖๗ ๐๙:๐๐ น."
     from_utc = datetime(2023, 12, 31, 17, 30, tzinfo=timezone.utc)
     assert format_thai_datetime(from_utc, digits="arabic") == "1 ม.ค. 2567 00:30 น."
+
+
+# --- which fiscal year (and month) to show -------------------------------------------------
+
+from bot.core.calendar import Period, resolve_period, thai_digits  # noqa: E402
+
+
+def test_the_period_asked_for_is_used() -> None:
+    assert resolve_period(2566, on=date(2024, 5, 20)) == Period(2566)
+    assert resolve_period("๒๕๖๖", on=date(2024, 5, 20)) == Period(2566)
+    assert resolve_period(None, "2567-03") == Period(2567, "2567-03")
+    assert resolve_period(2567, "2567-03") == Period(2567, "2567-03")
+
+
+def test_without_a_wish_the_current_year_or_else_the_latest_with_a_plan() -> None:
+    may_2024 = date(2024, 5, 20)
+    assert resolve_period(on=may_2024) == Period(2567)
+    assert resolve_period(on=may_2024, available={2566, 2567}) == Period(2567)
+    assert resolve_period(on=may_2024, available={2565, 2566}) == Period(2566)
+    assert resolve_period(2565, on=may_2024, available={2566}) == Period(2566)
+    assert resolve_period(on=may_2024, available=set()) == Period(2567)
+
+
+def test_pages_ignore_what_they_cannot_use_and_the_cli_explains_it() -> None:
+    may_2024 = date(2024, 5, 20)
+    assert resolve_period("abc", on=may_2024) == Period(2567)
+    assert resolve_period("2024", on=may_2024) == Period(2567)
+    assert resolve_period(2567, "2566-03", on=may_2024) == Period(2567)
+    assert resolve_period(2567, "2567-13", on=may_2024) == Period(2567)
+    with pytest.raises(ValueError, match="พ.ศ."):
+        resolve_period(2024, strict=True)
+    with pytest.raises(ValueError, match="อยู่ในปีงบประมาณ 2566 ไม่ใช่ 2567"):
+        resolve_period(2567, "2566-03", strict=True)
+    with pytest.raises(ValueError):
+        resolve_period(None, "2567-13", strict=True)
+
+
+@given(plan_era_dates)
+def test_a_month_alone_implies_the_fiscal_year_that_holds_it(day: date) -> None:
+    label = fiscal_month_label(day.year, day.month)
+    assert resolve_period(None, label) == Period(fiscal_year_of(day), label)
+
+
+def test_thai_digits_of_any_value() -> None:
+    assert thai_digits(2567) == "๒๕๖๗"
+    assert thai_digits("แผนที่ 2") == "แผนที่ ๒"

@@ -19,7 +19,7 @@ from sqlalchemy import func, inspect, select
 
 from bot.core.tables import InteractionEvent, ReceivedWebhookEvent
 from kb.parsed import ParsedDocument, ParsedPassage
-from kb.tables import Article, KnowledgeGap
+from kb.tables import KnowledgeGap
 from tests.conftest import (
     TEST_ACCESS_TOKEN,
     TEST_CHANNEL_SECRET,
