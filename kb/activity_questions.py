@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from bot.core.steps import STEP_CODE, STEPS, code_of
 from kb.normalize import canonicalize, normalize_query
 
 # The fact asked for -> words that ask for it (after normalisation and canonicalisation).
@@ -32,14 +33,6 @@ FACT_WORDS: dict[str, tuple[str, ...]] = {
 # "ใคร" asks who is responsible, unless the question is about the target group.
 _WHO_ONLY_BY_ITSELF = "ใคร"
 
-# What staff call some activities, beside the names the plan gives them.
-STEP_NICKNAMES: tuple[tuple[str, str], ...] = (
-    ("แลกเปลี่ยนเรียนรู้", "KMP6"),
-    ("แบ่งปันความรู้", "KMP6"),
-    ("วัดผล", "CMP5"),
-)
-
-_STEP_CODE = re.compile(r"\b(kmp|cmp)\s*([1-7])\b")
 _PLAN_NUMBER = re.compile(r"\bplan\s*([0-9])\b")
 _LEADING_NOUN = "การ"
 _TRAILING_OBJECT = "ความรู้"
@@ -122,16 +115,17 @@ def facts_asked(text: str, compact: str) -> tuple[str, ...]:
 def _step_named(text: str, written: str, activity_names: list[tuple[str, str]]) -> tuple[str | None, str | None]:
     """The step a question names: by its code (canonical text), else by the activity's name or
     a nickname as written (the canonical text has already turned a full name into its code)."""
-    match = _STEP_CODE.search(text)
-    if match:
-        return f"{match.group(1).upper()}{match.group(2)}", None
+    match = STEP_CODE.search(text)
+    if match and code_of(match) in STEPS:
+        return code_of(match), None
     for candidate_step, candidate_name in sorted(activity_names, key=lambda pair: -len(pair[1])):
         for form in _written_forms(candidate_name):
             if form in written:
                 return candidate_step, form
-    for nickname, step in STEP_NICKNAMES:
-        if nickname in written and any(candidate == step for candidate, _ in activity_names):
-            return step, nickname
+    for step in STEPS.values():
+        for nickname in step.nicknames:
+            if nickname in written and any(candidate == step.code for candidate, _ in activity_names):
+                return step.code, nickname
     return None, None
 
 

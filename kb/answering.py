@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.calendar import thai_digits
 from kb.activity_questions import ActivityQuestion, read_activity_question
 from kb.search_service import KnowledgeSearch
 from kb.tables import Activity, Article, Passage, Plan
@@ -157,7 +158,7 @@ def answer_from_activities(session: Session, question: str) -> Answer | None:
             return None
         # The plan's table has no row for that step (the sample's plan 1 has no KMP3 or KMP4).
         return _plan_answer(session, question, asked_plan, asked,
-                            f"แผนที่ {_thai_number(asked_plan.number)} ของปี {_thai_number(asked_plan.fiscal_year)} "
+                            f"แผนที่ {thai_digits(asked_plan.number)} ของปี {thai_digits(asked_plan.fiscal_year)} "
                             f"ไม่มีกิจกรรม {asked.step} ในตารางแผนค่ะ")
     articles = {
         plan.number: session.scalars(select(Article).where(Article.source == plan_article_source(plan.fiscal_year, plan.number))).one_or_none()
@@ -198,7 +199,7 @@ def _activity_passage(article: Article, label: str) -> Passage | None:
 
 
 def _activity_text(activity: Activity, asked: ActivityQuestion, article: Article | None, dates_thai, label) -> str:  # type: ignore[no-untyped-def]
-    heading = f"{label(activity)} (แผนที่ {_thai_number(activity.plan.number)})"
+    heading = f"{label(activity)} (แผนที่ {thai_digits(activity.plan.number)})"
     if asked.facts == ("summary",):
         # The activity's whole row, as the plan's article writes it.
         passage = _activity_passage(article, label(activity)) if article is not None else None
@@ -232,9 +233,3 @@ def _activity_follow_ups(asked: ActivityQuestion) -> list[str]:
     step = asked.step or ""
     follow_ups = {"when": f"{step} ใครรับผิดชอบ", "who": f"{step} ต้องทำเมื่อไร", "evidence": f"{step} ต้องทำเมื่อไร"}
     return [follow_ups.get(asked.fact, f"{step} ใครรับผิดชอบ"), f"{step} ต้องใช้หลักฐานอะไร" if asked.fact != "evidence" else f"{step} ตัวชี้วัดคืออะไร"]
-
-
-def _thai_number(number: int) -> str:
-    from bot.core.calendar import convert_digits
-
-    return convert_digits(str(number), "thai")

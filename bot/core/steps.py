@@ -26,6 +26,8 @@ class Step:
     section: Section
     names: tuple[str, ...]
     """Thai names as plans write them; the first is the one the bot shows."""
+    nicknames: tuple[str, ...] = ()
+    """What staff call the activity besides its name ("แลกเปลี่ยนเรียนรู้" for KMP 6)."""
 
     @property
     def name(self) -> str:
@@ -40,14 +42,14 @@ STEPS: dict[str, Step] = {
         Step("KMP3", "knowledge", ("การจัดความรู้ให้เป็นระบบ", "การจัดการความรู้ให้เป็นระบบ")),
         Step("KMP4", "knowledge", ("การประมวลและกลั่นกรองความรู้",)),
         Step("KMP5", "knowledge", ("การเข้าถึงความรู้",)),
-        Step("KMP6", "knowledge", ("การแบ่งปันแลกเปลี่ยนความรู้",)),
+        Step("KMP6", "knowledge", ("การแบ่งปันแลกเปลี่ยนความรู้",), ("แลกเปลี่ยนเรียนรู้", "แบ่งปันความรู้")),
         Step("KMP7", "knowledge", ("การเรียนรู้",)),
         Step(RECOGNITION, "knowledge", ("การยกย่องชมเชย",)),
         Step("CMP1", "change", ("การเตรียมการและปรับเปลี่ยนพฤติกรรม",)),
         Step("CMP2", "change", ("การสื่อสาร",)),
         Step("CMP3", "change", ("กระบวนการและเครื่องมือ",)),
         Step("CMP4", "change", ("การฝึกอบรมและการเรียนรู้",)),
-        Step("CMP5", "change", ("การวัดผล",)),
+        Step("CMP5", "change", ("การวัดผล",), ("วัดผล",)),
         Step("CMP6", "change", ("การยกย่องชมเชยและให้รางวัล",)),
     )
 }
