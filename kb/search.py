@@ -357,9 +357,9 @@ class SearchIndex:
             own = list(segment(entry.text)) * field_weights.text + headings * field_weights.heading_path
             documents.append(own + words)
             passage_documents.append(own)
-        passages = _Bm25Matrix(passage_documents)
-        _assign_sample_questions(entries, passage_documents, passages, segment)
-        index = cls(entries, _Bm25Matrix(documents), _Bm25Matrix(passage_documents))
+        matrix = _Bm25Matrix(documents)
+        _assign_sample_questions(entries, passage_documents, segment, matrix)
+        index = cls(entries, matrix, _Bm25Matrix(passage_documents))
         segment.commit()
         return index
 
@@ -691,23 +691,27 @@ def _defines(text: str, words: Sequence[str]) -> bool:
 
 
 def _assign_sample_questions(
-    entries: tuple[IndexEntry, ...], documents: list[list[str]], matrix: _Bm25Matrix, segment: Callable[[str], Sequence[str]]
+    entries: tuple[IndexEntry, ...], documents: list[list[str]], segment: Callable[[str], Sequence[str]], matrix: _Bm25Matrix
 ) -> None:
-    """Add each article's sample questions to the passage of that article that best matches them:
-    a question belongs to the passage that answers it, not to every passage of its article."""
+    """Add each article's sample questions to the passage of that article that shares most of
+    their words (weighted by the words' IDF in `matrix`): a question belongs to the passage that
+    answers it, not to every passage of its article. The earlier passage wins a tie; a question
+    sharing no word goes nowhere."""
     rows_by_article: dict[int, list[int]] = {}
     for row, entry in enumerate(entries):
         rows_by_article.setdefault(entry.article_id, []).append(row)
     for rows in rows_by_article.values():
-        entry = entries[rows[0]]
-        for question in entry.sample_questions:
+        questions = entries[rows[0]].sample_questions
+        if not questions:
+            continue
+        passage_words = [set(documents[row]) for row in rows]
+        for question in questions:
             words = [word for word in segment(question) if word not in NON_CONTENT_WORDS]
-            word_ids = [matrix.vocabulary[word] for word in words if word in matrix.vocabulary]
-            if not word_ids:
-                continue
-            scores = matrix.scores(word_ids)[rows]
-            if scores.max() > 0:
-                documents[rows[int(np.argmax(scores))]].extend(words)
+            weights = {word: matrix.idf[matrix.vocabulary[word]] for word in words if word in matrix.vocabulary}
+            shared = [sum(weight for word, weight in weights.items() if word in passage) for passage in passage_words]
+            best = max(range(len(rows)), key=lambda position: (shared[position], -position))
+            if shared[best] > 0:
+                documents[rows[best]].extend(words)
 
 
 def _best_other_article_score(article_keys: np.ndarray, ranked: np.ndarray, position: int) -> float:
