@@ -10,7 +10,7 @@ The store is built as a new office has it: `kmbot db upgrade` (the starter pack)
 `kmbot kb import` and `kmbot plan import` of the sample FY 2567 plan
 (shared/seeds/000_7109b574315d70a7.txt beside the repository, or $KMBOT_SEED_PLAN), on a
 fresh SQLite database. Each question is answered by `kb.answering.find_answer`, the function
-behind `kmbot ask` and the LINE reply.
+behind `kmbot ask` and the LINE reply, after the small-talk check the LINE handler makes first.
 
 Two question sets, each with in-domain questions (an answer key: phrases the shown answer must
 contain) and out-of-domain ones (the bot must fall back):
@@ -158,15 +158,20 @@ def card_text(answer) -> str:  # type: ignore[no-untyped-def]
 
 def ask_all(app, questions: Iterable[Question]) -> list[Result]:  # type: ignore[no-untyped-def]
     from bot.web.extensions import get_database, get_search
-    from kb.answering import find_answer
+    from kb.answering import Answer, find_answer
+    from kb.small_talk import small_talk_kind
 
     results = []
     with app.app_context():
         database, search = get_database(), get_search()
         for question in questions:
             started = time.perf_counter()
-            with database.session() as session:
-                answer = find_answer(session, search, question.text)
+            if small_talk_kind(question.text) is not None:
+                # As handlers.question does: small talk gets a friendly reply, never an answer.
+                answer = Answer(question=question.text, answered=False, confidence=0.0)
+            else:
+                with database.session() as session:
+                    answer = find_answer(session, search, question.text)
             seconds = time.perf_counter() - started
             source = answer.sources[0].title if answer.sources else ""
             shown = card_text(answer) if answer.answered else ""
