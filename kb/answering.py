@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.calendar import thai_digits
 from kb.activity_questions import ActivityQuestion, read_activity_question
+from kb.search import SearchIndex
 from kb.search_service import KnowledgeSearch
 from kb.tables import Activity, Article, Passage, Plan
 
@@ -18,6 +20,8 @@ MAX_RELATED = 3
 # list and its lead-in, a term and its definition, split by the reader into two passages.
 COMPANION_SCORE_RATIO = 0.7
 MAX_ANSWER_CHARS = 1500
+# A passage that ends by announcing what follows: "… ไว้ ๕ ข้อ", "… มี ๗ ขั้นตอน", "… ดังนี้".
+LEAD_IN = re.compile(r"(?:[0-9๐-๙]+\s*(?:ข้อ|ขั้นตอน|ขั้น|ประการ|เรื่อง|ด้าน|แนวทาง|ประเภท|วิธี)|ดังนี้|ดังต่อไปนี้|ได้แก่|:)\s*$")
 # A question is a sentence or two; segmenting grows faster than linearly with unknown text,
 # so a pasted document (LINE allows 5,000 characters) must not hold a worker for seconds.
 MAX_QUESTION_CHARS = 1000
@@ -84,7 +88,7 @@ def find_answer(session: Session, search: KnowledgeSearch, question: str) -> Ans
         question=question,
         answered=True,
         confidence=result.confidence,
-        text=answer_text(hits),
+        text=answer_text(hits, index),
         article_id=best.entry.article_id,
         title=best.entry.title,
         heading_path=best.entry.heading_path,
@@ -93,18 +97,21 @@ def find_answer(session: Session, search: KnowledgeSearch, question: str) -> Ans
     )
 
 
-def answer_text(hits) -> str:  # type: ignore[no-untyped-def]
-    """The best passage, and a second one of the same article that scores nearly as well,
-    in the article's order."""
-    best = hits[0]
-    chosen = [best]
-    for hit in hits[1:]:
-        if hit.entry.article_id == best.entry.article_id and hit.score >= COMPANION_SCORE_RATIO * best.score:
-            if len(best.entry.text) + len(hit.entry.text) <= MAX_ANSWER_CHARS:
-                chosen.append(hit)
-            break
-    chosen.sort(key=lambda hit: hit.entry.passage_id)
-    return "\n\n".join(hit.entry.text for hit in chosen)
+def answer_text(hits, index: SearchIndex | None = None) -> str:  # type: ignore[no-untyped-def]
+    """The best passage, with the one that completes it: the next passage of the article when
+    the best one announces it ("… ไว้ ๕ ข้อ", "… ดังนี้") — a lead-in and its list — else a
+    second passage of the same article that scores nearly as well; in the article's order."""
+    best = hits[0].entry
+    following = index.following(best) if index is not None and LEAD_IN.search(best.text) else None
+    if following is not None:
+        chosen = [best, following]
+    else:
+        same_article = next((hit for hit in hits[1:] if hit.entry.article_id == best.article_id), None)
+        close = [same_article.entry] if same_article and same_article.score >= COMPANION_SCORE_RATIO * hits[0].score else []
+        chosen = sorted([best, *close], key=lambda entry: entry.passage_id)
+    if sum(len(entry.text) for entry in chosen) > MAX_ANSWER_CHARS:
+        chosen = [best]
+    return "\n\n".join(entry.text for entry in chosen)
 
 
 def _distinct_article_sources(hits) -> list[AnswerSource]:  # type: ignore[no-untyped-def]

@@ -312,6 +312,7 @@ class SearchIndex:
         # the article's fields: which passage of the chosen article answers (answer units).
         self._passages = passages or matrix
         self._article_keys = np.array([entry.article_key for entry in entries], dtype=object)
+        self._row_of_passage = {entry.passage_id: row for row, entry in enumerate(entries)}
         self._identifier_words = [
             (word, word_id) for word, word_id in matrix.vocabulary.items() if _IDENTIFIER.fullmatch(word)
         ]
@@ -456,6 +457,14 @@ class SearchIndex:
             ranked *= [DEFINITION_BOOST if _defines(self._entries[row].text, words) else 1.0 for row in passages]
         best = int(np.lexsort((passages, -ranked))[0])  # of equals, the earlier passage
         return int(rows[best]) if ranked[best] > 0 else 0
+
+    def following(self, entry: IndexEntry) -> IndexEntry | None:
+        """The passage after `entry` in its article, if any (passages are indexed in order)."""
+        row = self._row_of_passage.get(entry.passage_id)
+        if row is None or row + 1 >= len(self._entries):
+            return None
+        after = self._entries[row + 1]
+        return after if after.article_id == entry.article_id else None
 
     def query_words(self, query: str) -> list[str]:
         """The question's content words, with misspelt words put right against the store's words."""

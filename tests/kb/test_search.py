@@ -392,3 +392,13 @@ def test_the_passage_shown_is_the_one_that_answers_not_the_articles_introduction
     index = starter_index("km-glossary", "what-is-km", "km-process-overview")
     best = index.search(question, limit=1)[0]
     assert answer in best.entry.text
+
+
+def test_a_lead_in_that_announces_a_list_is_shown_with_the_list() -> None:
+    from kb.answering import answer_text
+
+    index = starter_index("key-success-factors", "what-is-km")
+    hits = index.search("ปัจจัยความสำเร็จของ km มีไรบ้าง", limit=8)
+    shown = answer_text(hits, index)
+    # "…ระบุปัจจัยแห่งความสำเร็จไว้ ๕ ข้อ" and then the five factors themselves
+    assert "๕ ข้อ" in shown and "มุ่งมั่น" in shown and "วัฒนธรรมองค์กร" in shown
