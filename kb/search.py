@@ -482,9 +482,12 @@ class SearchIndex:
         return _joined(repaired) if repaired != tokens else None
 
     def answer(self, query: str, limit: int = 5) -> SearchAnswer:
-        """Answer with the best passage if its confidence reaches `ANSWER_THRESHOLD`."""
+        """Answer with the best passage if its confidence reaches `ANSWER_THRESHOLD` and it has
+        the numbers the question names ("มาตรา 56")."""
         hits = tuple(self.search(query, limit=limit))
         confidence = hits[0].confidence if hits else 0.0
+        if hits and _lacks_asked_numbers(query, hits[0].entry):
+            return SearchAnswer(answered=False, confidence=confidence, hits=hits)
         return SearchAnswer(answered=confidence >= ANSWER_THRESHOLD, confidence=confidence, hits=hits)
 
     def related_questions(self, query: str, hits: Sequence[SearchHit], limit: int = 3) -> list[str]:
@@ -697,6 +700,22 @@ def _defines(text: str, words: Sequence[str]) -> bool:
                 return True
             start = canonical.find(word, start + 1)
     return False
+
+
+_NUMBER = re.compile(r"(?<![0-9.A-Za-z])[0-9]+(?:\.[0-9]+)*(?![0-9A-Za-z])")
+_YEAR = re.compile(r"(?:25|20)[0-9]{2}")
+
+
+def _lacks_asked_numbers(query: str, entry: IndexEntry) -> bool:
+    """Whether the question names a number (a section, a count, an amount; not a year, nor a step
+    or plan code) that the passage does not contain: "มาตรา 56" is not answered by a passage
+    about another section, however many other words they share."""
+    asked = {number for number in _NUMBER.findall(" ".join(tokenize(normalize_query(query))))
+             if not _YEAR.fullmatch(number)}
+    if not asked:
+        return False
+    present = set(_NUMBER.findall(_canonical_text(" ".join((entry.text, *entry.heading_path, entry.title)))))
+    return not asked <= present
 
 
 def _assign_sample_questions(
