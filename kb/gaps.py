@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.database import insert_ignoring_duplicates
+from bot.core.database import insert_or_update
 from kb.normalize import normalize_text
 from kb.tables import KnowledgeGap
 
@@ -20,19 +20,14 @@ def record_gap(session: Session, question: str, asked_at: datetime) -> None:
     key = "".join(normalize_text(question).split())[:MAX_QUESTION_LENGTH]
     if not key:
         return
-    inserted = insert_ignoring_duplicates(
+    insert_or_update(
         session,
         KnowledgeGap,
         {"normalized_question": key, "question": question[:MAX_QUESTION_LENGTH], "count": 1,
          "first_asked_at": asked_at, "last_asked_at": asked_at},
         unique_columns=["normalized_question"],
+        update={"count": KnowledgeGap.count + 1, "last_asked_at": asked_at},
     )
-    if inserted is None:
-        session.execute(
-            update(KnowledgeGap)
-            .where(KnowledgeGap.normalized_question == key)
-            .values(count=KnowledgeGap.count + 1, last_asked_at=asked_at)
-        )
 
 
 def top_gaps(session: Session, limit: int = 20, *, include_resolved: bool = False) -> list[KnowledgeGap]:

@@ -97,15 +97,27 @@ def insert_ignoring_duplicates(
     Returns the new row's primary key, or None when the row was already there. Two
     processes inserting the same key at once both succeed: one inserts, the other gets None.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported deployments
-        raise NotImplementedError(f"insert-or-ignore is not implemented for {dialect}")
     primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
     # RETURNING tells reliably whether a row went in; rowcount is not reported by every driver.
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(unique_columns)).returning(*primary_key)
+    statement = _insert(session)(model).values(**values).on_conflict_do_nothing(index_elements=list(unique_columns)).returning(*primary_key)
     inserted = session.execute(statement).first()
     return inserted[0] if inserted is not None else None
+
+
+def insert_or_update(
+    session: Session, model: type, values: Mapping[str, Any], *, unique_columns: Sequence[str], update: Mapping[str, Any]
+) -> None:
+    """Insert a row, or apply `update` to the row with the same unique key: one statement, so two
+    processes counting the same key at once both count."""
+    statement = _insert(session)(model).values(**values)
+    session.execute(statement.on_conflict_do_update(index_elements=list(unique_columns), set_=dict(update)))
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL both do)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"ON CONFLICT is not implemented for {dialect}")  # pragma: no cover
