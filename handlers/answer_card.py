@@ -14,7 +14,7 @@ from linebot.v3.messaging.models import (
     TextMessage,
 )
 
-from bot.core.line_client import shorten
+from bot.core.text import shorten
 from kb.answering import Answer
 
 # LINE's limits: alt text 400 characters, quick-reply label 20, text message 5,000.

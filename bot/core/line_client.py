@@ -21,16 +21,10 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.models import Message
 
 from bot.core.config import Config
+from bot.core.text import shorten  # noqa: F401  (kept here for older imports)
 
 logger = logging.getLogger(__name__)
 
-
-def shorten(text: str, limit: int, *, squeeze: bool = True) -> str:
-    """The text cut to LINE's ``limit`` characters with "…"; runs of white space become one space
-    (with ``squeeze=False``, only when the text is too long, so a short passage keeps its lines)."""
-    if squeeze or len(text) > limit:
-        text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 ResultType = TypeVar("ResultType")
 

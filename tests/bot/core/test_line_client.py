@@ -79,7 +79,7 @@ def test_pushing_again_with_an_accepted_retry_key_delivers_nothing_new(line_clie
 
 
 def test_reply_sends_the_token_and_messages(line_client, line_stub):
-    line_client.reply("token-abc", [TextMessage(text="สวัสดีค่ะ")])
+    line_client.reply(line_stub.issue_reply_token("token-abc"), [TextMessage(text="สวัสดีค่ะ")])
 
     body = line_stub.replies[0].body
     assert body["replyToken"] == "token-abc"
