@@ -21,12 +21,52 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.models import Message
 
 from bot.core.config import Config
-from bot.core.text import shorten  # noqa: F401  (kept here for older imports)
+from bot.core.text import fits, shorten
+
+# LINE's limits (Messaging API reference, https://developers.line.biz/en/reference/messaging-api/;
+# text counted in UTF-16 units, labels and action texts in grapheme clusters, as the
+# text-character-count page says). Builders keep within them; `within_limits` is the last guard.
+MAX_MESSAGES = 5  # #send-reply-message, #send-push-message: "Max: 5"
+TEXT_LIMIT = 5000  # #text-message: text "Max character limit: 5000"
+ALT_TEXT_LIMIT = 400  # #flex-message / #template-messages altText (400 is safe for every type)
+QUICK_REPLY_ITEMS_LIMIT = 13  # #quick-reply: items "Max: 13"
+LABEL_LIMIT = 20  # #action-objects: label "Max character limit: 20"
+ACTION_TEXT_LIMIT = 300  # #message-action text, #postback-action displayText: "Max character limit: 300"
 
 logger = logging.getLogger(__name__)
 
 
 ResultType = TypeVar("ResultType")
+
+
+def within_limits(messages: Sequence[Message]) -> list[Message]:
+    """The messages as LINE accepts them: at most five, texts, alt texts and quick-reply buttons
+    shortened to LINE's limits. Every reply and push passes through here, so a message built
+    from a long user text is shortened rather than refused (and the person left without an answer)."""
+    fitted = []
+    for message in list(messages)[:MAX_MESSAGES]:
+        update: dict[str, Any] = {}
+        text = getattr(message, "text", None)
+        if isinstance(text, str) and not fits(text, TEXT_LIMIT):
+            update["text"] = shorten(text, TEXT_LIMIT, squeeze=False)
+        alt_text = getattr(message, "alt_text", None)
+        if isinstance(alt_text, str) and not fits(alt_text, ALT_TEXT_LIMIT):
+            update["alt_text"] = shorten(alt_text, ALT_TEXT_LIMIT)
+        quick_reply = getattr(message, "quick_reply", None)
+        if quick_reply is not None and quick_reply.items:
+            update["quick_reply"] = quick_reply.copy(update={"items": [_fitted_item(item) for item in quick_reply.items[:QUICK_REPLY_ITEMS_LIMIT]]})
+        fitted.append(message.copy(update=update) if update else message)
+    return fitted
+
+
+def _fitted_item(item: Any) -> Any:
+    action = item.action
+    update: dict[str, Any] = {}
+    for name, limit in (("label", LABEL_LIMIT), ("text", ACTION_TEXT_LIMIT), ("display_text", ACTION_TEXT_LIMIT)):
+        value = getattr(action, name, None)
+        if isinstance(value, str) and not fits(value, limit, "grapheme"):
+            update[name] = shorten(value, limit, unit="grapheme")
+    return item.copy(update={"action": action.copy(update=update)}) if update else item
 
 # A retry key that LINE has already accepted answers 409: the message was delivered before.
 ALREADY_ACCEPTED_STATUS = 409
@@ -79,7 +119,7 @@ class LineClient:
         self._sleep = sleep
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> Delivery:
-        request = ReplyMessageRequest(reply_token=reply_token, messages=list(messages))
+        request = ReplyMessageRequest(reply_token=reply_token, messages=within_limits(messages))
         # A reply token works once, so a repeated reply can never be delivered twice.
         response = self._call(
             "reply",
@@ -91,7 +131,7 @@ class LineClient:
     def push(self, to: str, messages: Sequence[Message], retry_key: str | None = None) -> Delivery:
         """Push to a user, group or room; the same `retry_key` never delivers twice."""
         retry_key = retry_key or str(uuid.uuid4())
-        request = PushMessageRequest(to=to, messages=list(messages))
+        request = PushMessageRequest(to=to, messages=within_limits(messages))
         try:
             response = self._call(
                 "push",
