@@ -165,7 +165,7 @@ def push_weekly_knowledge(
         )
         if outcome.status == "sent":
             report.sent.append(line_group_id)
-        elif outcome.status == "failed":
+        elif outcome.status in ("failed", "refused", "held"):
             report.failed.append(line_group_id)
         elif outcome.status in ("busy", "done"):
             report.skipped.append(line_group_id)
