@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+
 import pytest
 from linebot.v3.messaging.models import FlexContainer, FlexMessage, QuickReply, QuickReplyItem, MessageAction, TextMessage
 
@@ -16,13 +20,26 @@ def line_client(line_stub) -> LineClient:
 
 
 def _refused(line_stub, line_client, messages) -> list[dict]:
+    """Post the messages as they are (kmbot's own client would shorten them first) and return
+    LINE's 400 details."""
     line_stub.expect_refusals()
-    with pytest.raises(LineApiError) as raised:
-        line_client.push("C1", messages, retry_key="0f8fad5b-d9cb-469f-a165-70867728950e")
-    assert raised.value.status == 400
-    call = line_stub.pushes[-1]
-    assert call.status == 400 and call.response["message"].startswith("The request body has")
-    return call.response["details"]
+    body = json.dumps({"to": "C1", "messages": [message.to_dict() for message in messages]}).encode()
+    request = urllib.request.Request(line_stub.url + "/v2/bot/message/push", data=body, method="POST", headers={
+        "Content-Type": "application/json", "Authorization": "Bearer t",
+        "X-Line-Retry-Key": "0f8fad5b-d9cb-469f-a165-70867728950e"})
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=5)
+    assert raised.value.code == 400
+    answer = json.loads(raised.value.read())
+    assert answer["message"].startswith("The request body has")
+    return answer["details"]
+
+
+def test_kmbots_client_shortens_what_the_stub_would_refuse(line_stub, line_client):
+    item = QuickReplyItem(action=MessageAction(label="ก" * 21, text="x"))
+    line_client.push("C1", [TextMessage(text="🙏" * 2600, quick_reply=QuickReply(items=[item]))],
+                     retry_key="0f8fad5b-d9cb-469f-a165-70867728950f")
+    assert line_stub.pushes[-1].status == 200
 
 
 def test_text_over_5000_utf16_units_is_refused_though_len_says_less(line_stub, line_client):
