@@ -8,20 +8,20 @@ from linebot.v3.messaging.models import (
     FlexContainer,
     FlexMessage,
     Message,
-    MessageAction,
     QuickReply,
-    QuickReplyItem,
     TextMessage,
 )
 
-from bot.core.line_client import shorten
+from bot.core.line_client import ALT_TEXT_LIMIT, TEXT_LIMIT
+from bot.core.text import shorten
+from handlers.commands import question_button
 from kb.answering import Answer
 
-# LINE's limits: alt text 400 characters, quick-reply label 20, text message 5,000.
-ALT_TEXT_LIMIT = 400
-QUICK_REPLY_LABEL_LIMIT = 20
+# LINE's limits (bot.core.line_client, which cites the reference), in UTF-16 units.
+TEXT_MESSAGE_LIMIT = TEXT_LIMIT
 PASSAGE_LIMIT = 900
-TEXT_MESSAGE_LIMIT = 5000
+# A close topic's title in the fallback text: a list of a few, not a document.
+TOPIC_LIMIT = 120
 
 FALLBACK_TEXT = (
     "ขออภัยค่ะ น้องบอทยังไม่พบคำตอบที่มั่นใจสำหรับคำถามนี้ "
@@ -66,7 +66,7 @@ def fallback_messages(answer: Answer) -> list[Message]:
     """The polite "not sure" reply, with close topics to try as quick replies."""
     text = FALLBACK_TEXT
     if answer.close_topics:
-        text += CLOSE_TOPICS_INTRO + "".join(f"\n• {topic}" for topic in answer.close_topics)
+        text += CLOSE_TOPICS_INTRO + "".join(f"\n• {shorten(topic, TOPIC_LIMIT)}" for topic in answer.close_topics)
     return [TextMessage(text=shorten(text, TEXT_MESSAGE_LIMIT, squeeze=False), quick_reply=_question_quick_reply(answer.close_topics))]
 
 
@@ -77,9 +77,6 @@ def _feedback_button(label: str, answer: Answer, *, helpful: bool) -> dict[str, 
 
 
 def _question_quick_reply(questions: list[str]) -> QuickReply | None:
-    items = [
-        QuickReplyItem(action=MessageAction(label=shorten(question, QUICK_REPLY_LABEL_LIMIT, squeeze=False), text=shorten(question, 300, squeeze=False)))
-        for question in questions[:3]
-        if question.strip()
-    ]
+    """Up to three questions as buttons that ask them when tapped, in a group too."""
+    items = [question_button(question) for question in questions[:3] if question.strip()]
     return QuickReply(items=items) if items else None

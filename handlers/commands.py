@@ -16,11 +16,13 @@ from typing import Callable
 
 from linebot.v3.messaging.models import (
     Message,
-    MessageAction,
+    PostbackAction,
     QuickReply,
     QuickReplyItem,
     TextMessage,
 )
+
+from bot.core.text import shorten
 
 from handlers import (
     done_command,
@@ -38,7 +40,18 @@ PostbackHandler = Callable[[dict[str, str], HandlerContext], list[Message]]
 
 # Roles are a person's own (`kmbot users grant`, or a registration code): being in the
 # committee's LINE group is not enough, because the bot cannot tell who was added to it.
+# Only where LINE sends no userId at all (group events from LINE for PC, and events LINE sends
+# without one) is the committee group itself the authority: see `permitted`.
 KM_TEAM = ("secretary", "committee")
+
+# A question button's postback: `action=ask&q=<question>`; the chat shows the question
+# (displayText), so the button works in a group as well, where a plain text without `?` or a
+# mention would be ignored. LINE's limits: data 300 characters, displayText 300 and label 20
+# (grapheme clusters) (Messaging API reference, #postback-action).
+ASK_ACTION = "ask"
+POSTBACK_DATA_LIMIT = 300
+LABEL_LIMIT = 20
+DISPLAY_TEXT_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -118,7 +131,31 @@ def help_text() -> str:
 def help_quick_reply() -> QuickReply:
     """Buttons for a first try: two sample questions and the plan command."""
     samples = [("KM คืออะไร", "KM คืออะไร"), ("ขั้นตอน KMP", "ขั้นตอนการจัดการความรู้มีอะไรบ้าง"), ("งานใกล้กำหนด", "/plan")]
-    return QuickReply(items=[QuickReplyItem(action=MessageAction(label=label, text=text)) for label, text in samples])
+    return QuickReply(items=[question_button(text, label) for label, text in samples])
+
+
+def question_button(question: str, label: str | None = None) -> QuickReplyItem:
+    """A quick-reply button that asks ``question`` (or runs the command it names) when tapped,
+    in a 1:1 chat and in a group alike."""
+    shown = shorten(question, DISPLAY_TEXT_LIMIT, unit="grapheme")
+    return QuickReplyItem(action=PostbackAction(
+        # LINE counts a label in grapheme clusters; counting UTF-16 units keeps it within that
+        # limit and within any tool that counts code points.
+        label=shorten(label or question, LABEL_LIMIT),
+        data=ask_postback_data(question),
+        display_text=shown,
+    ))
+
+
+def ask_postback_data(question: str) -> str:
+    """`action=ask&q=...` within LINE's 300 characters; only the query string's own signs are escaped."""
+    prefix = f"action={ASK_ACTION}&q="
+    text = shorten(question, POSTBACK_DATA_LIMIT - len(prefix) - 40)
+    escaped = text.replace("%", "%25").replace("&", "%26").replace("=", "%3D").replace("+", "%2B")
+    while len(prefix) + len(escaped) > POSTBACK_DATA_LIMIT:  # only a question full of & or = gets here
+        text = shorten(text, len(text) - 10)
+        escaped = text.replace("%", "%25").replace("&", "%26").replace("=", "%3D").replace("+", "%2B")
+    return prefix + escaped
 
 
 def find_command(text: str) -> tuple[Command | None, str] | None:
@@ -136,8 +173,19 @@ def find_command(text: str) -> tuple[Command | None, str] | None:
 
 
 def permitted(command: Command, context: HandlerContext) -> bool:
-    """The one role check, for typed commands and their buttons alike."""
-    return command.roles is None or (context.user is not None and context.user_role in command.roles)
+    """The one role check, for typed commands and their buttons alike.
+
+    A person's own role decides. LINE leaves out the userId of a group event sent from LINE for
+    PC (and of events it sends without one); then nobody can be asked for a role, and the
+    committee's own LINE group is the authority: whoever acts in it is acting for the committee.
+    A person LINE does name must hold the role themselves, in any chat.
+    """
+    if command.roles is None:
+        return True
+    if context.user is not None:
+        return context.user_role in command.roles
+    group = context.group
+    return group is not None and group.role == "committee" and "committee" in command.roles
 
 
 def run_command(command: Command, arguments: str, context: HandlerContext) -> list[Message]:

@@ -3,7 +3,10 @@
 Who may mark an activity done: a person whose own role is ``committee`` or ``secretary``
 (given with `kmbot users grant`). Being in the committee's LINE group is not enough: the bot
 cannot tell a committee member from anyone else added to that group, and the plan's record of
-who did what is audit evidence, so the right belongs to a person, not to a chat.
+who did what is audit evidence, so the right belongs to a person, not to a chat. The one
+exception is an event LINE sends without a userId (a group message from LINE for PC, or a
+button press LINE does not name the presser of): then the committee group itself is the
+authority, and the activity is recorded as marked from that group (`handlers.commands.permitted`).
 
 The activity is recorded with who marked it and when, plus any evidence note typed after the
 id; its reminders from then on are cancelled (the sender and the preview skip done activities).
@@ -27,6 +30,7 @@ from bot.core.calendar import (
     to_bangkok,
 )
 from bot.core.steps import STEP_CODE, code_of
+from bot.core.text import shorten
 from handlers.context import HandlerContext
 from kb.plan_store import (
     activity_label,
@@ -46,6 +50,17 @@ USAGE = (
     "ดูเลขกิจกรรมได้ด้วยคำสั่ง /plan ค่ะ"
 )
 NOT_FOUND = "ไม่พบกิจกรรม “{written}” ในแผน KM ค่ะ พิมพ์ /plan เพื่อดูเลขกิจกรรมได้เลยนะคะ"
+NOT_AN_ACTIVITY_NUMBER = (
+    "เลขกิจกรรม “{written}” ยาวเกินกว่าจะเป็นเลขกิจกรรมในแผน KM ค่ะ "
+    "พิมพ์ /plan เพื่อดูเลขกิจกรรม แล้วพิมพ์ /done ตามด้วยเลขนั้นได้เลยนะคะ"
+)
+# What is echoed back of what the person typed: enough to recognise it, never a wall of text.
+ECHO_LIMIT = 40
+# An evidence note is kept and echoed up to this many UTF-16 units (the reply stays well within
+# LINE's 5,000 for a text message).
+NOTE_LIMIT = 2000
+# Activity ids are database integers; a longer number cannot be one (and must not reach the query).
+MAX_ACTIVITY_DIGITS = 9
 
 _ACTIVITY_ID = re.compile(r"#?(\d+)(?!\d)")
 _PLAN = re.compile(r"(?:แผน(?:ที่)?|plan)\s*(\d+)(?!\d)", re.IGNORECASE)
@@ -64,9 +79,10 @@ def run(arguments: str, context: HandlerContext) -> list[Message]:
 
 def run_from_postback(data: dict[str, str], context: HandlerContext) -> list[Message]:
     activity_id = thai_digit_to_arabic_digit(data.get("activity", "")).strip()
-    activity = context.session.get(Activity, int(activity_id)) if activity_id.isdigit() else None
+    valid = activity_id.isdigit() and len(activity_id) <= MAX_ACTIVITY_DIGITS
+    activity = context.session.get(Activity, int(activity_id)) if valid else None
     if activity is None:
-        return [TextMessage(text=NOT_FOUND.format(written=activity_id or "?"))]
+        return [TextMessage(text=NOT_FOUND.format(written=shorten(activity_id, ECHO_LIMIT) or "?"))]
     context.record("command", activity_id=activity.id, detail={"command": "done", "via": "button"})
     return [TextMessage(text=mark_done(activity, None, context))]
 
@@ -76,13 +92,15 @@ def find_activity(session: Session, arguments: str) -> tuple[Activity, str] | st
     reply explaining why none was chosen."""
     # Thai digits become Arabic one character for one, so positions match the original text.
     plain = thai_digit_to_arabic_digit(arguments)
-    written = arguments.split()[0]
+    written = shorten(arguments.split()[0], ECHO_LIMIT)
     match = _ACTIVITY_ID.match(plain)
     if match:
+        if len(match.group(1)) > MAX_ACTIVITY_DIGITS:
+            return NOT_AN_ACTIVITY_NUMBER.format(written=written)
         activity = session.get(Activity, int(match.group(1)))
         if activity is None:
             return NOT_FOUND.format(written=written)
-        return activity, arguments[match.end():].strip()
+        return activity, shorten(arguments[match.end():].strip(), NOTE_LIMIT, squeeze=False)
     match = STEP_CODE.match(plain)
     if match is None:
         return NOT_FOUND.format(written=written)
@@ -95,13 +113,13 @@ def find_activity(session: Session, arguments: str) -> tuple[Activity, str] | st
         rest_start = len(plain) - len(plain[rest_start:].lstrip()) + plan_match.end()
     candidates = _current_candidates(find_activities_by_step(session, step, plan_number))
     if not candidates:
-        return NOT_FOUND.format(written=arguments[: match.end()].strip())
+        return NOT_FOUND.format(written=shorten(arguments[: match.end()].strip(), ECHO_LIMIT))
     if len(candidates) > 1:
         choices = "\n".join(
             f"• /done {activity.id} – แผนที่ {thai_digits(activity.plan.number)} {activity.name}" for activity in candidates
         )
         return f"กิจกรรม {step} มีอยู่ในหลายแผนค่ะ โปรดพิมพ์เลขกิจกรรมที่ต้องการ:\n{choices}"
-    return candidates[0], arguments[rest_start:].strip()
+    return candidates[0], shorten(arguments[rest_start:].strip(), NOTE_LIMIT, squeeze=False)
 
 
 def _current_candidates(activities: list[Activity]) -> list[Activity]:

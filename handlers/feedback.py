@@ -40,16 +40,25 @@ def run_from_postback(data: dict[str, str], context: HandlerContext) -> list[Mes
 
 
 def already_recorded_today(context: HandlerContext, article_id: int) -> bool:
-    """Did this person already give feedback on this article today (Bangkok)?"""
+    """Did this person already give feedback on this article today (Bangkok)?
+
+    When LINE does not say who pressed (a group event without a userId), the group stands for
+    the person: one unnamed press per group, article and day is counted, not every tap.
+    """
     user = context.user
-    if user is None:
+    group = context.group
+    if user is not None:
+        who = InteractionEvent.user_id == user.id
+    elif group is not None:
+        who = (InteractionEvent.user_id.is_(None)) & (InteractionEvent.group_id == group.id)
+    else:
         return False
     day_start, day_end = bangkok_day_bounds(context.received_at)
     found = context.session.scalar(
         select(InteractionEvent.id)
         .where(
             InteractionEvent.kind == "feedback",
-            InteractionEvent.user_id == user.id,
+            who,
             InteractionEvent.article_id == article_id,
             InteractionEvent.occurred_at >= day_start,
             InteractionEvent.occurred_at < day_end,

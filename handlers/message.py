@@ -48,9 +48,13 @@ def text_for_bot(text: str, self_mention_spans: list[tuple[int, int]], *, one_to
 
     In a 1:1 chat every message is for the bot. In a group or room only a message that mentions
     the bot or starts with a trigger is; the mention and the `?`/`ถาม` trigger are removed.
+    A mention's index and length are in UTF-16 code units, as LINE counts text
+    (https://developers.line.biz/en/docs/messaging-api/text-character-count): an emoji before
+    the mention counts two.
     """
     for index, length in sorted(self_mention_spans, reverse=True):
-        text = text[:index] + " " + text[index + length:]
+        start, end = utf16_to_index(text, index), utf16_to_index(text, index + length)
+        text = text[:start] + " " + text[end:]
     stripped = " ".join(text.split())
     if stripped.startswith("/"):
         return stripped
@@ -60,6 +64,16 @@ def text_for_bot(text: str, self_mention_spans: list[tuple[int, int]], *, one_to
     if self_mention_spans or one_to_one:
         return stripped
     return None
+
+
+def utf16_to_index(text: str, units: int) -> int:
+    """The Python string index at ``units`` UTF-16 code units into ``text``."""
+    counted = 0
+    for position, character in enumerate(text):
+        if counted >= units:
+            return position
+        counted += 2 if ord(character) > 0xFFFF else 1
+    return len(text)
 
 
 def route_text(text: str, context: HandlerContext) -> list[Message]:

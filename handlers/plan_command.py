@@ -16,12 +16,13 @@ from bot.core.calendar import (
     thai_digits,
     today,
 )
+from bot.core.line_client import TEXT_LIMIT
+from bot.core.text import shorten
 from handlers.context import HandlerContext
 from kb.plan_store import activity_label
 from kb.tables import Activity, Plan
 
 MAX_LISTED = 10
-TEXT_LIMIT = 5000
 
 NO_PLAN_REPLY = "ยังไม่มีแผน KM ในระบบค่ะ เมื่อเลขานุการนำเข้าแผนแล้ว พิมพ์ /plan อีกครั้งได้เลยนะคะ"
 
@@ -92,13 +93,12 @@ def plan_text(activities: list[Activity], fiscal_year: int, on: date) -> str:
         lines.append(f"\n❔ ยังไม่ได้กำหนดวัน {thai_digits(len(undated))} กิจกรรม ({names}) รอเลขานุการกำหนดวันค่ะ")
     lines.append("\nกรรมการ KM บันทึกว่าทำแล้วได้ด้วย /done ตามด้วยเลขกิจกรรม เช่น "
                  f"/done {(listed_overdue or listed_upcoming or undated)[0].id} ค่ะ")
-    text = "\n".join(lines)
-    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+    return shorten("\n".join(lines), TEXT_LIMIT, squeeze=False)
 
 
 def _item_lines(activity: Activity, on: date) -> str:
     assert activity.deadline is not None
-    label = activity_label(activity)
+    label = shorten(activity_label(activity), 200)
     continuing = " (ทำต่อเนื่อง)" if activity.open_ended else ""
     return (
         f"• [{activity.id}] {label} – แผนที่ {thai_digits(activity.plan.number)}\n"

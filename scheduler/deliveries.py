@@ -12,6 +12,14 @@ Exactly once, per delivery key and LINE group, rests on the row in ``deliveries`
 3. **mark sent** with LINE's request id and the group's member count, in one transaction with
    the reach-log event; or **mark failed** with the reason, so a later call retries.
 
+What LINE refuses is not retried: a 400 (the request itself is wrong) is recorded ``refused``
+and never sent again; a 429 "You have reached your monthly limit." is recorded ``held`` and is
+tried again only in the next month (Bangkok), as is a push the quota guard stopped: before each
+push the channel's quota and this month's consumption are read (GET /v2/bot/message/quota and
+/v2/bot/message/quota/consumption), and a push that would exceed it (messages × members of the
+group, as LINE counts a push to a group) is held with the reason. A reminder still held when
+its grace window closes is recorded missed like any other.
+
 No network call is made while a database transaction is open. The callers (``reminders``,
 ``knowledge_push``) say what to send, to whom, and which event to log.
 """
@@ -30,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.calendar import to_bangkok
 from bot.core.database import Database, insert_ignoring_duplicates
-from bot.core.line_client import LineApiError, LineClient
+from bot.core.line_client import LineApiError, LineClient, Quota
 from bot.core.tables import ChatGroup, InteractionEvent
 from scheduler.tables import Delivery
 
@@ -43,7 +51,8 @@ MAX_ERROR_CHARS = 300  # the `error` column of `deliveries`
 
 # What a claim answers instead of the right to push.
 BUSY = "busy"  # another process is pushing it right now
-DONE = "done"  # sent or missed already: nothing to do
+DONE = "done"  # sent, missed or refused already: nothing to do
+HELD = "held"  # waiting for next month's message allowance
 
 UNIQUE_KEY = ("delivery_key", "recipient")
 
@@ -109,7 +118,7 @@ class Outcome:
     """What became of one parcel: sent, failed, busy (another process has it), done (sent or
     missed before), or superseded (another process took the row over during the push)."""
 
-    status: Literal["sent", "failed", "busy", "done", "superseded"]
+    status: Literal["sent", "failed", "busy", "done", "superseded", "refused", "held"]
     request_id: str | None = None
     already_delivered: bool = False
     error: str | None = None
@@ -135,10 +144,23 @@ def deliver(
         return Outcome(claim)
     if claim.retaken_from == "sending":
         logger.warning("%s was left mid-push; pushing again with its retry key", what)
+    over_quota = quota_shortfall(line_client, parcel, len(messages))
+    if over_quota is not None:
+        logger.warning("%s held: %s", what, over_quota)
+        mark_failed(database, claim, over_quota, state=HELD)
+        return Outcome(HELD, error=over_quota)
     try:
         delivery = line_client.push(parcel.recipient, messages, retry_key=parcel.retry_key)
-    except Exception as error:  # any failure leaves the row retryable
+    except Exception as error:  # any other failure leaves the row retryable
         reason = push_failure_reason(error, what)
+        if isinstance(error, LineApiError) and error.refused:
+            logger.error("%s refused by LINE; it will not be sent again: %s", what, reason)
+            mark_failed(database, claim, reason, state="refused")
+            return Outcome("refused", error=reason)
+        if isinstance(error, LineApiError) and error.monthly_limit:
+            logger.error("%s held until next month: %s", what, reason)
+            mark_failed(database, claim, reason, state=HELD)
+            return Outcome(HELD, error=reason)
         mark_failed(database, claim, reason)
         return Outcome("failed", error=reason)
     member_count, source = member_count_of(line_client, parcel)
@@ -175,7 +197,9 @@ def claim_delivery(database: Database, parcel: Parcel, now: datetime, *, stale_a
         row_id, state, attempts, claimed_at = found
         if state == "sending" and not is_stale(claimed_at, now, stale_after):
             return BUSY
-        if state not in ("failed", "sending"):
+        if state == HELD and _same_month(claimed_at, now):
+            return HELD
+        if state not in ("failed", "sending", HELD):
             return DONE
         refreshed = {"article_id": parcel.article_id} if parcel.article_id is not None else {}
         # Compare-and-set on the attempt count: of two processes retaking it at once, one wins.
@@ -208,13 +232,14 @@ def mark_sent(session: Session, claim: Claim, sent: Sent) -> bool:
     return changed.rowcount == 1
 
 
-def mark_failed(database: Database, claim: Claim, reason: str) -> None:
-    """Record why the push failed (a later call retries it), unless another process has the row now."""
+def mark_failed(database: Database, claim: Claim, reason: str, *, state: str = "failed") -> None:
+    """Record why the push failed (``failed``: a later call retries it; ``refused``: never;
+    ``held``: next month), unless another process has the row now."""
     with database.session() as session:
         session.execute(
             update(Delivery)
             .where(Delivery.id == claim.row_id, Delivery.state == "sending", Delivery.attempts == claim.attempts)
-            .values(state="failed", error=reason[:MAX_ERROR_CHARS])
+            .values(state=state, error=reason[:MAX_ERROR_CHARS])
             .execution_options(synchronize_session=False)
         )
 
@@ -228,7 +253,7 @@ def record_missed(session: Session, parcel: Parcel, now: datetime, reason: str) 
 def give_up(session: Session, row: Delivery, now: datetime, *, stale_after: timedelta, reason: str) -> bool:
     """A failed row, or one left ``sending`` by a process that died, recorded ``missed`` instead
     of being retried; True when this call did (compare-and-set, like a claim)."""
-    if not (row.state == "failed" or (row.state == "sending" and is_stale(row.claimed_at, now, stale_after))):
+    if not (row.state in ("failed", HELD) or (row.state == "sending" and is_stale(row.claimed_at, now, stale_after))):
         return False
     error = ((row.error or "") + "; " + reason).strip("; ")[:MAX_ERROR_CHARS]
     changed = session.execute(
@@ -238,6 +263,27 @@ def give_up(session: Session, row: Delivery, now: datetime, *, stale_after: time
         .execution_options(synchronize_session=False)
     )
     return changed.rowcount == 1
+
+
+def _same_month(claimed_at: datetime, now: datetime) -> bool:
+    """LINE's message allowance is per calendar month; kmbot reads months in Bangkok time."""
+    then, current = to_bangkok(claimed_at), to_bangkok(now)
+    return (then.year, then.month) == (current.year, current.month)
+
+
+def quota_shortfall(line_client: LineClient, parcel: Parcel, message_count: int) -> str | None:
+    """Why this push must wait for next month's allowance, or None when it fits (or LINE cannot
+    say: an unreadable quota never stops a reminder)."""
+    try:
+        quota: Quota = line_client.quota()
+    except (LineApiError, ValueError, KeyError):
+        logger.warning("message quota unavailable; pushing without the guard")
+        return None
+    units = message_count * max(1, parcel.last_known_members or 1)
+    if quota.allows(units):
+        return None
+    return (f"monthly message quota would be exceeded: {quota.used} of {quota.limit} used, "
+            f"this push needs {units}")
 
 
 def is_stale(claimed_at: datetime, now: datetime, stale_after: timedelta) -> bool:

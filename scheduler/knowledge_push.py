@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from bot.core.calendar import to_bangkok
 from bot.core.database import Database
-from bot.core.line_client import LineClient
+from bot.core.line_client import TEXT_LIMIT, LineClient
+from bot.core.text import shorten
 from bot.core.tables import ChatGroup, InteractionEvent
 from kb.tables import Article, Passage
 from scheduler import deliveries
@@ -43,7 +44,7 @@ RETRY_KEY_NAMESPACE = uuid.UUID("3b0f6d1e-2c4a-5e8b-9f71-0d2a6c8e4b15")
 # second attempt safe, so it is taken over.
 STALE_CLAIM = timedelta(minutes=15)
 EXCERPT_LENGTH = 350
-TEXT_LIMIT = 5000
+TITLE_LIMIT = 200
 # Articles generated from the imported KM plan describe the plan's activities; they are
 # answered on request but are not "knowledge of the week".
 EXCLUDED_CATEGORIES = ("แผนการจัดการความรู้",)
@@ -164,7 +165,7 @@ def push_weekly_knowledge(
         )
         if outcome.status == "sent":
             report.sent.append(line_group_id)
-        elif outcome.status == "failed":
+        elif outcome.status in ("failed", "refused", "held"):
             report.failed.append(line_group_id)
         elif outcome.status in ("busy", "done"):
             report.skipped.append(line_group_id)
@@ -209,11 +210,10 @@ def knowledge_messages(session: Session, article: Article, base_url: str | None)
     first_passage = session.scalars(
         select(Passage.text).where(Passage.article_id == article.id).order_by(Passage.position).limit(1)
     ).first()
-    excerpt = " ".join((first_passage or article.body or "").split())
-    if len(excerpt) > EXCERPT_LENGTH:
-        excerpt = excerpt[: EXCERPT_LENGTH - 1].rstrip() + "…"
-    lines = ["📚 ความรู้ประจำสัปดาห์ค่ะ", "", f"เรื่อง: {article.title}", "", excerpt]
+    excerpt = shorten(first_passage or article.body or "", EXCERPT_LENGTH)
+    # The title is shortened, not the whole text: cutting the end would cut the read-more link.
+    lines = ["📚 ความรู้ประจำสัปดาห์ค่ะ", "", f"เรื่อง: {shorten(article.title, TITLE_LIMIT)}", "", excerpt]
     if base_url:
         lines += ["", f"อ่านต่อ: {base_url.rstrip('/')}/kb/{article.id}?from=line"]
     lines += ["", "มีคำถามเพิ่มเติม พิมพ์ ? ตามด้วยคำถามในกลุ่มนี้ได้เลยนะคะ 😊"]
-    return [TextMessage(text="\n".join(lines)[:TEXT_LIMIT])]
+    return [TextMessage(text=shorten("\n".join(lines), TEXT_LIMIT, squeeze=False))]

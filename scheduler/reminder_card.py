@@ -8,7 +8,7 @@ from typing import Any
 from linebot.v3.messaging.models import FlexContainer, FlexMessage, Message
 
 from bot.core.calendar import format_thai_date, thai_digits
-from bot.core.line_client import shorten
+from bot.core.text import shorten
 from kb.plan_store import activity_label
 from kb.tables import Activity
 

@@ -410,7 +410,7 @@ def _send_one(
     )
     if outcome.status == "busy":
         report.in_progress += 1
-    elif outcome.status == "failed":
+    elif outcome.status in ("failed", "refused", "held"):
         report.failed.append(_item(activity, reminder, recipient.line_group_id, error=outcome.error))
     elif outcome.status == "sent":
         report.sent.append(

@@ -8,6 +8,7 @@ import hmac
 import json
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, text
 from werkzeug import Request, Response
 
 from bot.core.calendar import BANGKOK
+from tests import line_rules
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
@@ -99,25 +101,60 @@ class RecordedCall:
     headers: dict[str, str]
     body: Any
     status: int = 200
+    response: Any = None
+
+
+# Reply tokens the test events handed out: token -> (event time in ms, redelivered?).
+ISSUED_REPLY_TOKENS: dict[str, tuple[int, bool]] = {}
+
+# Every request any strict stub saw in this test session, and the ones LINE would refuse.
+SESSION_TALLY = {"requests": 0, "refused": 0, "scripted_failures": 0}
 
 
 @dataclass
 class LineStub:
-    """A local stand-in for api.line.me that records every call and can be told to fail."""
+    """A strict local stand-in for api.line.me: it records every call, checks every message
+    against LINE's published rules (`tests/line_rules.py`) and answers 400 in LINE's error shape
+    when one is broken, keeps reply tokens to one use and to their age, and can be told to fail.
+
+    A request LINE would refuse fails the test at teardown unless the test says it expects one
+    (`expect_refusals()`): a stub that accepts anything would hide messages LINE refuses.
+    """
 
     server: HTTPServer
     calls: list[RecordedCall] = field(default_factory=list)
-    scripted: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    scripted: dict[str, list[tuple[int, dict[str, str], dict[str, Any] | None]]] = field(default_factory=dict)
     member_counts: dict[str, int] = field(default_factory=dict)
+    group_names: dict[str, str] = field(default_factory=dict)
     accepted_retry_keys: set[str] = field(default_factory=set)
+    used_reply_tokens: set[str] = field(default_factory=set)
+    refusals: list[tuple[RecordedCall, list[tuple[str, str]]]] = field(default_factory=list)
+    refusals_expected: bool = False
+    # /v2/bot/message/quota: {"type": "none"} or {"type": "limited", "value": N}.
+    quota: dict[str, Any] = field(default_factory=lambda: {"type": "none"})
+    quota_used: int = 0
+    rich_menus: dict[str, Any] = field(default_factory=dict)
+    rich_menu_images: dict[str, bytes] = field(default_factory=dict)
+    user_rich_menus: dict[str, str] = field(default_factory=dict)
+    default_rich_menu: str | None = None
 
     @property
     def url(self) -> str:
         return self.server.url_for("").rstrip("/")
 
-    def fail_next(self, path: str, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
-        """The next `times` calls to `path` get `status` instead of success."""
-        self.scripted.setdefault(path, []).extend([(status, headers or {})] * times)
+    def fail_next(self, path: str, status: int, times: int = 1, headers: dict[str, str] | None = None,
+                  body: dict[str, Any] | None = None) -> None:
+        """The next `times` calls to `path` get `status` (and `body`, LINE's error JSON) instead of success."""
+        self.scripted.setdefault(path, []).extend([(status, headers or {}, body)] * times)
+
+    def issue_reply_token(self, token: str, *, age_seconds: float = 0, redelivery: bool = False) -> str:
+        """A reply token as if LINE had sent it with an event `age_seconds` ago."""
+        ISSUED_REPLY_TOKENS[token] = (int((time.time() - age_seconds) * 1000), redelivery)
+        return token
+
+    def expect_refusals(self) -> None:
+        """This test sends something LINE refuses on purpose; teardown will not fail for it."""
+        self.refusals_expected = True
 
     def calls_to(self, path: str) -> list[RecordedCall]:
         return [call for call in self.calls if call.path == path]
@@ -131,30 +168,110 @@ class LineStub:
         return self.calls_to("/v2/bot/message/push")
 
     def handle(self, request: Request) -> Response:
-        body = request.get_data(as_text=True)
-        call = RecordedCall(request.method, request.path, dict(request.headers), json.loads(body) if body else None)
+        body = request.get_data()
+        parsed: Any
+        if request.mimetype == "application/json" and body:
+            parsed = json.loads(body)
+        else:
+            parsed = body or None
+        call = RecordedCall(request.method, request.path, dict(request.headers), parsed)
         self.calls.append(call)
+        SESSION_TALLY["requests"] += 1
         response = self._respond(request)
         call.status = response.status_code
         return response
 
+    def _json(self, value: Any, status: int = 200, **headers: str) -> Response:
+        return Response(json.dumps(value), status=status, content_type="application/json",
+                        headers={"x-line-request-id": f"req-{len(self.calls)}", **headers})
+
     def _respond(self, request: Request) -> Response:
+        call = self.calls[-1]
         queue = self.scripted.get(request.path)
         if queue:
-            status, headers = queue.pop(0)
-            return Response(json.dumps({"message": "scripted failure"}), status=status, headers={"x-line-request-id": f"req-{len(self.calls)}", **headers}, content_type="application/json")
-        request_id = {"x-line-request-id": f"req-{len(self.calls)}"}
+            status, headers, body = queue.pop(0)
+            SESSION_TALLY["scripted_failures"] += 1
+            return self._json(body or {"message": "scripted failure"}, status, **headers)
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return self._json({"message": "Authentication failed"}, 401)
+        problems = line_rules.request_problems(request.path, dict(request.headers), call.body)
+        if request.path == "/v2/bot/message/reply" and not problems:
+            problems = self._reply_token_problems(call.body["replyToken"])
+        if problems:
+            self.refusals.append((call, problems))
+            SESSION_TALLY["refused"] += 1
+            call.response = line_rules.error_body(problems)
+            return self._json(call.response, 400)
+        if request.path == "/v2/bot/message/reply":
+            self.used_reply_tokens.add(call.body["replyToken"])
+            return self._json({"sentMessages": [{"id": str(index), "quoteToken": f"q{index}"} for index, _ in enumerate(call.body["messages"])]})
         if request.path == "/v2/bot/message/push":
             retry_key = request.headers.get("X-Line-Retry-Key")
             if retry_key and retry_key in self.accepted_retry_keys:
-                return Response(json.dumps({"message": "The retry key is already accepted"}), status=409, headers=request_id, content_type="application/json")
+                return self._json({"message": "The retry key is already accepted"}, 409)
             if retry_key:
                 self.accepted_retry_keys.add(retry_key)
-            return Response(json.dumps({"sentMessages": [{"id": "1", "quoteToken": "q"}]}), headers=request_id, content_type="application/json")
+            self.quota_used += len(call.body["messages"]) * self._members_of(call.body["to"])
+            return self._json({"sentMessages": [{"id": "1", "quoteToken": "q"}]})
+        if request.path == "/v2/bot/message/quota":
+            return self._json(self.quota)
+        if request.path == "/v2/bot/message/quota/consumption":
+            return self._json({"totalUsage": self.quota_used})
         match = re.fullmatch(r"/v2/bot/(group|room)/([^/]+)/members/count", request.path)
         if match:
-            return Response(json.dumps({"count": self.member_counts.get(match.group(2), 5)}), headers=request_id, content_type="application/json")
-        return Response("{}", headers=request_id, content_type="application/json")
+            return self._json({"count": self.member_counts.get(match.group(2), 5)})
+        match = re.fullmatch(r"/v2/bot/group/([^/]+)/summary", request.path)
+        if match:
+            group_id = match.group(1)
+            if group_id not in self.group_names:
+                return self._json({"message": "Not found"}, 404)
+            return self._json({"groupId": group_id, "groupName": self.group_names[group_id]})
+        return self._rich_menu(request, call)
+
+    def _rich_menu(self, request: Request, call: RecordedCall) -> Response:
+        path = request.path
+        if path == "/v2/bot/richmenu" and request.method == "POST":
+            menu_id = f"richmenu-{uuid.uuid4().hex}"
+            self.rich_menus[menu_id] = call.body
+            return self._json({"richMenuId": menu_id})
+        if path == "/v2/bot/richmenu/list":
+            return self._json({"richmenus": [{"richMenuId": key, **value} for key, value in self.rich_menus.items()]})
+        match = re.fullmatch(r"/v2/bot/richmenu/([^/]+)/content", path)
+        if match and request.method == "POST":
+            if match.group(1) not in self.rich_menus:
+                return self._json({"message": "Not found"}, 404)
+            if request.mimetype not in ("image/png", "image/jpeg") or len(request.get_data()) > 1024 * 1024:
+                # REF#upload-rich-menu-image: JPEG or PNG, at most 1 MB.
+                return self._json({"message": "Invalid image"}, 400)
+            self.rich_menu_images[match.group(1)] = request.get_data()
+            return self._json({})
+        match = re.fullmatch(r"/v2/bot/richmenu/([^/]+)", path)
+        if match and request.method == "DELETE":
+            self.rich_menus.pop(match.group(1), None)
+            return self._json({})
+        match = re.fullmatch(r"/v2/bot/user/all/richmenu/([^/]+)", path)
+        if match and request.method == "POST":
+            self.default_rich_menu = match.group(1)
+            return self._json({})
+        match = re.fullmatch(r"/v2/bot/user/([^/]+)/richmenu/([^/]+)", path)
+        if match and request.method == "POST":
+            if match.group(2) not in self.rich_menus:
+                return self._json({"message": "Not found"}, 404)
+            self.user_rich_menus[match.group(1)] = match.group(2)
+            return self._json({})
+        return self._json({})
+
+    def _members_of(self, to: str) -> int:
+        return 1 if to.startswith("U") else self.member_counts.get(to, 5)
+
+    def _reply_token_problems(self, token: str) -> list[tuple[str, str]]:
+        # REF#send-reply-message: a reply token can be used once, and not for an unknown event.
+        if token in self.used_reply_tokens or token not in ISSUED_REPLY_TOKENS:
+            return [("replyToken", "Invalid reply token")]
+        issued_ms, _ = ISSUED_REPLY_TOKENS[token]
+        if (time.time() * 1000 - issued_ms) / 1000 > line_rules.REPLY_TOKEN_MAX_AGE_SECONDS:
+            return [("replyToken", "Invalid reply token")]
+        return []
 
     @property
     def delivered_pushes(self) -> list[RecordedCall]:
@@ -163,10 +280,13 @@ class LineStub:
 
 
 @pytest.fixture
-def line_stub(httpserver: HTTPServer) -> LineStub:
+def line_stub(httpserver: HTTPServer) -> Iterator[LineStub]:
     stub = LineStub(httpserver)
     httpserver.expect_request(re.compile(".*")).respond_with_handler(stub.handle)
-    return stub
+    yield stub
+    if stub.refusals and not stub.refusals_expected:
+        described = "; ".join(f"{call.method} {call.path}: {problems}" for call, problems in stub.refusals)
+        pytest.fail(f"LINE would refuse {len(stub.refusals)} request(s): {described[:2000]}")
 
 
 # ---------------------------------------------------------------- the app
@@ -229,11 +349,15 @@ class LineEvents:
     """LINE webhook event objects shaped as the Messaging API documents them."""
 
     @staticmethod
-    def _base(event_type: str, source: dict[str, Any], event_id: str | None, redelivery: bool, **fields: Any) -> dict[str, Any]:
+    def _base(event_type: str, source: dict[str, Any], event_id: str | None, redelivery: bool,
+              timestamp: int | None = None, **fields: Any) -> dict[str, Any]:
+        timestamp = int(time.time() * 1000) if timestamp is None else timestamp
+        if isinstance(fields.get("replyToken"), str):
+            ISSUED_REPLY_TOKENS[fields["replyToken"]] = (timestamp, redelivery)
         event = {
             "type": event_type,
             "mode": "active",
-            "timestamp": 1705305600000,
+            "timestamp": timestamp,
             "source": source,
             "webhookEventId": event_id or "01" + uuid.uuid4().hex[:24].upper(),
             "deliveryContext": {"isRedelivery": redelivery},
@@ -261,12 +385,13 @@ class LineEvents:
 
     @classmethod
     def text(cls, text: str, source: dict[str, Any] | None = None, *, mention_self_at: tuple[int, int] | None = None,
-             event_id: str | None = None, redelivery: bool = False, reply_token: str | None = None) -> dict[str, Any]:
+             event_id: str | None = None, redelivery: bool = False, reply_token: str | None = None,
+             timestamp: int | None = None) -> dict[str, Any]:
         message: dict[str, Any] = {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": text, "quoteToken": "q" + uuid.uuid4().hex}
         if mention_self_at is not None:
             index, length = mention_self_at
             message["mention"] = {"mentionees": [{"index": index, "length": length, "type": "user", "userId": BOT_USER_ID, "isSelf": True}]}
-        return cls._base("message", source or cls.user(), event_id, redelivery,
+        return cls._base("message", source or cls.user(), event_id, redelivery, timestamp,
                          replyToken=reply_token or uuid.uuid4().hex, message=message)
 
     @classmethod
@@ -406,3 +531,17 @@ def line_client(app):  # type: ignore[no-untyped-def]
     from bot.web.extensions import get_line_client
 
     return get_line_client(app)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """The strict LINE stub's tally: requests sent and how many LINE would have refused
+    (docs/line.md); written as JSON to KMBOT_LINE_TALLY when that is set."""
+    if not SESSION_TALLY["requests"]:
+        return
+    terminalreporter.write_line(
+        "strict LINE stub: {requests} requests, {refused} LINE would refuse, "
+        "{scripted_failures} scripted failures".format(**SESSION_TALLY)
+    )
+    target = os.environ.get("KMBOT_LINE_TALLY")
+    if target:
+        Path(target).write_text(json.dumps(SESSION_TALLY))

@@ -112,6 +112,8 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.public_base_url is not None:
+            object.__setattr__(self, "public_base_url", validate_public_url(self.public_base_url))
         holidays = _dates(self.reminder_holidays)
         if self.public_holidays:
             from bot.core.calendar import today
@@ -159,6 +161,39 @@ class Config:
         if unknown:
             values["extra"] = {**self.extra, **unknown}
         return replace(self, **values)
+
+
+class ConfigError(ValueError):
+    """A setting kmbot cannot run with; the message says which and how to fix it."""
+
+
+_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def validate_public_url(url: str) -> str:
+    """KMBOT_PUBLIC_URL as LINE will take it in a uri action: http(s), a host, nothing that
+    needs percent-encoding. Every answer card's "อ่านต่อ" button carries it, and LINE refuses the
+    whole reply when one uri is invalid (Messaging API reference, #uri-action: http, https,
+    line and tel schemes, at most 1,000 characters), so a bad value is refused at start-up."""
+    from urllib.parse import urlsplit
+
+    cleaned = url.strip().rstrip("/")
+    hint = "set it to the public https address, e.g. KMBOT_PUBLIC_URL=https://kmbot.example.go.th"
+    parts = urlsplit(cleaned)
+    if parts.scheme not in ("https", "http"):
+        raise ConfigError(f"KMBOT_PUBLIC_URL {url!r} has no http(s) scheme; {hint}")
+    if not parts.hostname or " " in cleaned:
+        raise ConfigError(f"KMBOT_PUBLIC_URL {url!r} has no host name; {hint}")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"KMBOT_PUBLIC_URL {url!r} must not have a query or fragment; {hint}")
+    if any(ord(character) > 0x7E or character in '"<>\\^`{|}' for character in cleaned) or _PERCENT_ESCAPE.search(cleaned):
+        raise ConfigError(
+            f"KMBOT_PUBLIC_URL {url!r} has characters that must be percent-encoded "
+            f"(a Thai domain must be written in its xn-- form); {hint}"
+        )
+    if len(cleaned) > 900:
+        raise ConfigError(f"KMBOT_PUBLIC_URL is {len(cleaned)} characters; LINE takes links of at most 1,000")
+    return cleaned
 
 
 def _items(text: str) -> list[str]:

@@ -21,31 +21,103 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.models import Message
 
 from bot.core.config import Config
+from bot.core.text import fits, shorten
+
+# LINE's limits (Messaging API reference, https://developers.line.biz/en/reference/messaging-api/;
+# text counted in UTF-16 units, labels and action texts in grapheme clusters, as the
+# text-character-count page says). Builders keep within them; `within_limits` is the last guard.
+MAX_MESSAGES = 5  # #send-reply-message, #send-push-message: "Max: 5"
+TEXT_LIMIT = 5000  # #text-message: text "Max character limit: 5000"
+ALT_TEXT_LIMIT = 400  # #flex-message / #template-messages altText (400 is safe for every type)
+QUICK_REPLY_ITEMS_LIMIT = 13  # #quick-reply: items "Max: 13"
+LABEL_LIMIT = 20  # #action-objects: label "Max character limit: 20"
+ACTION_TEXT_LIMIT = 300  # #message-action text, #postback-action displayText: "Max character limit: 300"
 
 logger = logging.getLogger(__name__)
 
 
-def shorten(text: str, limit: int, *, squeeze: bool = True) -> str:
-    """The text cut to LINE's ``limit`` characters with "…"; runs of white space become one space
-    (with ``squeeze=False``, only when the text is too long, so a short passage keeps its lines)."""
-    if squeeze or len(text) > limit:
-        text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
 ResultType = TypeVar("ResultType")
+
+
+def within_limits(messages: Sequence[Message]) -> list[Message]:
+    """The messages as LINE accepts them: at most five, texts, alt texts and quick-reply buttons
+    shortened to LINE's limits. Every reply and push passes through here, so a message built
+    from a long user text is shortened rather than refused (and the person left without an answer)."""
+    fitted = []
+    for message in list(messages)[:MAX_MESSAGES]:
+        update: dict[str, Any] = {}
+        text = getattr(message, "text", None)
+        if isinstance(text, str) and not fits(text, TEXT_LIMIT):
+            update["text"] = shorten(text, TEXT_LIMIT, squeeze=False)
+        alt_text = getattr(message, "alt_text", None)
+        if isinstance(alt_text, str) and not fits(alt_text, ALT_TEXT_LIMIT):
+            update["alt_text"] = shorten(alt_text, ALT_TEXT_LIMIT)
+        quick_reply = getattr(message, "quick_reply", None)
+        if quick_reply is not None and quick_reply.items:
+            update["quick_reply"] = quick_reply.copy(update={"items": [_fitted_item(item) for item in quick_reply.items[:QUICK_REPLY_ITEMS_LIMIT]]})
+        fitted.append(message.copy(update=update) if update else message)
+    return fitted
+
+
+def _fitted_item(item: Any) -> Any:
+    action = item.action
+    update: dict[str, Any] = {}
+    for name, limit in (("label", LABEL_LIMIT), ("text", ACTION_TEXT_LIMIT), ("display_text", ACTION_TEXT_LIMIT)):
+        value = getattr(action, name, None)
+        if isinstance(value, str) and not fits(value, limit, "grapheme"):
+            update[name] = shorten(value, limit, unit="grapheme")
+    return item.copy(update={"action": action.copy(update=update)}) if update else item
 
 # A retry key that LINE has already accepted answers 409: the message was delivered before.
 ALREADY_ACCEPTED_STATUS = 409
 
 
-class LineApiError(RuntimeError):
-    """LINE refused a request, or kept failing after every allowed retry."""
+# LINE's 429 body when the channel has used its month's message allowance (Messaging API
+# reference, #error-responses: "You have reached your monthly limit."). Retrying cannot help
+# until the month turns; other 429s (rate limits) are retried.
+MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
 
-    def __init__(self, operation: str, status: int | None, request_id: str | None, reason: str) -> None:
-        super().__init__(f"LINE {operation} failed: status={status} request_id={request_id} {reason}")
+
+class LineApiError(RuntimeError):
+    """LINE refused a request, or kept failing after every allowed retry.
+
+    ``message`` and ``details`` are LINE's own explanation (its error JSON: which property broke
+    which rule), so a refusal can be told apart from an outage and fixed.
+    """
+
+    def __init__(self, operation: str, status: int | None, request_id: str | None, reason: str,
+                 message: str | None = None, details: list[dict[str, Any]] | None = None) -> None:
+        explained = f" {message}" if message else ""
+        if details:
+            explained += " (" + "; ".join(f"{item.get('property', '?')}: {item.get('message', '')}" for item in details) + ")"
+        super().__init__(f"LINE {operation} failed: status={status} request_id={request_id} {reason}{explained}")
         self.operation = operation
         self.status = status
         self.request_id = request_id
+        self.message = message
+        self.details = details or []
+
+    @property
+    def refused(self) -> bool:
+        """LINE refused the request itself (400): sending it again would be refused again."""
+        return self.status == 400
+
+    @property
+    def monthly_limit(self) -> bool:
+        """The month's message allowance is used up: nothing more goes out until next month."""
+        return self.status == 429 and (self.message or "").strip().lower() == MONTHLY_LIMIT_MESSAGE.lower()
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The channel's message allowance this month (#get-quota, #get-consumption): ``limit`` is
+    None when no target limit is set."""
+
+    limit: int | None
+    used: int
+
+    def allows(self, units: int) -> bool:
+        return self.limit is None or self.used + units <= self.limit
 
 
 @dataclass(frozen=True)
@@ -85,7 +157,7 @@ class LineClient:
         self._sleep = sleep
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> Delivery:
-        request = ReplyMessageRequest(reply_token=reply_token, messages=list(messages))
+        request = ReplyMessageRequest(reply_token=reply_token, messages=within_limits(messages))
         # A reply token works once, so a repeated reply can never be delivered twice.
         response = self._call(
             "reply",
@@ -97,7 +169,7 @@ class LineClient:
     def push(self, to: str, messages: Sequence[Message], retry_key: str | None = None) -> Delivery:
         """Push to a user, group or room; the same `retry_key` never delivers twice."""
         retry_key = retry_key or str(uuid.uuid4())
-        request = PushMessageRequest(to=to, messages=list(messages))
+        request = PushMessageRequest(to=to, messages=within_limits(messages))
         try:
             response = self._call(
                 "push",
@@ -124,6 +196,25 @@ class LineClient:
             )
         return int(json.loads(response.raw_data)["count"])
 
+    def quota(self) -> Quota:
+        """This month's allowance and what has been used of it (GET /v2/bot/message/quota and
+        /v2/bot/message/quota/consumption)."""
+        limit = self._call("quota", lambda options: self._api.get_message_quota_with_http_info(**options))
+        used = self._call("quota consumption", lambda options: self._api.get_message_quota_consumption_with_http_info(**options))
+        limit_body = json.loads(limit.raw_data)
+        return Quota(
+            limit=int(limit_body["value"]) if limit_body.get("type") == "limited" else None,
+            used=int(json.loads(used.raw_data)["totalUsage"]),
+        )
+
+    def group_name(self, group_id: str) -> str | None:
+        """The group's name as LINE shows it (GET /v2/bot/group/{groupId}/summary); None when LINE cannot say."""
+        try:
+            response = self._call("group summary", lambda options: self._api.get_group_summary_with_http_info(group_id, **options))
+        except LineApiError:
+            return None
+        return json.loads(response.raw_data).get("groupName")
+
     def close(self) -> None:
         self._api_client.close()
 
@@ -144,14 +235,24 @@ class LineClient:
             except ApiException as error:
                 status = error.status
                 request_id = _request_id(error.headers)
-                retryable = status == 429 or (status is not None and status >= 500)
-                logger.warning(
-                    "LINE %s answered %s (x-line-request-id=%s, attempt %d of %d)",
-                    operation, status, request_id, attempt, self._max_attempts,
-                )
+                message, details = _error_body(error)
+                failure = LineApiError(operation, status, request_id, str(error.reason or ""), message, details)
+                retryable = (status == 429 and not failure.monthly_limit) or (status is not None and status >= 500)
+                if status is not None and 400 <= status < 500 and status != 409:
+                    # LINE's message and details say which field broke which rule; they never
+                    # carry the message text itself.
+                    logger.warning(
+                        "LINE %s answered %s (x-line-request-id=%s, attempt %d of %d): %s %s",
+                        operation, status, request_id, attempt, self._max_attempts, message or "", details or "",
+                    )
+                else:
+                    logger.warning(
+                        "LINE %s answered %s (x-line-request-id=%s, attempt %d of %d)",
+                        operation, status, request_id, attempt, self._max_attempts,
+                    )
                 delay = self._delay(attempt, _retry_after_seconds(error.headers))
                 if not retryable or attempt == self._max_attempts or _past(deadline, delay):
-                    raise LineApiError(operation, status, request_id, str(error.reason or "")) from None
+                    raise failure from None
                 self._sleep(delay)
             except (urllib3.exceptions.HTTPError, OSError) as error:
                 logger.warning(
@@ -168,6 +269,22 @@ class LineClient:
         exponential = self._backoff * (2 ** (attempt - 1))
         wanted = retry_after if retry_after is not None else exponential
         return min(wanted, self._backoff_cap)
+
+
+def _error_body(error: ApiException) -> tuple[str | None, list[dict[str, Any]] | None]:
+    """LINE's error JSON (#error-responses): ``message`` and, for a 400, ``details``."""
+    body = error.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        return None, None
+    if not isinstance(parsed, dict):
+        return None, None
+    details = parsed.get("details")
+    return (str(parsed["message"])[:300] if parsed.get("message") else None,
+            [item for item in details if isinstance(item, dict)][:20] if isinstance(details, list) else None)
 
 
 def _past(deadline: float | None, delay: float) -> bool:

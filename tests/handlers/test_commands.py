@@ -40,11 +40,20 @@ def test_help_lists_the_commands_that_have_a_help_line_in_table_order() -> None:
     (None, "staff", False), (object(), "staff", False), (object(), "committee", True), (object(), "secretary", True),
 ])
 def test_one_role_check(user: object, role: str, allowed: bool) -> None:
-    context = SimpleNamespace(user=user, user_role=role)
+    context = SimpleNamespace(user=user, user_role=role, group=None)
     done = next(command for command in COMMANDS if command.name == "done")
     plan = next(command for command in COMMANDS if command.name == "plan")
     assert permitted(done, context) is allowed  # type: ignore[arg-type]
     assert permitted(plan, context) is True  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("user", "group_role", "allowed"), [
+    (None, "committee", True), (None, None, False), (object(), "committee", False),
+])
+def test_without_a_user_id_the_committee_group_is_the_authority(user: object, group_role: str | None, allowed: bool) -> None:
+    context = SimpleNamespace(user=user, user_role="staff", group=SimpleNamespace(role=group_role))
+    done = next(command for command in COMMANDS if command.name == "done")
+    assert permitted(done, context) is allowed  # type: ignore[arg-type]
 
 
 def test_adding_a_command_is_one_declaration(monkeypatch: pytest.MonkeyPatch) -> None:

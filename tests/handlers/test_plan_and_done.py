@@ -203,3 +203,62 @@ def line_client_from_app(app):  # type: ignore[no-untyped-def]
     from bot.web.extensions import get_line_client
 
     return get_line_client(app)
+
+
+# --- long and odd input: every reply within LINE's limits ----------------------------------------
+
+
+def test_done_with_a_number_too_long_to_be_an_activity_says_so(webhook, line_events, line_stub, database, plan, may_20) -> None:
+    webhook.send(line_events.text("/done 99999999999999999999", line_events.user(COMMITTEE_MEMBER)))
+
+    assert "ยาวเกินกว่าจะเป็นเลขกิจกรรม" in last_reply(line_stub)
+
+
+def test_done_with_very_long_evidence_is_confirmed_within_lines_limit(webhook, line_events, line_stub, database, plan, may_20) -> None:
+    activity_id = plan[(1, "KMP1")]
+    evidence = "รายงานการประชุม 🙏📚 " * 400
+
+    webhook.send(line_events.text(f"/done {activity_id} {evidence}", line_events.user(COMMITTEE_MEMBER)))
+
+    reply = last_reply(line_stub)
+    assert reply.startswith("บันทึกแล้วค่ะ ✅") and "หลักฐาน: รายงานการประชุม" in reply
+    assert activity(database, activity_id).status == "done"
+
+
+def test_done_echoes_a_long_unknown_name_shortened(webhook, line_events, line_stub, plan, may_20) -> None:
+    webhook.send(line_events.text("/done " + "ก" * 6000, line_events.user(COMMITTEE_MEMBER)))
+
+    reply = last_reply(line_stub)
+    assert reply.startswith("ไม่พบกิจกรรม") and len(reply) < 300
+
+
+# --- events without a userId ---------------------------------------------------------------------
+
+
+def test_the_done_button_pressed_in_the_committee_group_without_a_user_id_is_recorded(
+    webhook, line_events, line_stub, database, plan, may_20
+) -> None:
+    activity_id = plan[(1, "KMP1")]
+    source = line_events.group(COMMITTEE_GROUP, user_id=None)
+
+    webhook.send(line_events.postback(f"action=done&activity={activity_id}", source))
+
+    assert last_reply(line_stub).startswith("บันทึกแล้วค่ะ ✅")
+    assert activity(database, activity_id).status == "done"
+
+
+def test_done_typed_from_line_for_pc_in_the_committee_group_is_accepted(webhook, line_events, line_stub, database, plan, may_20) -> None:
+    activity_id = plan[(1, "KMP1")]
+
+    webhook.send(line_events.text(f"/done {activity_id}", line_events.group(COMMITTEE_GROUP, user_id=None)))
+
+    assert activity(database, activity_id).status == "done"
+
+
+def test_without_a_user_id_another_group_is_not_the_committee(webhook, line_events, line_stub, database, plan, may_20) -> None:
+    activity_id = plan[(1, "KMP1")]
+
+    webhook.send(line_events.postback(f"action=done&activity={activity_id}", line_events.group(user_id=None)))
+
+    assert "สงวนไว้สำหรับกรรมการ" in last_reply(line_stub)
+    assert activity(database, activity_id).status != "done"

@@ -151,3 +151,36 @@ def test_a_greeting_with_a_question_is_still_answered(webhook, line_events, line
     webhook.send(line_events.text("สวัสดีค่ะ LPA ย่อมาจากอะไรคะ"))
 
     assert "Local Performance Assessment" in " ".join(texts_in(flex_bubble(line_stub.replies[0])))
+
+
+def test_a_related_question_button_works_in_a_group(webhook, line_events, line_stub, starter_pack):
+    """A tap posts a postback (the chat shows the question), so the bot answers it in a group,
+    where a plain text without `?` or a mention would be ignored."""
+    group = line_events.group()
+    webhook.send(line_events.text("? KM คืออะไร", group))
+    item = line_stub.replies[0].body["messages"][0]["quickReply"]["items"][0]
+    assert item["action"]["type"] == "postback" and item["action"]["displayText"]
+
+    webhook.send(line_events.postback(item["action"]["data"], group))
+
+    assert len(line_stub.replies) == 2
+    assert line_stub.replies[1].body["messages"][0]["type"] in ("flex", "text")
+
+
+def test_the_help_buttons_work_in_a_group_and_plan_runs_the_command(webhook, line_events, line_stub):
+    group = line_events.group()
+    webhook.send(line_events.text("/help", group))
+    items = line_stub.replies[0].body["messages"][0]["quickReply"]["items"]
+    plan = next(item for item in items if item["action"]["displayText"] == "/plan")
+
+    webhook.send(line_events.postback(plan["action"]["data"], group))
+
+    assert "แผน KM" in line_stub.replies[1].body["messages"][0]["text"]
+
+
+def test_a_mention_after_emoji_is_cut_in_utf16_units():
+    from handlers.message import text_for_bot
+
+    text = "🙏🙏 @kmbot KM คืออะไร"
+    # LINE's index counts each 🙏 as two units: the mention starts at 5, not 3.
+    assert text_for_bot(text, [(5, 6)], one_to_one=False) == "🙏🙏 KM คืออะไร"

@@ -129,7 +129,8 @@ def test_the_last_known_member_count_is_used_when_line_cannot_say(database, line
 
 
 def test_a_failed_push_is_retried_with_the_same_retry_key_and_counted_once(database, line_stub, line_client, articles, groups, at):
-    line_stub.fail_next("/v2/bot/message/push", 400)
+    # An outage (every one of the client's four attempts answered 503); a 400 is never retried.
+    line_stub.fail_next("/v2/bot/message/push", 503, times=4)
 
     with time_machine.travel(at(2024, 3, 4), tick=False):
         first = push(database, line_client)
@@ -139,7 +140,8 @@ def test_a_failed_push_is_retried_with_the_same_retry_key_and_counted_once(datab
     assert len(first.failed) == 1 and len(first.sent) == 1
     assert second.sent == first.failed
     retried = [call for call in line_stub.pushes if call.body["to"] == first.failed[0]]
-    assert len(retried) == 2 and retried[0].headers["X-Line-Retry-Key"] == retried[1].headers["X-Line-Retry-Key"]
+    assert len(retried) == 5 and len({call.headers["X-Line-Retry-Key"] for call in retried}) == 1
+    assert [call.status for call in retried] == [503, 503, 503, 503, 200]
     assert len(push_events(database)) == 2
     with database.session() as session:
         states = sorted(session.scalars(select(Delivery.state)))
@@ -185,3 +187,15 @@ def test_the_clock_pushes_the_weekly_knowledge_once_at_its_slot(database, line_s
 
     reminder_clock.tick(at(2024, 3, 11, 9, 30))
     assert len(line_stub.delivered_pushes) == 4
+
+
+def test_a_push_line_refuses_is_not_sent_again_that_week(database, line_stub, line_client, articles, groups, at):
+    line_stub.fail_next("/v2/bot/message/push", 400)
+
+    with time_machine.travel(at(2024, 3, 4), tick=False):
+        first = push(database, line_client)
+    with time_machine.travel(at(2024, 3, 4, 10, 0), tick=False):
+        second = push(database, line_client)
+
+    assert len(first.failed) == 1 and second.sent == []
+    assert [call.status for call in line_stub.pushes if call.body["to"] == first.failed[0]] == [400]

@@ -394,3 +394,47 @@ def test_reminder_titles_in_thai(kind: str, deadline: date, day: date, title: st
     from scheduler.reminder_card import reminder_title
 
     assert reminder_title(kind, deadline, day) == title
+
+
+# --- what LINE refuses is not sent again ---------------------------------------------------------
+
+
+def test_a_push_line_refuses_with_400_is_recorded_refused_and_never_retried(
+    database, line_stub, line_client, imported_plan, committee_group, at
+) -> None:
+    line_stub.fail_next(PUSH_PATH, 400, body={"message": "The request body has 1 error(s)",
+                                              "details": [{"message": "Invalid uri", "property": "messages[0]"}]})
+    moment = at(2024, 2, 29)  # plan 2 KMP1 is due
+
+    first = send_due_reminders(database, line_client, moment, ReminderPolicy())
+    later = [send_due_reminders(database, line_client, moment + timedelta(minutes=minutes), ReminderPolicy()) for minutes in (1, 30, 60)]
+
+    assert [item.kind for item in first.failed] == ["due"] and "Invalid uri" in (first.failed[0].error or "")
+    assert all(report.sent == [] and report.failed == [] for report in later)
+    assert [call.status for call in line_stub.pushes] == [400]
+    assert delivery_states(database)["refused"] == 1
+
+
+def test_a_monthly_limit_429_is_held_until_next_month(database, line_stub, line_client, imported_plan, committee_group, at) -> None:
+    line_stub.fail_next(PUSH_PATH, 429, body={"message": "You have reached your monthly limit."})
+    moment = at(2024, 2, 29)
+
+    send_due_reminders(database, line_client, moment, ReminderPolicy())
+    send_due_reminders(database, line_client, moment + timedelta(hours=2), ReminderPolicy())
+
+    assert [call.status for call in line_stub.pushes] == [429]
+    assert delivery_states(database)["held"] == 1
+
+
+def test_the_quota_guard_holds_a_push_that_would_exceed_the_allowance(
+    database, line_stub, line_client, imported_plan, add_group, at
+) -> None:
+    add_group("Cbig-committee", member_count=12)
+    line_stub.quota = {"type": "limited", "value": 200}
+    line_stub.quota_used = 195
+
+    report = send_due_reminders(database, line_client, at(2024, 2, 29), ReminderPolicy())
+
+    assert line_stub.pushes == []
+    assert "quota would be exceeded: 195 of 200 used" in (report.failed[0].error or "")
+    assert delivery_states(database)["held"] == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.config import Config, normalize_database_url
 
 
@@ -47,3 +49,15 @@ def test_a_dotenv_file_in_the_working_directory_is_honoured(tmp_path, monkeypatc
 
     assert config.staff_count == 123
     assert config.question_rate is not None and config.question_rate.limit == 5
+
+
+@pytest.mark.parametrize("url", ["kmbot.example.go.th", "ftp://kmbot.example.go.th", "https://", "https://กรม.go.th", "https://a.go.th/x%zz"])
+def test_a_public_url_line_would_refuse_stops_the_start_with_a_clear_error(url: str) -> None:
+    from bot.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match="KMBOT_PUBLIC_URL"):
+        Config.from_environment({"KMBOT_PUBLIC_URL": url})
+
+
+def test_a_good_public_url_is_kept_without_its_trailing_slash() -> None:
+    assert Config.from_environment({"KMBOT_PUBLIC_URL": "https://kmbot.example.go.th/"}).public_base_url == "https://kmbot.example.go.th"

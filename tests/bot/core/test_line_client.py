@@ -79,7 +79,7 @@ def test_pushing_again_with_an_accepted_retry_key_delivers_nothing_new(line_clie
 
 
 def test_reply_sends_the_token_and_messages(line_client, line_stub):
-    line_client.reply("token-abc", [TextMessage(text="สวัสดีค่ะ")])
+    line_client.reply(line_stub.issue_reply_token("token-abc"), [TextMessage(text="สวัสดีค่ะ")])
 
     body = line_stub.replies[0].body
     assert body["replyToken"] == "token-abc"
@@ -102,3 +102,38 @@ def test_the_access_token_never_reaches_the_logs(line_client, line_stub, caplog)
     assert "token-xyz" not in caplog.text
     assert "ข้อความลับ" not in caplog.text
     assert "req-" in caplog.text
+
+
+def test_a_400_carries_lines_message_and_details_and_logs_them(line_client, line_stub, caplog):
+    line_stub.fail_next("/v2/bot/message/push", 400, body={
+        "message": "The request body has 1 error(s)",
+        "details": [{"message": "Length must be between 0 and 5000", "property": "messages[0].text"}],
+    })
+
+    with pytest.raises(LineApiError) as raised:
+        line_client.push("C123", [TextMessage(text="x")], retry_key="5b7c9a52-0000-4000-8000-000000000009")
+
+    assert raised.value.refused and raised.value.details[0]["property"] == "messages[0].text"
+    assert "messages[0].text: Length must be between 0 and 5000" in str(raised.value)
+    assert "messages[0].text" in caplog.text
+
+
+def test_a_monthly_limit_429_is_not_retried(line_client, line_stub, sleeps):
+    line_stub.fail_next("/v2/bot/message/push", 429, body={"message": "You have reached your monthly limit."})
+
+    with pytest.raises(LineApiError) as raised:
+        line_client.push("C123", [TextMessage(text="x")], retry_key="5b7c9a52-0000-4000-8000-00000000000a")
+
+    assert raised.value.monthly_limit
+    assert len(line_stub.pushes) == 1 and sleeps == []
+
+
+def test_the_quota_and_a_group_name_are_read_from_line(line_client, line_stub):
+    line_stub.quota = {"type": "limited", "value": 300}
+    line_stub.quota_used = 120
+    line_stub.group_names["C777"] = "คณะทำงาน KM"
+
+    assert line_client.quota().limit == 300 and line_client.quota().used == 120
+    assert line_client.quota().allows(180) and not line_client.quota().allows(181)
+    assert line_client.group_name("C777") == "คณะทำงาน KM"
+    assert line_client.group_name("Cunknown") is None
