@@ -16,6 +16,8 @@ from kb.tables import Article
 blueprint = Blueprint("pages", __name__)
 
 FONT_FILES = SARABUN_FILES
+# Row ids are 32-bit integers on PostgreSQL; a larger one in a URL names no row.
+MAX_ROW_ID = 2**31 - 1
 
 
 def render_markdown(text: str) -> Markup:
@@ -27,6 +29,8 @@ def render_markdown(text: str) -> Markup:
 @blueprint.get("/kb/<int:article_id>")
 def article_page(article_id: int) -> str:
     origin = request.args.get("from", "web")
+    if not 0 < article_id <= MAX_ROW_ID:
+        abort(404)  # no article has such an id, and no database column could even hold it
     with get_database().session() as session:
         article = session.get(Article, article_id)
         if article is None or article.status != "published":
