@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import timedelta
 
@@ -21,9 +22,7 @@ from bot.core.config import Config
 
 CSRF_KEY = "kmbot.csrf"
 SESSION_LIFETIME = timedelta(hours=12)
-# Stretching makes guessing the admin password from a signed cookie slow, for the case where the
-# key is derived from the password alone (no KMBOT_SECRET_KEY and no LINE channel secret).
-KEY_DERIVATION_ITERATIONS = 200_000
+logger = logging.getLogger(__name__)
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -40,20 +39,24 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 def session_secret_key(config: Config) -> str:
     """The key that signs session cookies; the same in every worker process of one deployment.
 
-    KMBOT_SECRET_KEY wins. Otherwise the key is derived from the admin password and the LINE
-    channel secret, which every worker shares, so a sign-in made in one worker is valid in the
-    others, and changing the password signs everyone out. With neither, nothing needs a shared
-    session, and a random key is used.
+    KMBOT_SECRET_KEY wins. Otherwise the key is derived from the LINE channel secret (long and
+    random, shared by every worker) and the admin password, so changing either signs everyone out.
+    A key is never derived from the admin password alone: anyone holding a signed cookie could
+    then guess the password offline. With no KMBOT_SECRET_KEY and no channel secret the key is
+    random, new in each process: fine for `kmbot serve` (one process); several worker processes
+    need KMBOT_SECRET_KEY (docs/deploy.md).
     """
     if config.secret_key:
         return config.secret_key
-    if not config.admin_password and not config.line_channel_secret:
+    if not config.line_channel_secret:
+        if config.admin_password:
+            logger.warning(
+                "KMBOT_SECRET_KEY is not set: /admin sign-ins last only as long as this process "
+                "and are not shared with other worker processes (set KMBOT_SECRET_KEY)"
+            )
         return secrets.token_hex(32)
     material = f"kmbot-session\0{config.admin_password or ''}".encode()
-    if config.line_channel_secret:
-        # The channel secret is long and random, so one HMAC keeps the key unguessable.
-        return hmac.new(config.line_channel_secret.encode(), material, hashlib.sha256).hexdigest()
-    return hashlib.pbkdf2_hmac("sha256", material, b"kmbot-session-key", KEY_DERIVATION_ITERATIONS).hex()
+    return hmac.new(config.line_channel_secret.encode(), material, hashlib.sha256).hexdigest()
 
 
 def init_web_security(app: Flask, config: Config) -> None:
