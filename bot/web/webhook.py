@@ -28,6 +28,7 @@ from bot.core.line_client import LineApiError, LineClient
 from bot.core.tables import ReceivedWebhookEvent
 from bot.web.extensions import get_config, get_database, get_line_client, get_search
 from handlers.context import ChatSource, HandlerContext
+from handlers.rate_limit import check_event_rate
 from handlers.registry import handle_event
 from kb.search_service import KnowledgeSearch
 
@@ -95,6 +96,9 @@ class EventServices:
     base_url: str | None
 
 
+# What a person sends; joins, follows and the like are LINE's and never refused.
+RATE_LIMITED_EVENTS = frozenset({"message", "postback"})
+
 # What became of one event in a delivery.
 HANDLED = "handled"      # handled now, its changes committed
 SKIPPED = "skipped"      # not a LINE event, or handled before (a redelivery)
@@ -150,7 +154,10 @@ def process_raw_event(raw_event: Any, services: EventServices) -> str:
                 database=services.database,
             )
             context.note_participants()
-            replies = handle_event(event, context)
+            # One person's flood of commands or buttons is refused before any of it is handled.
+            replies = check_event_rate(context) if event.type in RATE_LIMITED_EVENTS else None
+            if replies is None:
+                replies = handle_event(event, context)
             if replies is None:
                 logger.info("no handler for event type %r; acknowledged", event.type)
     except Exception as error:  # noqa: BLE001 - sorted into temporary (raised) and permanent (recorded)
