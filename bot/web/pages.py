@@ -21,9 +21,19 @@ MAX_ROW_ID = 2**31 - 1
 
 
 def render_markdown(text: str) -> Markup:
-    """Markdown to HTML with anything active (scripts, handlers, javascript: links) removed."""
+    """Markdown to HTML with anything active (scripts, handlers, javascript: links) removed, and
+    images only from kmbot itself: an image from elsewhere tells its server who read the page
+    (a tracking pixel in an imported article or a /done note)."""
     html = markdown.markdown(text, extensions=["tables", "sane_lists"])
-    return Markup(nh3.clean(html))
+    return Markup(nh3.clean(html, attribute_filter=_local_images_only))
+
+
+def _local_images_only(element: str, attribute: str, value: str) -> str | None:
+    if element == "img" and attribute in ("src", "srcset"):
+        plain = "".join(value.split()).lower()
+        if attribute == "srcset" or ":" in plain.split("/")[0] or plain.startswith("//") or plain.startswith("\\"):
+            return None
+    return value
 
 
 @blueprint.get("/kb/<int:article_id>")
