@@ -11,6 +11,18 @@ from bot.app import main
 from bot.cli.plan import _parse_day
 
 
+@pytest.fixture(autouse=True)
+def _logging_left_as_found():  # type: ignore[no-untyped-def]
+    """`main` configures logging for the process; other tests must not inherit it."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 def run_main(capsys, *arguments: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     try:
         main(list(arguments))
