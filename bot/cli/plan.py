@@ -83,7 +83,8 @@ def print_activities(activities: list[Activity]) -> None:
             current_plan = (plan.fiscal_year, plan.number)
             click.echo(f"\nplan {plan.number}, fiscal year {plan.fiscal_year}: {plan.knowledge_topic}")
         if activity.deadline is None:
-            dates = f"NO DATES: no reminders until set with `kmbot plan set-dates {activity.id} START DEADLINE`"
+            dates = (f"NO DATES (ยังไม่มีวันที่ จึงยังไม่แจ้งเตือน): no reminders until set with "
+                     f"`kmbot plan set-dates {activity.id} START DEADLINE`")
         else:
             start = activity.start.isoformat() if activity.start else "?"
             dates = f"{start} .. {activity.deadline.isoformat()}  ({activity_dates_thai(activity)})"

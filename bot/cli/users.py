@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import click
 from flask.cli import with_appcontext
@@ -20,6 +21,8 @@ from bot.core.tables import ROLES, User
 from bot.web.extensions import get_database
 from kb.forget import forget_contributions
 
+# The shape of the ids the webhook accepts (bot.web.webhook): letters, digits, - and _.
+LINE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ROLE_CHOICES = [role for role in ROLES if role != "staff"] + ["staff"]
 
 
@@ -34,6 +37,11 @@ def users_group() -> None:
 @with_appcontext
 def users_grant_command(user_id: str, role: str) -> None:
     """Give the LINE user USER_ID a ROLE (secretary, committee, or back to staff)."""
+    if not LINE_ID.fullmatch(user_id):
+        raise click.ClickException(
+            f"{user_id!r} ไม่ใช่รหัสผู้ใช้ LINE / is not a LINE user id (U followed by 32 letters and digits); "
+            "nothing was changed"
+        )
     with get_database().session() as session:
         user = ensure_user(session, user_id, now())
         user.role = role

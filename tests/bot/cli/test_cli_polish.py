@@ -97,3 +97,14 @@ def test_importing_a_file_without_tables_exits_non_zero(app, tmp_path) -> None:
     result = app.test_cli_runner().invoke(args=["plan", "import", str(empty)])
     assert result.exit_code == 1
     assert "no KM plan activity table" in result.output
+
+
+def test_granting_a_role_to_something_that_is_no_line_id_changes_nothing(cli, database) -> None:
+    from sqlalchemy import func, select
+
+    from bot.core.tables import User
+
+    result = cli("users", "grant", "not a line id; DROP", "secretary")
+    assert result.exit_code == 1 and "is not a LINE user id" in result.output
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0
