@@ -190,6 +190,8 @@ def test_a_hanging_line_does_not_hold_the_database_for_other_requests(webhook, l
 
 @pytest.mark.parametrize("next_url", ["/admin\r\nSet-Cookie: x=1", "/admin/%0d%0aLocation:%20http://evil", "/admin\n"])
 def test_sign_in_next_with_cr_lf_never_500(app_config, next_url) -> None:
+    import re
+
     from bot import create_app
     from bot.core.migrate import upgrade_database
     from bot.web.extensions import get_database
@@ -197,6 +199,13 @@ def test_sign_in_next_with_cr_lf_never_500(app_config, next_url) -> None:
     app = create_app({**app_config, "admin_password": "a-long-enough-password"})
     upgrade_database(get_database(app))
     client = app.test_client()
-    response = client.get("/admin/sign-in", query_string={"next": next_url})
-    assert response.status_code == 200
-    assert "\n" not in response.headers.get("Location", "")
+    page = client.get("/admin/sign-in", query_string={"next": next_url})
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    # The right password with a hostile next=: the redirect must not carry CR or LF (it was a 500).
+    response = client.post("/admin/sign-in", data={"csrf_token": token, "password": "a-long-enough-password", "next": next_url})
+    assert response.status_code == 302
+    assert "\n" not in response.headers["Location"] and "\r" not in response.headers["Location"]
+    # And signed in, the GET redirects the same way.
+    again = client.get("/admin/sign-in", query_string={"next": next_url})
+    assert again.status_code == 302 and "\n" not in again.headers["Location"]
