@@ -12,9 +12,11 @@ import os
 import sys
 from typing import Any, Mapping, Sequence
 
+import click
 from dotenv import find_dotenv, load_dotenv
 from flask import Flask
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.cli import register_commands
 from bot.core.config import Config
@@ -67,8 +69,39 @@ def main(argv: Sequence[str] | None = None) -> None:
         name="kmbot",
         create_app=lambda: create_app(),
         add_default_commands=False,
+        add_version_option=False,
         load_dotenv=True,
         set_debug_flag=False,
-        help="kmbot: the office's KM assistant on LINE. Every command that prints data has --json.",
+        help=KMBOT_HELP,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
-    cli.main(args=arguments, prog_name="kmbot")
+    # Flask's own --app, --env-file and --debug mean nothing here (kmbot builds its own app and
+    # reads .env itself); listed in --help they only confused people. --version is kmbot's.
+    cli.params = [parameter for parameter in cli.params if parameter.name not in FLASK_ONLY_OPTIONS]
+    click.version_option(kmbot_version(), "--version", "-V", prog_name="kmbot", message="%(prog)s %(version)s")(cli)
+    try:
+        cli.main(args=arguments, prog_name="kmbot")
+    except (OperationalError, InterfaceError) as error:
+        # The commonest failure of any command: a database that does not answer. One sentence, no traceback.
+        raise SystemExit(
+            "kmbot: ติดต่อฐานข้อมูลไม่ได้ ตรวจสอบ DATABASE_URL และว่าฐานข้อมูลเปิดอยู่ / "
+            f"cannot reach the database ({type(error.orig).__name__ if error.orig else type(error).__name__}): "
+            "check DATABASE_URL and that the server is running"
+        ) from None
+
+
+FLASK_ONLY_OPTIONS = {"app", "env_file", "debug", "version"}
+KMBOT_HELP = (
+    "kmbot: the office's KM assistant on LINE (ผู้ช่วยจัดการความรู้ของหน่วยงานบน LINE).\n\n"
+    "Start with `kmbot serve`; settings come from the environment or a .env file (README.md). "
+    "Every command that prints data has --json."
+)
+
+
+def kmbot_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kmbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from linebot.v3.webhooks import Event, GroupSource, RoomSource, UserSource
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import now
 from bot.core.config import Config
+from bot.core.database import Database
 from bot.core.line_client import LineClient
 from bot.core.people import ensure_group, ensure_user
 from bot.core.tables import ChatGroup, InteractionEvent, User
@@ -57,6 +59,11 @@ class HandlerContext:
     base_url: str | None = None
     webhook_event_id: str | None = None
     received_at: datetime = field(default_factory=now)
+    # The database the session belongs to, for work done after the commit in a transaction of its own.
+    database: Database | None = None
+    # Work that must wait until the event's transaction is committed, such as a call to LINE:
+    # nothing slow may run while a transaction (and on SQLite the writers' turn) is held.
+    after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _user: User | None = field(default=None, init=False, repr=False)
     _group: ChatGroup | None = field(default=None, init=False, repr=False)
 
@@ -73,6 +80,15 @@ class HandlerContext:
         if self._group is None and self.source.chat_id:
             self._group = ensure_group(self.session, self.source.chat_id, self.source.kind, self.received_at)
         return self._group
+
+    def run_after_commit(self) -> None:
+        """Run the work queued in `after_commit`; one failing piece does not stop the others."""
+        tasks, self.after_commit = self.after_commit, []
+        for task in tasks:
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - the event itself is handled and committed
+                logging.getLogger(__name__).exception("work after the event's commit failed")
 
     def article_url(self, article_id: int | None) -> str | None:
         """The read-more link of an article; the source is marked so the click counts for the reach log."""

@@ -7,7 +7,10 @@ import logging
 from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhooks import Event, MemberJoinedEvent, MemberLeftEvent
 
+from sqlalchemy import update
+
 from bot.core.line_client import LineApiError
+from bot.core.tables import ChatGroup, InteractionEvent
 from handlers.commands import help_quick_reply
 from handlers.context import HandlerContext
 
@@ -30,8 +33,11 @@ def handle_join(event: Event, context: HandlerContext) -> list[Message]:
     group.active = True
     group.left_at = None
     group.joined_at = context.received_at
-    refresh_member_count(context)
-    context.record("join", recipients=group.member_count)
+    joined = context.record("join", recipients=group.member_count)
+    context.session.flush()
+    # LINE is asked for the member count only after this event's transaction is committed: a
+    # slow LINE must not hold a transaction (or SQLite's writers' turn) open.
+    context.after_commit.append(lambda: refresh_member_count(context, joined.id))
     return [TextMessage(text=JOIN_GREETING, quick_reply=help_quick_reply())]
 
 
@@ -60,17 +66,30 @@ def handle_member_left(event: Event, context: HandlerContext) -> list[Message]:
     return []
 
 
-def refresh_member_count(context: HandlerContext) -> int | None:
-    """Ask LINE how many members the group has; keep the last known count when LINE cannot say."""
+def refresh_member_count(context: HandlerContext, join_event_id: int | None = None) -> int | None:
+    """Ask LINE how many members the group has and store it (on the join's log row too); keep
+    the last known count when LINE cannot say. Called outside any transaction: the LINE call
+    comes first, then one short transaction stores the answer."""
     group = context.group
     if group is None or context.line is None:
         return None
     try:
-        group.member_count = context.line.member_count(group.line_group_id, group.kind)
-        group.member_count_at = context.received_at
+        count = context.line.member_count(group.line_group_id, group.kind)
     except LineApiError as error:
         logger.warning("member count unavailable for a %s (status %s)", group.kind, error.status)
-    return group.member_count
+        return group.member_count
+    database = context.database
+    if database is None:
+        group.member_count, group.member_count_at = count, context.received_at
+        return count
+    with database.session() as session:
+        session.execute(
+            update(ChatGroup).where(ChatGroup.id == group.id).values(member_count=count, member_count_at=context.received_at)
+        )
+        if join_event_id is not None:
+            session.execute(update(InteractionEvent).where(InteractionEvent.id == join_event_id).values(recipients=count))
+    group.member_count = count
+    return count
 
 
 def _adjust_member_count(context: HandlerContext, change: int) -> None:

@@ -75,3 +75,36 @@ def recent_counts(session: Session, user_id: int, since: datetime) -> tuple[int,
     ).all()
     counts = dict(rows)
     return counts.get("question", 0), counts.get("rate_limited", 0)
+
+
+# --- every command and message: one limit per person ---------------------------------------------
+
+# Far above what a person types (a command every two seconds for a minute), far below a script.
+EVENTS_PER_MINUTE = 30
+EVENT_WINDOW = timedelta(minutes=1)
+TOO_MANY_MESSAGES = (
+    "ขออภัยค่ะ ตอนนี้มีข้อความจากคุณเข้ามาถี่เกินไป น้องบอทขอพักสักครู่ "
+    "แล้วค่อยพิมพ์ใหม่อีกครั้งนะคะ"
+)
+
+
+def check_event_rate(context: HandlerContext, limit: int = EVENTS_PER_MINUTE, window: timedelta = EVENT_WINDOW) -> list[Message] | None:
+    """None when the sender may be answered now. Over `limit` logged interactions in `window`
+    (any command, question or button), the event is refused: the first refusal of the window
+    gets a polite reply, later ones none, so a flood is not answered with a flood."""
+    user = context.user
+    if user is None:
+        return None
+    since = context.received_at - window
+    refused = InteractionEvent.kind == "rate_limited"
+    refusals, others = context.session.execute(
+        select(func.count().filter(refused), func.count().filter(~refused))
+        .where(InteractionEvent.user_id == user.id, InteractionEvent.occurred_at > since)
+    ).one()
+    if others < limit:
+        return None
+    context.record("rate_limited", detail={"limit": "events"})
+    # In a group the bot stays quiet: the message may not even have been meant for it.
+    if refusals or not context.source.is_one_to_one:
+        return []
+    return [TextMessage(text=TOO_MANY_MESSAGES)]

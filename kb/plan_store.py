@@ -227,9 +227,25 @@ def mark_activity_done(
     return activity
 
 
+# The range of a 32-bit INTEGER column (PostgreSQL's; SQLite's are 64-bit).
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+
+
+def fits_integer_column(value: int) -> bool:
+    """Whether `value`, typed by someone, can be compared with an INTEGER column in every database."""
+    return INTEGER_MIN <= value <= INTEGER_MAX
+
+
+def find_activity_by_id(session: Session, activity_id: int) -> Activity | None:
+    """The activity with this id, or None, also for an id no INTEGER column could hold."""
+    return session.get(Activity, activity_id) if fits_integer_column(activity_id) else None
+
+
 def find_activities_by_step(session: Session, step: str, plan_number: int | None = None) -> list[Activity]:
     """Activities of the given step (``KMP5``), newest fiscal year first."""
     query = select(Activity).join(Plan).where(Activity.step == step.upper())
+    if plan_number is not None and not fits_integer_column(plan_number):
+        return []  # typed by someone, beyond any plan number: no plan has it
     if plan_number is not None:
         query = query.where(Plan.number == plan_number)
     return list(session.scalars(query.order_by(Plan.fiscal_year.desc(), Plan.number, Activity.position)))

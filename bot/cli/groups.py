@@ -52,7 +52,8 @@ def groups_set_role_command(group_id: str, role: str) -> None:
         group = session.scalars(select(ChatGroup).where(ChatGroup.line_group_id == group_id)).one_or_none()
         if group is None:
             raise click.ClickException(
-                f"no group {group_id} is known yet: add the bot to the group first (see `kmbot groups list`)"
+                f"ยังไม่รู้จักกลุ่มนี้ เชิญบอทเข้ากลุ่มก่อน / no group {group_id} is known yet: "
+                "add the bot to the group first (see `kmbot groups list`)"
             )
         group.role = role
     click.echo(f"group {group_id} is now {role}")

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import json
 import re
+import calendar as calendar_module
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
+from pythainlp.util import thai_digit_to_arabic_digit
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.cli.output import print_rows
-from bot.core.calendar import format_thai_date, to_bangkok, to_common_era_year
+from bot.core.calendar import (
+    THAI_ABBREVIATED_MONTHS,
+    THAI_FULL_MONTHS,
+    format_thai_date,
+    to_bangkok,
+    to_common_era_year,
+)
 from bot.web.extensions import get_database
 from kb.plan_document import PlanFormatError, read_plan_file
 from kb.plan_store import (
@@ -75,7 +83,8 @@ def print_activities(activities: list[Activity]) -> None:
             current_plan = (plan.fiscal_year, plan.number)
             click.echo(f"\nplan {plan.number}, fiscal year {plan.fiscal_year}: {plan.knowledge_topic}")
         if activity.deadline is None:
-            dates = f"NO DATES: no reminders until set with `kmbot plan set-dates {activity.id} START DEADLINE`"
+            dates = (f"NO DATES (ยังไม่มีวันที่ จึงยังไม่แจ้งเตือน): no reminders until set with "
+                     f"`kmbot plan set-dates {activity.id} START DEADLINE`")
         else:
             start = activity.start.isoformat() if activity.start else "?"
             dates = f"{start} .. {activity.deadline.isoformat()}  ({activity_dates_thai(activity)})"
@@ -123,6 +132,12 @@ def plan_import_command(path: Path, fiscal_year: int | None, as_json: bool) -> N
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"{path}: cannot read the file ({error.strerror or error})") from None
+    if not reading.activities:
+        # Nothing useful happened: say so, and exit non-zero so a script notices.
+        raise click.ClickException(
+            f"ไม่พบตารางกิจกรรมของแผน KM ในไฟล์ {path} จึงไม่ได้บันทึกอะไร / "
+            f"{path}: no KM plan activity table was found; nothing was saved"
+        )
     with get_database().session() as session:
         summary = save_plan_reading(session, reading, fiscal_year=fiscal_year)
         activities = _activities(session, list(summary.plan_ids))
@@ -169,18 +184,47 @@ def plan_list_command(as_json: bool, fiscal_year: int | None) -> None:
     print_activities(activities)
 
 
+# Month names as people type them: "มิถุนายน", "มิ.ย.", "มิย", also "June" and "Jun".
+def _month_names() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for number, (full, short) in enumerate(zip(THAI_FULL_MONTHS, THAI_ABBREVIATED_MONTHS), start=1):
+        for name in (full, short, short.replace(".", ""), calendar_module.month_name[number], calendar_module.month_abbr[number]):
+            names[name.lower()] = number
+    return names
+
+
+MONTH_NAMES = _month_names()
+BAD_DATE = (
+    "{text!r} ไม่ใช่วันที่ที่อ่านได้ / is not a date: write 2024-06-30, 2567-06-30, 30/6/2567 or 30 มิ.ย. 2567"
+)
+
+
 def _parse_day(text: str, name: str) -> date:
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
-    if match is None:
-        raise click.BadParameter(f"{text!r} is not a date like 2024-06-30", param_hint=name)
-    year, month, day = (int(part) for part in match.groups())
+    """A day typed by the secretary: ISO (CE or BE year), day/month/year, or day, Thai month, year.
+
+    Thai digits are read too; a year of 2400 or more is a BE year (2567 is 2024)."""
+    plain = thai_digit_to_arabic_digit(" ".join(text.split()))
+    numbers: tuple[int, int, int] | None = None
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", plain):
+        year, month, day = (int(part) for part in match.groups())
+        numbers = (year, month, day)
+    elif match := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", plain):
+        day, month, year = (int(part) for part in match.groups())
+        numbers = (year, month, day)
+    elif match := re.fullmatch(r"(\d{1,2})\s*([^\d\s]+?)\s*(?:พ\.?ศ\.?\s*)?(\d{4})", plain):
+        month_number = MONTH_NAMES.get(match.group(2).lower()) or MONTH_NAMES.get(match.group(2).replace(".", "").lower())
+        if month_number is not None:
+            numbers = (int(match.group(3)), month_number, int(match.group(1)))
+    if numbers is None:
+        raise click.BadParameter(BAD_DATE.format(text=text), param_hint=name)
+    year, month, day = numbers
     # Thai offices often write BE years; 2567-06-30 is unambiguous, so it is read as 2024-06-30.
     if year >= 2400:
         year = to_common_era_year(year)
     try:
         return date(year, month, day)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a real date", param_hint=name) from None
+        raise click.BadParameter(f"{text!r} ไม่มีวันนี้ในปฏิทิน / is not a real date", param_hint=name) from None
 
 
 @plan_group.command("set-dates")
@@ -189,10 +233,10 @@ def _parse_day(text: str, name: str) -> date:
 @click.argument("deadline")
 @with_appcontext
 def plan_set_dates_command(activity_id: int, start: str, deadline: str) -> None:
-    """Set an activity's START and DEADLINE (YYYY-MM-DD); a later import keeps them."""
+    """Set an activity's START and DEADLINE (2024-06-30, 2567-06-30, 30/6/2567 or "30 มิ.ย. 2567"); a later import keeps them."""
     start_day, deadline_day = _parse_day(start, "START"), _parse_day(deadline, "DEADLINE")
     if start_day > deadline_day:
-        raise click.BadParameter("START is after DEADLINE", param_hint="START")
+        raise click.BadParameter("วันเริ่มอยู่หลังวันครบกำหนด / START is after DEADLINE", param_hint="START")
     with get_database().session() as session:
         activity = _activity_or_fail(session, activity_id)
         set_activity_dates(session, activity, start_day, deadline_day)

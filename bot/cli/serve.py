@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
 import threading
+from typing import Any
 
 import click
 from flask import Flask
@@ -14,6 +16,9 @@ from flask.cli import with_appcontext
 from bot.cli.db import load_starter_pack_if_empty
 from bot.cli.scheduler import clock_for_app
 from bot.core.migrate import upgrade_database
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.core.config import Config
 from bot.web.extensions import get_config, get_database, get_search
 
 logger = logging.getLogger(__name__)
@@ -33,6 +38,10 @@ def serve_command(host: str, port: int | None, threads: int) -> None:
     config = get_config(app)
     database = get_database(app)
     port = port or int(os.environ.get("PORT") or 8000)
+    try:
+        database.ping()
+    except SQLAlchemyError as error:
+        raise click.ClickException(database_unreachable(database, error)) from None
     if database.is_sqlite:
         upgrade_database(database)
     load_starter_pack_if_empty(database)
@@ -53,13 +62,60 @@ def serve_command(host: str, port: int | None, threads: int) -> None:
             reminder_clock.start(catch_up_in_background=True)
         # The first question would otherwise wait for the whole index to be built.
         threading.Thread(target=_warm_search_index, args=(app,), name="warm-search-index", daemon=True).start()
-        click.echo(f"kmbot: serving on http://{host}:{port}")
-        serve(app, host=host, port=port, threads=threads, ident="kmbot")
+        # waitress says "Serving on …" once it listens; a busy port is one clear sentence, not a traceback.
+        serve(app, host=host, port=port, threads=threads, ident="kmbot", **waitress_proxy_settings(config))
     except KeyboardInterrupt:
         click.echo("kmbot: stopping")
+    except OSError as error:
+        raise click.ClickException(_cannot_listen(host, port, error)) from None
     finally:
         if reminder_clock is not None:
             reminder_clock.shutdown()
+
+
+# The X-Forwarded-* headers a reverse proxy (Caddy, nginx) sets; waitress drops every other one.
+PROXY_HEADERS = frozenset({"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"})
+
+
+def waitress_proxy_settings(config: Config) -> dict[str, Any]:
+    """waitress's trusted-proxy settings for KMBOT_TRUSTED_PROXIES.
+
+    waitress removes X-Forwarded-* headers it was not told to trust before the app sees them, so
+    without these the app behind Caddy or nginx saw every client as 127.0.0.1 and every request
+    as plain HTTP (no Secure cookie). With KMBOT_TRUSTED_PROXIES=N the last N hops are trusted,
+    from whichever peer connects: kmbot then must listen only where the proxy reaches it (the
+    default --host 127.0.0.1). KMBOT_TRUSTED_PROXY_ADDRESS narrows that to one peer address.
+    """
+    if config.trusted_proxies <= 0:
+        return {}
+    return {
+        "trusted_proxy": os.environ.get("KMBOT_TRUSTED_PROXY_ADDRESS") or "*",
+        "trusted_proxy_count": config.trusted_proxies,
+        "trusted_proxy_headers": set(PROXY_HEADERS),
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
+def database_unreachable(database: Any, error: Exception) -> str:
+    """A bilingual sentence for a database that does not answer (the password never shown)."""
+    from sqlalchemy.engine import make_url
+
+    where = make_url(database.url).render_as_string(hide_password=True)
+    return (
+        f"ติดต่อฐานข้อมูลไม่ได้ ตรวจสอบ DATABASE_URL และว่าฐานข้อมูลเปิดอยู่ / "
+        f"cannot reach the database at {where} ({type(error).__name__}): check DATABASE_URL and that the server is running"
+    )
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"พอร์ต {port} ถูกโปรแกรมอื่นใช้อยู่ ปิดโปรแกรมนั้นหรือใช้ --port อื่น / "
+            f"port {port} on {host} is already in use: stop the other program or choose another --port"
+        )
+    if error.errno == errno.EACCES:
+        return f"ไม่มีสิทธิ์เปิดพอร์ต {port} / no permission to listen on {host}:{port} (ports below 1024 need root)"
+    return f"เปิดพอร์ต {port} ไม่ได้ / cannot listen on {host}:{port}: {error.strerror or error}"
 
 
 def _stop_like_ctrl_c(signal_number: int, frame: object) -> None:

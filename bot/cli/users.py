@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import click
 from flask.cli import with_appcontext
@@ -18,7 +19,10 @@ from bot.core.people import (
 )
 from bot.core.tables import ROLES, User
 from bot.web.extensions import get_database
+from kb.forget import forget_contributions
 
+# The shape of the ids the webhook accepts (bot.web.webhook): letters, digits, - and _.
+LINE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ROLE_CHOICES = [role for role in ROLES if role != "staff"] + ["staff"]
 
 
@@ -33,6 +37,11 @@ def users_group() -> None:
 @with_appcontext
 def users_grant_command(user_id: str, role: str) -> None:
     """Give the LINE user USER_ID a ROLE (secretary, committee, or back to staff)."""
+    if not LINE_ID.fullmatch(user_id):
+        raise click.ClickException(
+            f"{user_id!r} ไม่ใช่รหัสผู้ใช้ LINE / is not a LINE user id (U followed by 32 letters and digits); "
+            "nothing was changed"
+        )
     with get_database().session() as session:
         user = ensure_user(session, user_id, now())
         user.role = role
@@ -62,13 +71,24 @@ def users_invite_command(role: str, days: int, as_json: bool) -> None:
 @with_appcontext
 def users_forget_command(user_id: str, as_json: bool) -> None:
     """PDPA: remove the LINE user USER_ID's identity, keeping only anonymous counts."""
-    with get_database().session() as session:
+    database = get_database()
+    with database.session() as session:
         user = session.scalars(select(User).where(User.line_user_id == user_id)).one_or_none()
         if user is None:
-            raise click.ClickException("no such LINE user is known (already forgotten, or never seen)")
+            raise click.ClickException("ไม่พบผู้ใช้ LINE นี้ / no such LINE user is known (already forgotten, or never seen)")
         comments = forget_user(session, user, now())
+        contributions = forget_contributions(session, user.id)
         row_id = user.id
+    # On SQLite the erased values would otherwise stay in the write-ahead log until a checkpoint.
+    database.checkpoint()
     if as_json:
-        click.echo(json.dumps({"forgotten": True, "user": row_id, "comments_removed": comments}))
+        click.echo(json.dumps({
+            "forgotten": True, "user": row_id, "comments_removed": comments,
+            "tips_removed": contributions.tips_removed, "notes_removed": contributions.notes_removed,
+        }))
         return
-    click.echo(f"forgotten: the LINE id is removed (anonymous user #{row_id} keeps its counts; {comments} survey comment(s) removed)")
+    click.echo(
+        f"ลบข้อมูลตัวตนแล้ว / forgotten: the LINE id is removed (anonymous user #{row_id} keeps its counts); "
+        f"removed {comments} survey comment(s), {contributions.tips_removed} shared tip(s), "
+        f"{contributions.notes_removed} evidence note(s)"
+    )

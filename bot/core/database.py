@@ -38,6 +38,8 @@ class Database:
         # The threads of this process take turns here instead, in order. Re-entrant, so a unit
         # of work may open another in the same thread.
         self._sqlite_turn = threading.RLock() if self.is_sqlite else None
+        # How many units of work this thread has open: nothing slow (a LINE call) may run inside one.
+        self._open = threading.local()
 
     @property
     def is_sqlite(self) -> bool:
@@ -47,6 +49,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back when it raises."""
         with self._sqlite_turn or nullcontext():
+            self._open.depth = self.open_units_of_work + 1
             session = self.session_factory()
             try:
                 yield session
@@ -56,6 +59,23 @@ class Database:
                 raise
             finally:
                 session.close()
+                self._open.depth -= 1
+
+    @property
+    def open_units_of_work(self) -> int:
+        """Units of work (and so transactions, and on SQLite the writers' turn) open in this thread.
+
+        A network call made while this is above zero holds a transaction, and on SQLite every
+        other thread of the process, for as long as the network takes."""
+        return getattr(self._open, "depth", 0)
+
+    def checkpoint(self) -> None:
+        """On SQLite, copy the write-ahead log into the database file and empty it, so erased data
+        does not linger in the -wal file; nothing to do on PostgreSQL."""
+        if not self.is_sqlite:
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
@@ -78,6 +98,9 @@ def _configure_sqlite_connection(dbapi_connection, _connection_record) -> None: 
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted and overwritten content is zeroed in the file, so what `users forget` erases is gone
+    # from the disk too, not merely unlinked (a little more writing, never noticed at this size).
+    cursor.execute("PRAGMA secure_delete=ON")
     if not _is_memory_database(dbapi_connection):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

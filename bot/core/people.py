@@ -143,8 +143,9 @@ def forget_user(session: Session, user: User, at: datetime) -> int:
     """Remove what identifies a person and keep the anonymous counts; returns comments removed.
 
     The row stays (its id keeps the person counted once in past reports); the LINE id goes,
-    the role falls back to staff, and survey comments, the only free text kept per person,
-    are dropped from their events.
+    the role falls back to staff, survey comments are dropped from their events, and the
+    registration codes they used no longer point at them. What they wrote into the knowledge
+    store (tips, evidence notes) is the kb layer's to remove: `kb.forget.forget_contributions`.
     """
     user.line_user_id = None
     user.role = "staff"
@@ -152,10 +153,13 @@ def forget_user(session: Session, user: User, at: datetime) -> int:
     user.forgotten_at = at
     removed = 0
     events = session.scalars(
-        select(InteractionEvent).where(InteractionEvent.user_id == user.id, InteractionEvent.kind == "survey_answer")
+        select(InteractionEvent).where(InteractionEvent.user_id == user.id, InteractionEvent.detail.is_not(None))
     )
     for event in events:
         if event.detail and "comment" in event.detail:
             event.detail = {key: value for key, value in event.detail.items() if key != "comment"}
             removed += 1
+    session.execute(
+        update(RegistrationCode).where(RegistrationCode.used_by_user_id == user.id).values(used_by_user_id=None)
+    )
     return removed

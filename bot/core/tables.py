@@ -67,6 +67,9 @@ class ReceivedWebhookEvent(Base):
     redelivery: Mapped[bool] = mapped_column(Boolean, default=False)
     event_timestamp: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # Set when handling the event failed for good (a value no column takes, a bug): the event is
+    # acknowledged and kept here with the error's name, so a redelivery is not tried again.
+    failure: Mapped[str | None] = mapped_column(String(120))
 
 
 class InteractionEvent(Base):
@@ -114,3 +117,30 @@ class RegistrationCode(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AdminSession(Base):
+    """A signed-in /admin browser. The cookie holds a random token; only its hash is kept here,
+    so signing out (or a new password) ends every session on the server, not just in one browser."""
+
+    __tablename__ = "admin_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Which admin password the session was opened with (a keyed hash): a new password ends it.
+    password_proof: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInThrottleBucket(Base):
+    """Failed /admin sign-ins counted per bucket ("address:…", "device:…", "all"), shared by every
+    process through the database and kept bounded (old and surplus buckets are deleted)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_sign_in_throttle_last_failure_at", "last_failure_at"),)

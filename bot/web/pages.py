@@ -16,17 +16,31 @@ from kb.tables import Article
 blueprint = Blueprint("pages", __name__)
 
 FONT_FILES = SARABUN_FILES
+# Row ids are 32-bit integers on PostgreSQL; a larger one in a URL names no row.
+MAX_ROW_ID = 2**31 - 1
 
 
 def render_markdown(text: str) -> Markup:
-    """Markdown to HTML with anything active (scripts, handlers, javascript: links) removed."""
+    """Markdown to HTML with anything active (scripts, handlers, javascript: links) removed, and
+    images only from kmbot itself: an image from elsewhere tells its server who read the page
+    (a tracking pixel in an imported article or a /done note)."""
     html = markdown.markdown(text, extensions=["tables", "sane_lists"])
-    return Markup(nh3.clean(html))
+    return Markup(nh3.clean(html, attribute_filter=_local_images_only))
+
+
+def _local_images_only(element: str, attribute: str, value: str) -> str | None:
+    if element == "img" and attribute in ("src", "srcset"):
+        plain = "".join(value.split()).lower()
+        if attribute == "srcset" or ":" in plain.split("/")[0] or plain.startswith("//") or plain.startswith("\\"):
+            return None
+    return value
 
 
 @blueprint.get("/kb/<int:article_id>")
 def article_page(article_id: int) -> str:
     origin = request.args.get("from", "web")
+    if not 0 < article_id <= MAX_ROW_ID:
+        abort(404)  # no article has such an id, and no database column could even hold it
     with get_database().session() as session:
         article = session.get(Article, article_id)
         if article is None or article.status != "published":

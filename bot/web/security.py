@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import timedelta
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,9 +22,7 @@ from bot.core.config import Config
 
 CSRF_KEY = "kmbot.csrf"
 SESSION_LIFETIME = timedelta(hours=12)
-# Stretching makes guessing the admin password from a signed cookie slow, for the case where the
-# key is derived from the password alone (no KMBOT_SECRET_KEY and no LINE channel secret).
-KEY_DERIVATION_ITERATIONS = 200_000
+logger = logging.getLogger(__name__)
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -40,20 +39,24 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 def session_secret_key(config: Config) -> str:
     """The key that signs session cookies; the same in every worker process of one deployment.
 
-    KMBOT_SECRET_KEY wins. Otherwise the key is derived from the admin password and the LINE
-    channel secret, which every worker shares, so a sign-in made in one worker is valid in the
-    others, and changing the password signs everyone out. With neither, nothing needs a shared
-    session, and a random key is used.
+    KMBOT_SECRET_KEY wins. Otherwise the key is derived from the LINE channel secret (long and
+    random, shared by every worker) and the admin password, so changing either signs everyone out.
+    A key is never derived from the admin password alone: anyone holding a signed cookie could
+    then guess the password offline. With no KMBOT_SECRET_KEY and no channel secret the key is
+    random, new in each process: fine for `kmbot serve` (one process); several worker processes
+    need KMBOT_SECRET_KEY (docs/deploy.md).
     """
     if config.secret_key:
         return config.secret_key
-    if not config.admin_password and not config.line_channel_secret:
+    if not config.line_channel_secret:
+        if config.admin_password:
+            logger.warning(
+                "KMBOT_SECRET_KEY is not set: /admin sign-ins last only as long as this process "
+                "and are not shared with other worker processes (set KMBOT_SECRET_KEY)"
+            )
         return secrets.token_hex(32)
     material = f"kmbot-session\0{config.admin_password or ''}".encode()
-    if config.line_channel_secret:
-        # The channel secret is long and random, so one HMAC keeps the key unguessable.
-        return hmac.new(config.line_channel_secret.encode(), material, hashlib.sha256).hexdigest()
-    return hashlib.pbkdf2_hmac("sha256", material, b"kmbot-session-key", KEY_DERIVATION_ITERATIONS).hex()
+    return hmac.new(config.line_channel_secret.encode(), material, hashlib.sha256).hexdigest()
 
 
 def init_web_security(app: Flask, config: Config) -> None:
@@ -74,6 +77,42 @@ def init_web_security(app: Flask, config: Config) -> None:
         hops = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     app.register_error_handler(CSRFError, _csrf_error)
+    app.after_request(add_security_headers)
+
+
+# Every page's resources come from kmbot itself: no script, style sheet, font or image from
+# elsewhere, no framing by another site (clickjacking), no plug-ins, forms posting only here.
+# Inline style attributes are allowed (the chat simulator's Flex bubbles and the reach meters use
+# them); inline scripts are not.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def add_security_headers(response: Response) -> Response:
+    """The headers above on every response (pages, JSON, fonts); a page may set its own first."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
 
 
 def protect_forms() -> None:

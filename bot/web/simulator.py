@@ -8,15 +8,17 @@ nothing from the simulator can ever be sent to a real LINE chat.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from linebot.v3.messaging.models import Message
+from linebot.v3.messaging.models import Message, TextMessage
+from linebot.v3.webhooks import Event
 
 from bot.core.calendar import now
 from bot.core.people import SIMULATOR_USER_PREFIX
-from bot.web.webhook import EventServices, parse_event
+from bot.web.webhook import SORRY, EventServices, is_temporary, parse_event
 from handlers.context import ChatSource, HandlerContext
 from handlers.registry import handle_event
 
@@ -69,6 +71,16 @@ def run_simulated_event(raw_event: dict[str, Any], services: EventServices) -> l
     if event is None:
         return []
     user_id = raw_event["source"]["userId"]
+    try:
+        return _handle_simulated(event, user_id, services)
+    except Exception as error:  # noqa: BLE001 - as the webhook: a temporary error is raised, others answered
+        if is_temporary(error):
+            raise
+        logging.getLogger(__name__).error("simulated event failed (%s)", type(error).__name__)
+        return [TextMessage(text=SORRY)]
+
+
+def _handle_simulated(event: Event, user_id: str, services: EventServices) -> list[Message]:
     with services.database.session() as session:
         context = HandlerContext(
             session=session,

@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from linebot.v3.messaging.models import Message
+from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from bot.core.config import Config
 from bot.core.database import Database, insert_ignoring_duplicates
@@ -21,6 +28,7 @@ from bot.core.line_client import LineApiError, LineClient
 from bot.core.tables import ReceivedWebhookEvent
 from bot.web.extensions import get_config, get_database, get_line_client, get_search
 from handlers.context import ChatSource, HandlerContext
+from handlers.rate_limit import check_event_rate
 from handlers.registry import handle_event
 from kb.search_service import KnowledgeSearch
 
@@ -62,14 +70,19 @@ def callback() -> tuple[Response, int] | Response:
         return _error(400, "request body has no events list")
 
     services = EventServices(get_database(), config, get_line_client(), get_search(), config.public_base_url or request.host_url)
+    outcomes = {HANDLED: 0, FAILED: 0}
     try:
-        handled = sum(1 for raw_event in payload["events"] if process_raw_event(raw_event, services))
+        for raw_event in payload["events"]:
+            outcome = process_raw_event(raw_event, services)
+            if outcome in outcomes:
+                outcomes[outcome] += 1
     except SQLAlchemyError as error:
-        # Each event is one transaction, rolled back whole: answering 5xx makes LINE redeliver,
-        # events committed before the failure are skipped then, the others handled once.
+        # Only a temporary failure (the database unreachable, a lost connection) gets here. Each
+        # event is one transaction, rolled back whole: answering 5xx makes LINE redeliver, events
+        # committed before the failure are skipped then, the others handled once.
         logger.error("webhook: database unavailable (%s); asking LINE to redeliver", type(error).__name__)
         return _error(503, "database unavailable; please redeliver")
-    return jsonify({"status": "ok", "handled": handled})
+    return jsonify({"status": "ok", "handled": outcomes[HANDLED], "failed": outcomes[FAILED]})
 
 
 @dataclass(frozen=True)
@@ -83,56 +96,144 @@ class EventServices:
     base_url: str | None
 
 
-def process_raw_event(raw_event: Any, services: EventServices) -> bool:
-    """Handle one webhook event unless it was handled before; True when it was handled now."""
+# What a person sends; joins, follows and the like are LINE's and never refused.
+RATE_LIMITED_EVENTS = frozenset({"message", "postback"})
+
+# What became of one event in a delivery.
+HANDLED = "handled"      # handled now, its changes committed
+SKIPPED = "skipped"      # not a LINE event, or handled before (a redelivery)
+FAILED = "failed"        # failed for good: recorded with its error and acknowledged
+
+# Errors that say the database is out of reach for now, not that the event is bad: the delivery is
+# answered 503 so that LINE sends it again. Anything else an event raises (a value no column can
+# hold, a number too large, nesting too deep, a bug) would fail the same way on every redelivery.
+TEMPORARY_DATABASE_ERRORS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
+
+SORRY = (
+    "ขออภัยค่ะ น้องบอทอ่านข้อความนี้ไม่สำเร็จ (อาจมีตัวเลขหรือข้อมูลที่ยาวเกินไป) "
+    "ลองพิมพ์ใหม่อีกครั้ง หรือพิมพ์ /help เพื่อดูวิธีใช้นะคะ"
+)
+
+
+def is_temporary(error: BaseException) -> bool:
+    """Whether `error` means the database could not be reached (worth a redelivery)."""
+    if isinstance(error, TEMPORARY_DATABASE_ERRORS):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def process_raw_event(raw_event: Any, services: EventServices) -> str:
+    """Handle one webhook event unless it was handled before: HANDLED, SKIPPED or FAILED.
+
+    The event is its own transaction: a failure rolls back its changes only. A temporary database
+    failure is raised (the caller answers 503); any other error is recorded with the event, which
+    is acknowledged, so one impossible event does not keep the others of its delivery waiting.
+    """
     event = parse_event(raw_event)
     if event is None:
-        return False
+        return SKIPPED
     line = services.line
     replies: list[Message] | None
-    with services.database.session() as session:
-        first_time = insert_ignoring_duplicates(
-            session,
-            ReceivedWebhookEvent,
-            {
-                "webhook_event_id": event.webhook_event_id,
-                "event_type": event.type,
-                "source_type": event.source.type if event.source else None,
-                "redelivery": bool(event.delivery_context.is_redelivery),
-                "event_timestamp": event.timestamp,
-            },
-            unique_columns=["webhook_event_id"],
-        ) is not None
-        if not first_time:
-            logger.info("event %s was handled before; ignored", event.webhook_event_id)
-            return False
-        context = HandlerContext(
-            session=session,
-            config=services.config,
-            source=ChatSource.of(event),
-            line=line,
-            search=services.search,
-            base_url=services.base_url,
-            webhook_event_id=event.webhook_event_id,
-        )
-        context.note_participants()
-        replies = handle_event(event, context)
-        if replies is None:
-            logger.info("no handler for event type %r; acknowledged", event.type)
-    # Replies go out only after the event's changes are committed.
+    context: HandlerContext | None = None
+    try:
+        with services.database.session() as session:
+            first_time = insert_ignoring_duplicates(
+                session, ReceivedWebhookEvent, _received_row(event), unique_columns=["webhook_event_id"],
+            ) is not None
+            if not first_time:
+                logger.info("event %s was handled before; ignored", event.webhook_event_id)
+                return SKIPPED
+            context = HandlerContext(
+                session=session,
+                config=services.config,
+                source=ChatSource.of(event),
+                line=line,
+                search=services.search,
+                base_url=services.base_url,
+                webhook_event_id=event.webhook_event_id,
+                database=services.database,
+            )
+            context.note_participants()
+            # One person's flood of commands or buttons is refused before any of it is handled.
+            replies = check_event_rate(context) if event.type in RATE_LIMITED_EVENTS else None
+            if replies is None:
+                replies = handle_event(event, context)
+            if replies is None:
+                logger.info("no handler for event type %r; acknowledged", event.type)
+    except Exception as error:  # noqa: BLE001 - sorted into temporary (raised) and permanent (recorded)
+        if is_temporary(error):
+            raise
+        return _record_failure(event, error, services)
+    # Replies and other network calls go out only after the event's changes are committed, and
+    # outside any transaction: a slow LINE holds no lock.
+    assert context is not None
+    context.run_after_commit()
+    _reply(event, line, replies)
+    return HANDLED
+
+
+def _received_row(event: Event, failure: str | None = None) -> dict[str, Any]:
+    row = {
+        "webhook_event_id": event.webhook_event_id,
+        "event_type": str(event.type)[:40],
+        "source_type": str(event.source.type)[:8] if event.source else None,
+        "redelivery": bool(event.delivery_context.is_redelivery),
+        "event_timestamp": _bigint_or_none(event.timestamp),
+    }
+    if failure is not None:
+        row["failure"] = failure[:120]
+    return row
+
+
+# The range of a signed 64-bit column (BIGINT on PostgreSQL, INTEGER on SQLite).
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+def _bigint_or_none(value: Any) -> int | None:
+    """A timestamp LINE could have sent (milliseconds since 1970), or None for one no column holds."""
+    if isinstance(value, int) and not isinstance(value, bool) and BIGINT_MIN <= value <= BIGINT_MAX:
+        return value
+    return None
+
+
+def _record_failure(event: Event, error: Exception, services: EventServices) -> str:
+    """Keep the failed event's id and error, so it is acknowledged now and skipped if redelivered."""
+    name = type(error).__name__
+    logger.error("event %s failed for good (%s); recorded and acknowledged", event.webhook_event_id, name,
+                 exc_info=not isinstance(error, (SQLAlchemyError, OverflowError, RecursionError)))
+    try:
+        with services.database.session() as session:
+            first_time = insert_ignoring_duplicates(
+                session, ReceivedWebhookEvent, _received_row(event, failure=name), unique_columns=["webhook_event_id"],
+            ) is not None
+    except Exception as second:  # noqa: BLE001
+        if is_temporary(second):
+            raise
+        logger.error("event %s: its failure could not be recorded either (%s)", event.webhook_event_id, type(second).__name__)
+        return FAILED
+    if first_time:
+        _reply(event, services.line, [TextMessage(text=SORRY)])
+    return FAILED
+
+
+def _reply(event: Event, line: LineClient | None, replies: list[Message] | None) -> None:
     reply_token = getattr(event, "reply_token", None)
     if replies and reply_token and line is not None:
         try:
             line.reply(reply_token, replies[:5])
         except LineApiError as error:
             logger.error("reply failed for event %s: %s", event.webhook_event_id, error)
-    return True
 
 
 # LINE's ids are 26 (event) and 33 (user, group, room) characters of letters and digits;
 # the columns that keep them hold 64. Anything else did not come from LINE.
 _LINE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SOURCE_ID_FIELDS = ("userId", "groupId", "roomId")
+
+
+# LINE's events are a few levels deep (message > mention > mentionees > item); parsing recurses,
+# so an event nested hundreds deep could exhaust the stack. Far more than LINE uses is allowed.
+MAX_EVENT_DEPTH = 32
 
 
 def parse_event(raw_event: Any) -> Event | None:
@@ -143,14 +244,36 @@ def parse_event(raw_event: Any) -> Event | None:
     if not _has_line_ids(raw_event):
         logger.warning("event with malformed ids skipped")
         return None
+    if _depth(raw_event) > MAX_EVENT_DEPTH:
+        logger.warning("event nested more than %d levels deep skipped", MAX_EVENT_DEPTH)
+        return None
     try:
         return Event.from_dict(_storable(raw_event))
-    except (ValidationError, ValueError, TypeError, KeyError, AttributeError):
+    except (ValidationError, ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
         logger.warning(
             "event %s of type %r could not be read; skipped",
             raw_event.get("webhookEventId"), str(raw_event.get("type"))[:40],
         )
         return None
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (a scalar is 0), without recursion."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_EVENT_DEPTH:
+            return deepest
+        pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:

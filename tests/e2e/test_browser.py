@@ -31,7 +31,8 @@ def ask(page, text: str) -> None:  # type: ignore[no-untyped-def]
     replies_before = page.locator(".chat-row-bot").count()
     page.locator("#chat-text").fill(text)
     page.locator("#chat-text").press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('.chat-row-bot').length > {replies_before}")
+    # A locator wait, not wait_for_function: the page's Content-Security-Policy forbids eval.
+    page.locator(".chat-row-bot").nth(replies_before).wait_for()
 
 
 def helpful_count(page, base_url: str) -> int:  # type: ignore[no-untyped-def]
@@ -70,7 +71,7 @@ def test_ask_in_the_simulator_press_thumbs_up_and_see_the_dashboard_move(start_s
     screenshot(page, "phone-simulator-answer")
 
     bubble.get_by_role("button", name="👍 มีประโยชน์").click()
-    page.wait_for_function("document.body.innerText.includes('ขอบคุณที่ช่วยประเมิน')")
+    page.get_by_text("ขอบคุณที่ช่วยประเมิน").first.wait_for()
     screenshot(page, "phone-simulator-after-feedback")
 
     assert helpful_count(page, server.url) == 1

@@ -31,5 +31,4 @@ def register(app: Flask, config: Config) -> None:
     # Importing the view modules attaches their routes to the blueprint.
     from bot.web.admin import auth, knowledge, people, plan, reach, simulator  # noqa: F401
 
-    auth.init_sign_in_throttle(app)
     app.register_blueprint(blueprint)

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from bot.core.calendar import format_thai_date, format_thai_datetime, now, to_bangkok
 from bot.core.tables import User
 from bot.web.admin import blueprint
+from bot.web.admin.paging import paginate
 from bot.web.extensions import get_database
 from bot.web.pages import render_markdown
 from kb.gaps import top_gaps
@@ -113,19 +114,26 @@ def _optional_id(value: str | None) -> int | None:
 # --- articles -------------------------------------------------------------------------------
 
 
+ARTICLES_PER_PAGE = 100
+TIPS_PER_PAGE = 25
+
+
 @blueprint.get("/kb")
 def articles() -> str:
     with get_database().session() as session:
-        rows = session.execute(
-            select(Article, func.count(Passage.id)).outerjoin(Passage).group_by(Article.id).order_by(Article.updated_at.desc(), Article.id.desc())
-        ).all()
+        page = paginate(
+            session,
+            select(Article, func.count(Passage.id)).outerjoin(Passage).group_by(Article.id).order_by(Article.updated_at.desc(), Article.id.desc()),
+            ARTICLES_PER_PAGE, scalars=False,
+        )
+        rows = page.items
         items = [
             {"id": article.id, "title": article.title, "category": article.category, "status": article.status,
              "status_name": STATUS_NAMES.get(article.status, article.status), "passages": passages,
              "updated": format_thai_date(to_bangkok(article.updated_at).date(), "arabic")}
             for article, passages in rows
         ]
-    return render_template("admin/articles.html", articles=items)
+    return render_template("admin/articles.html", articles=items, page=page)
 
 
 @blueprint.get("/kb/new")
@@ -251,14 +259,16 @@ def gaps() -> str:
 @blueprint.get("/tips")
 def tips() -> str:
     with get_database().session() as session:
-        pending = session.scalars(select(SharedTip).where(SharedTip.status == "pending").order_by(SharedTip.created_at)).all()
+        page = paginate(session, select(SharedTip).where(SharedTip.status == "pending").order_by(SharedTip.created_at, SharedTip.id),
+                        TIPS_PER_PAGE)
+        pending = page.items
         reviewed = session.scalars(
             select(SharedTip).where(SharedTip.status != "pending").order_by(SharedTip.reviewed_at.desc()).limit(20)
         ).all()
         roles = dict(session.execute(select(User.id, User.role)).all())
         pending_items = [_tip_view(tip, roles) for tip in pending]
         reviewed_items = [_tip_view(tip, roles) for tip in reviewed]
-    return render_template("admin/tips.html", pending=pending_items, reviewed=reviewed_items)
+    return render_template("admin/tips.html", pending=pending_items, reviewed=reviewed_items, page=page)
 
 
 def _tip_view(tip: SharedTip, roles: dict[int, str]) -> dict[str, object]:

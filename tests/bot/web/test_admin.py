@@ -162,7 +162,8 @@ def test_workers_sharing_a_password_and_channel_secret_share_sessions():
     base = Config(admin_password="pw", line_channel_secret="secret")
     assert session_secret_key(base) == session_secret_key(Config(admin_password="pw", line_channel_secret="secret"))
     assert session_secret_key(base) != session_secret_key(Config(admin_password="other", line_channel_secret="secret"))
-    assert session_secret_key(Config(admin_password="pw")) == session_secret_key(Config(admin_password="pw"))
+    # Never from the password alone (a signed cookie would allow guessing it offline): random instead.
+    assert session_secret_key(Config(admin_password="pw")) != session_secret_key(Config(admin_password="pw"))
     assert session_secret_key(Config(secret_key="given", admin_password="pw")) == "given"
 
 
@@ -399,6 +400,10 @@ def _proxied_app(tmp_path, trusted_proxies: int):  # type: ignore[no-untyped-def
     app = create_app({"database_url": f"sqlite:///{tmp_path / f'proxy-{trusted_proxies}.db'}", "admin_password": ADMIN_PASSWORD,
                       "secret_key": "k", "trusted_proxies": trusted_proxies})
     app.config["TESTING"] = True
+    from bot.core.migrate import upgrade_database
+    from bot.web.extensions import get_database
+
+    upgrade_database(get_database(app))  # sessions and the sign-in throttle live in the database
     return app
 
 
