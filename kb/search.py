@@ -374,7 +374,8 @@ class SearchIndex:
     # -- searching -----------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 5) -> list[SearchHit]:
-        """The best passages for `query`, best first, each with its confidence."""
+        """The best passages for `query`, each with its confidence: first the passage of the
+        best-scoring article that itself answers (see `_answering_passage`), then by score."""
         if limit <= 0 or not self._entries:
             return []
         words = self.query_words(query)
