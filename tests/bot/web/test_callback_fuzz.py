@@ -44,6 +44,9 @@ def fuzz_app(tmp_path, line_stub) -> Iterator[Any]:  # type: ignore[no-untyped-d
     from bot.core.calendar import now
     from bot.web.extensions import get_database
 
+    # Fuzzed events carry reply tokens LINE never issued; the stub refuses those replies, as LINE
+    # would, and this test is about what the webhook answers and stores, not about the replies.
+    line_stub.expect_refusals()
     application = create_app({
         "database_url": f"sqlite:///{tmp_path / 'fuzz.db'}",
         "line_channel_secret": TEST_CHANNEL_SECRET,
