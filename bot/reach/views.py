@@ -24,7 +24,7 @@ from bot.core.tables import InteractionEvent, User
 # Robots that fetch pages: link checkers, link-preview fetchers (LINE's among them), search
 # engines, command-line and library clients. Their fetches are `crawler`, never reading.
 ROBOT_AGENT = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|preview|facebookexternalhit|line-poker|linkcheck|link-check|"
+    r"bot\b|bot/|crawl|spider|slurp|preview|facebookexternalhit|line-poker|linkcheck|link-check|checklink|libwww|"
     r"check_http|monitor|wget|curl|python-|httpx|aiohttp|go-http-client|java/|okhttp|headless|"
     r"lighthouse|scrapy|node-fetch|axios|postman",
     re.IGNORECASE,
