@@ -103,6 +103,9 @@ def _indicator_view(indicator: Indicator) -> dict[str, object]:
         "share": share,
         "note": indicator.note,
         "target_source": indicator.target_source,
+        "rule": indicator.rule,
+        "events": indicator.events,
+        "measured": indicator.measured,
     }
 
 
