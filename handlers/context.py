@@ -106,7 +106,10 @@ class HandlerContext:
                 .where(ReceivedWebhookEvent.webhook_event_id == self.webhook_event_id)
             )
             if stamp:
-                self.event_time = datetime.fromtimestamp(stamp / 1000, BANGKOK)
+                try:
+                    self.event_time = datetime.fromtimestamp(stamp / 1000, BANGKOK)
+                except (OverflowError, ValueError, OSError):  # a timestamp no calendar holds
+                    self.event_time = self.received_at
         moment = self.event_time
         if moment is None or not (self.received_at - MAX_EVENT_AGE <= moment <= self.received_at + MAX_CLOCK_SKEW):
             return self.received_at
