@@ -108,6 +108,10 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return datetime(year, month, 1, tzinfo=BANGKOK), datetime(following_year, following_month, 1, tzinfo=BANGKOK)
 
 
+# Kinds shown per channel: the counted kinds and the other signs of a person reached.
+_BY_CHANNEL_KINDS = (*COUNTED_KINDS, "survey_answer", "link_click", "follow", "command")
+
+
 def collect_raw_counts(
     session: Session, fiscal_year: int, months: list[tuple[int, int]],
     evidence: tuple[str, ...] = evidence_channels(),
@@ -122,22 +126,40 @@ def collect_raw_counts(
     deliveries: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     raw_channels: set[str] = set()
     article_feedback: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    # Every channel's counts and people come from the same per-month queries as the evidence
+    # figures (grouped by channel as well, the channel being in the covering index); only the
+    # evidence channels' rows make the figures.
+    channel_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    channel_recipients: dict[str, int] = defaultdict(int)
+    channel_people: dict[str, set[int]] = defaultdict(set)
     for year, month in months:
         month_start, month_end = month_bounds(year, month)
         in_month = and_(InteractionEvent.occurred_at >= month_start, InteractionEvent.occurred_at < month_end)
-        kind_counts[(year, month)] = {
-            kind: KindCount(int(events), int(recipients or 0), int(value_total or 0))
-            for kind, events, recipients, value_total in session.execute(
-                select(InteractionEvent.kind, func.count(), func.sum(InteractionEvent.recipients), func.sum(InteractionEvent.value))
-                .where(InteractionEvent.kind.in_(COUNTED_KINDS), in_month, is_evidence)
-                .group_by(InteractionEvent.kind)
-            )
-        }
-        active = set(session.scalars(
-            select(InteractionEvent.user_id)
-            .where(InteractionEvent.kind.in_(REACH_KINDS), in_month, is_evidence, InteractionEvent.user_id.is_not(None))
+        counted: dict[str, KindCount] = {}
+        for kind, channel, events, recipients, value_total in session.execute(
+            select(InteractionEvent.kind, InteractionEvent.channel, func.count(), func.sum(InteractionEvent.recipients),
+                   func.sum(InteractionEvent.value))
+            .where(InteractionEvent.kind.in_(_BY_CHANNEL_KINDS), in_month)
+            .group_by(InteractionEvent.kind, InteractionEvent.channel)
+        ):
+            shown = LINE_PUSH if kind in PUSH_KINDS and channel in evidence else channel
+            channel_counts[shown][kind] += int(events)
+            if kind in PUSH_KINDS:
+                channel_recipients[shown] += int(recipients or 0)
+            if channel in evidence and kind in COUNTED_KINDS:
+                known = counted.get(kind, KindCount())
+                counted[kind] = KindCount(known.events + int(events), known.recipients + int(recipients or 0),
+                                          known.value_total + int(value_total or 0))
+        kind_counts[(year, month)] = counted
+        active: set[int] = set()
+        for user_id, channel in session.execute(
+            select(InteractionEvent.user_id, InteractionEvent.channel)
+            .where(InteractionEvent.kind.in_(REACH_KINDS), in_month, InteractionEvent.user_id.is_not(None))
             .distinct()
-        ))
+        ):
+            channel_people[channel].add(int(user_id))
+            if channel in evidence:
+                active.add(int(user_id))
         month_users[(year, month)] = len(active)
         people |= active
         for kind, article_id, channel, events in session.execute(
@@ -173,7 +195,7 @@ def collect_raw_counts(
         )
     ) or 0
     gaps, open_gaps = _gaps(session, start, end)
-    by_channel = _by_channel(session, in_period, evidence)
+    by_channel = _channel_figures(channel_counts, channel_recipients, channel_people, evidence)
     reach_events = sum(
         channel.kind_counts.get(kind, 0) for channel in by_channel if channel.evidence for kind in REACH_KINDS
     )
@@ -208,34 +230,16 @@ def collect_raw_counts(
     )
 
 
-_BY_CHANNEL_KINDS = (*COUNTED_KINDS, "survey_answer", "link_click", "follow", "command")
-
-
-def _by_channel(session: Session, in_period: ColumnElement[bool], evidence: tuple[str, ...]) -> list[ChannelFigures]:
-    """Every channel's events in the period (evidence or not). Pushes are shown as LINE pushes
-    whatever channel an older row carries."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    recipients: dict[str, int] = defaultdict(int)
-    for kind, channel, events, summed in session.execute(
-        select(InteractionEvent.kind, InteractionEvent.channel, func.count(), func.sum(InteractionEvent.recipients))
-        .where(InteractionEvent.kind.in_(_BY_CHANNEL_KINDS), in_period)
-        .group_by(InteractionEvent.kind, InteractionEvent.channel)
-    ):
-        shown = LINE_PUSH if kind in PUSH_KINDS and channel in evidence else channel
-        counts[shown][kind] += int(events)
-        if kind in PUSH_KINDS:
-            recipients[shown] += int(summed or 0)
-    people = dict(session.execute(
-        select(InteractionEvent.channel, func.count(func.distinct(InteractionEvent.user_id)))
-        .where(InteractionEvent.kind.in_(REACH_KINDS), in_period, InteractionEvent.user_id.is_not(None))
-        .group_by(InteractionEvent.channel)
-    ).all())
+def _channel_figures(counts: dict[str, dict[str, int]], recipients: dict[str, int],
+                     people: dict[str, set[int]], evidence: tuple[str, ...]) -> list[ChannelFigures]:
+    """Every channel's events in the period (evidence or not), LINE's first. Pushes are shown as
+    LINE pushes whatever channel an older row carries."""
     order = list(channel_names_.ALL_CHANNELS)
-    shown_channels = sorted(set(counts) | set(people), key=lambda name: (order.index(name) if name in order else len(order), name))
+    shown = sorted(set(counts) | set(people), key=lambda name: (order.index(name) if name in order else len(order), name))
     return [
         ChannelFigures(channel, CHANNEL_LABELS.get(channel, channel), channel in evidence,
-                       dict(counts.get(channel, {})), recipients.get(channel, 0), int(people.get(channel, 0)))
-        for channel in shown_channels
+                       dict(counts.get(channel, {})), recipients.get(channel, 0), len(people.get(channel, set())))
+        for channel in shown
     ]
 
 
