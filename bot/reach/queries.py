@@ -109,7 +109,7 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 
 
 # Kinds shown per channel: the counted kinds and the other signs of a person reached.
-_BY_CHANNEL_KINDS = (*COUNTED_KINDS, "survey_answer", "link_click", "follow", "command")
+_BY_CHANNEL_KINDS = (*COUNTED_KINDS, "survey_answer")
 
 
 def collect_raw_counts(
@@ -201,6 +201,7 @@ def collect_raw_counts(
     )
     delivery_events = sum(sum(by_kind.values()) for by_kind in deliveries.values())
     titles = _titles(session, {article for rows in article_feedback.values() for article, _events, _helpful in rows})
+    # Pushes are a few rows a week; group_id is not in the covering index, so this reads them.
     push_groups = session.scalar(
         select(func.count(func.distinct(InteractionEvent.group_id)))
         .where(InteractionEvent.kind.in_(PUSH_KINDS), in_period, is_evidence)
