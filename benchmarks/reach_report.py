@@ -84,7 +84,13 @@ def generated_events(count: int, seed: int = 2567) -> Iterator[tuple[Any, ...]]:
         if kind in ("answer", "article_view", "link_click", "feedback", "knowledge_push"):
             article_id = generator.randint(1, ARTICLES)
         if kind in ("article_view", "link_click"):
-            user_id, channel = None, "web"
+            # Two in three opened from a signed LINE link (a known reader), the rest anonymous,
+            # robots and the secretary's previews, which the report shows apart.
+            channel = generator.choice(("line", "line", "anon", "crawler", "admin", "line"))
+            if channel != "line":
+                user_id = None
+        if kind in ("question", "answer", "fallback", "command") and generator.random() < 0.05:
+            channel = generator.choice(("web", "admin"))  # the simulators
         if kind == "feedback":
             value = generator.choice((1, 1, 1, 0))
         if kind == "survey_answer":

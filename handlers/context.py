@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from linebot.v3.webhooks import Event, GroupSource, RoomSource, UserSource
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.calendar import now
+from bot.core import channels
+from bot.core.calendar import BANGKOK, now
 from bot.core.config import Config
 from bot.core.database import Database
 from bot.core.line_client import LineClient
 from bot.core.people import ensure_group, ensure_user
-from bot.core.tables import ChatGroup, InteractionEvent, User
+from bot.core.read_token import read_token_key, sign_read_token
+from bot.core.tables import ChatGroup, InteractionEvent, ReceivedWebhookEvent, User
 from kb.search_service import KnowledgeSearch
+
+
+# LINE redelivers an event within hours; an event timestamp far from its arrival is not trusted.
+MAX_EVENT_AGE = timedelta(days=7)
+MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
 class ChatSource:
-    """Who sent an event and where: a 1:1 chat (`user`), a `group`, a `room`, or the `web` simulator."""
+    """Who sent an event and where: a 1:1 chat (`user`), a `group`, a `room`, the public `web`
+    simulator or the signed-in secretary's `admin` simulator."""
 
     kind: str
     user_id: str | None = None
@@ -29,11 +38,21 @@ class ChatSource:
 
     @property
     def is_one_to_one(self) -> bool:
-        return self.kind in ("user", "web")
+        return self.kind in ("user", "web", "admin")
+
+    @property
+    def is_simulated(self) -> bool:
+        return self.kind in ("web", "admin")
 
     @property
     def channel(self) -> str:
-        return {"user": "1:1", "group": "group", "room": "group"}.get(self.kind, "web")
+        """The reach log's channel (`bot.core.channels`); simulators are never LINE."""
+        return {
+            "user": channels.LINE_ONE_TO_ONE,
+            "group": channels.LINE_GROUP,
+            "room": channels.LINE_GROUP,
+            "admin": channels.ADMIN_SIMULATOR,
+        }.get(self.kind, channels.WEB_SIMULATOR)
 
     @classmethod
     def of(cls, event: Event) -> "ChatSource":
@@ -64,6 +83,9 @@ class HandlerContext:
     # Work that must wait until the event's transaction is committed, such as a call to LINE:
     # nothing slow may run while a transaction (and on SQLite the writers' turn) is held.
     after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    # The LINE event's own `timestamp` (when it happened); looked up from the received event's
+    # row when not given, so a redelivered event is dated by when it happened, not when it came.
+    event_time: datetime | None = None
     _user: User | None = field(default=None, init=False, repr=False)
     _group: ChatGroup | None = field(default=None, init=False, repr=False)
 
@@ -89,13 +111,39 @@ class HandlerContext:
                 task()
             except Exception:  # noqa: BLE001 - the event itself is handled and committed
                 logging.getLogger(__name__).exception("work after the event's commit failed")
+    @property
+    def occurred_at(self) -> datetime:
+        """When the event happened: LINE's `timestamp`, unless it is implausible (over a week
+        before it reached us, or in the future), when the time it was received stands."""
+        if self.event_time is None and self.webhook_event_id:
+            stamp = self.session.scalar(
+                select(ReceivedWebhookEvent.event_timestamp)
+                .where(ReceivedWebhookEvent.webhook_event_id == self.webhook_event_id)
+            )
+            if stamp:
+                try:
+                    self.event_time = datetime.fromtimestamp(stamp / 1000, BANGKOK)
+                except (OverflowError, ValueError, OSError):  # a timestamp no calendar holds
+                    self.event_time = self.received_at
+        moment = self.event_time
+        if moment is None or not (self.received_at - MAX_EVENT_AGE <= moment <= self.received_at + MAX_CLOCK_SKEW):
+            return self.received_at
+        return moment
 
     def article_url(self, article_id: int | None) -> str | None:
-        """The read-more link of an article; the source is marked so the click counts for the reach log."""
+        """The read-more link of an article. From LINE it carries a signed token naming the
+        recipient (`bot.core.read_token`), so the page can count one person's reading once."""
         if article_id is None or not self.base_url:
             return None
-        origin = "web" if self.source.kind == "web" else "line"
-        return f"{self.base_url.rstrip('/')}/kb/{article_id}?from={origin}"
+        base = f"{self.base_url.rstrip('/')}/kb/{article_id}"
+        if self.source.is_simulated:
+            return f"{base}?from={self.source.kind}"
+        user = self.user
+        key = read_token_key(self.config)
+        if user is None or key is None:
+            return f"{base}?from=line"
+        self.session.flush()  # a person seen for the first time gets their row id
+        return f"{base}?from=line&t={sign_read_token(key, user.id, article_id)}"
 
     def note_participants(self) -> None:
         """Record the sender and the group or room the first time they appear."""
@@ -112,7 +160,7 @@ class HandlerContext:
         group = self.group
         event = InteractionEvent(
             kind=kind,
-            occurred_at=self.received_at,
+            occurred_at=self.occurred_at,
             channel=self.source.channel,
             user_id=user.id if user is not None else None,
             group_id=group.id if group is not None else None,

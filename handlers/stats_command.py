@@ -34,7 +34,8 @@ def _percent_text(value: float | None) -> str:
 
 def run(arguments: str, context: HandlerContext) -> list[Message]:
     fiscal_year = resolve_period(on=to_bangkok(context.received_at).date()).fiscal_year
-    report = collect_report(context.session, fiscal_year, staff_count=context.config.staff_count)
+    report = collect_report(context.session, fiscal_year, staff_count=context.config.staff_count,
+                            declared_channels=context.config.reach_channels, organisation=context.config.organisation_name)
     report_url = f"{context.base_url.rstrip('/')}{REPORT_PATH}" if context.base_url else None
     return [FlexMessage(alt_text=summary_text(report), contents=FlexContainer.from_dict(stats_bubble(report, report_url)))]
 
@@ -59,12 +60,15 @@ def stats_rows(report: ReachReport) -> list[tuple[str, str]]:
     if totals.survey_responses:
         satisfaction += f" ({thai_digits(totals.survey_responses)} คน)"
     return [
-        ("คำถาม", f"{thai_digits(totals.questions)} ครั้ง"),
+        ("คำถามผ่าน LINE", f"{thai_digits(totals.questions)} ครั้ง"),
         ("ตอบได้", _percent_text(totals.answer_rate)),
         ("บุคลากรที่ใช้งาน", staff),
-        ("เปิดอ่านบทความ", f"{thai_digits(totals.article_views)} ครั้ง"),
+        ("อ่านบทความจากลิงก์", f"{thai_digits(totals.article_views)} ครั้ง"),
         ("ความพึงพอใจ (๔–๕ คะแนน)", satisfaction),
-        ("ส่งข้อความถึงกลุ่ม", f"{thai_digits(totals.pushes)} ครั้ง (ผู้รับ {thai_digits(totals.push_recipients)} คน)"),
+        ("แจ้งเตือนคณะทำงาน", f"{thai_digits(totals.reminder_pushes)} ครั้ง"),
+        # A sum of member counts is message units, never people.
+        ("ส่งความรู้ถึงบุคลากร", f"{thai_digits(totals.knowledge_pushes)} ครั้ง "
+                                 f"({thai_digits(totals.push_recipients)} หน่วยข้อความรวมทุกการส่ง)"),
         ("คำถามที่ยังตอบไม่ได้", f"{thai_digits(report.open_gaps)} เรื่อง"),
     ]
 

@@ -109,6 +109,11 @@ class Config:
     expect_clock: bool = False
     # Questions one user may ask in a window (KMBOT_QUESTION_RATE); None: no limit.
     question_rate: QuestionRate | None = field(default_factory=lambda: parse_question_rate(DEFAULT_QUESTION_RATE))
+    # The reach report: the organisation's name on every export's title (KMBOT_ORGANISATION),
+    # and channels besides LINE the office declares real staff traffic (KMBOT_REACH_CHANNELS,
+    # e.g. "web" when staff use the web chat for work); simulator traffic is never evidence otherwise.
+    organisation_name: str | None = None
+    reach_channels: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -150,6 +155,8 @@ class Config:
             knowledge_push_article_id=int(environ["KMBOT_KNOWLEDGE_PUSH_ARTICLE"]) if environ.get("KMBOT_KNOWLEDGE_PUSH_ARTICLE") else None,
             expect_clock=(environ.get("KMBOT_EXPECT_CLOCK") or "").strip().lower() in ("1", "true", "yes", "on"),
             question_rate=parse_question_rate(environ.get("KMBOT_QUESTION_RATE") or DEFAULT_QUESTION_RATE),
+            organisation_name=(environ.get("KMBOT_ORGANISATION") or "").strip() or None,
+            reach_channels=tuple(_items(environ.get("KMBOT_REACH_CHANNELS") or "")),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":

@@ -20,7 +20,7 @@ from bot.core.calendar import (
     format_thai_datetime,
 )
 from bot.core.fonts import sarabun_font_path
-from bot.reach.figures import FIGURE_HEADINGS, FIGURE_KEYS, Indicator, ReachReport
+from bot.reach.figures import FIGURE_HEADINGS, FIGURE_KEYS, NOT_MEASURED, Indicator, ReachReport
 
 FORMATS = ("table", "csv", "xlsx", "json", "png")
 BINARY_FORMATS = ("xlsx", "png")
@@ -31,7 +31,8 @@ TOTAL_LABEL = "รวม"
 REPORT_TITLE = "รายงานการเข้าถึงความรู้ (kmbot)"
 
 MONTH_HEADINGS = ("เดือน", "ปี-เดือน (พ.ศ.)")
-INDICATOR_HEADINGS = ("ตัวชี้วัด", "ค่าที่ได้", "ค่าเป้าหมาย", "ผลการประเมิน", "หน่วย", "ที่มาของค่าเป้าหมาย", "หมายเหตุ")
+INDICATOR_HEADINGS = ("ตัวชี้วัด", "ค่าที่ได้", "ค่าเป้าหมาย", "ผลการประเมิน", "หน่วย", "วิธีนับ", "จำนวนเหตุการณ์ที่ใช้นับ",
+                      "ที่มาของค่าเป้าหมาย", "หมายเหตุ")
 RATE_HEADINGS = ("อัตราการตอบได้ (ร้อยละ)", "ความพึงพอใจ (ร้อยละ 4–5 คะแนน)", "คำตอบที่มีประโยชน์ (ร้อยละ)")
 
 
@@ -39,18 +40,31 @@ RATE_HEADINGS = ("อัตราการตอบได้ (ร้อยละ
 
 
 def report_json(report: ReachReport) -> dict[str, Any]:
-    """SPEC's `reach report --format json` object, and nothing more.
+    """SPEC's `reach report --format json` object, with the fields SPEC allows adding.
 
     `months[].month` is the Buddhist Era year and month, "2567-03", the same form `--month`
-    takes, so a month of the report can be asked for by the label it carries.
+    takes, so a month of the report can be asked for by the label it carries. `totals` count
+    the evidence channels only (`evidence_channels`); `by_channel` shows every channel, the
+    simulators, the secretary, previews, robots and anonymous page views among them. Each
+    indicator carries its `rule` and the number of `events` it rests on.
     """
     return {
+        "organisation": report.organisation,
+        "evidence_channels": report.evidence_channels,
         "fiscal_year": report.fiscal_year,
         "totals": report.totals.as_dict(),
         # `month` is BE like `--month`; `month_ce` is the same month for tools that want CE.
         "months": [{"month": row.label, "month_ce": f"{row.year:04d}-{row.month:02d}", **row.figures.as_dict()} for row in report.months],
         "indicators": [indicator.as_dict() for indicator in report.indicators],
         "gaps": [{"question": gap.question, "count": gap.count} for gap in report.gaps],
+        "by_channel": [channel.as_dict() for channel in report.by_channel],
+        "push_groups": report.push_groups,
+        "feedback_by_article": [
+            {"month": item.month, "article_id": item.article_id, "title": item.title,
+             "helpful": item.helpful, "unhelpful": item.unhelpful}
+            for item in report.article_feedback
+        ],
+        "comments": [{"month": item.month, "score": item.score, "comment": item.comment} for item in report.comments],
     }
 
 
@@ -62,7 +76,22 @@ def to_json(report: ReachReport) -> str:
 
 
 def _number(value: int | float | None) -> int | float | str:
+    """A number, or "-" where there is none (text formats; the XLSX leaves the cell empty)."""
     return "-" if value is None else value
+
+
+# OWASP's CSV-injection guidance: a cell that begins with one of these is a formula (or a DDE
+# payload) to Excel and LibreOffice. Text from people (questions, titles, comments) is written
+# with a leading apostrophe in CSV and as a plain string cell in XLSX.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """`value` made safe for a spreadsheet: numbers stay numbers, a text that could start a
+    formula gets a leading apostrophe ("-" alone, the no-value mark, stays)."""
+    if isinstance(value, str) and value and value != "-" and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
 
 
 def month_table_rows(report: ReachReport) -> list[list[Any]]:
@@ -82,9 +111,36 @@ def month_table_rows(report: ReachReport) -> list[list[Any]]:
 def indicator_rows(report: ReachReport) -> list[list[Any]]:
     rows: list[list[Any]] = [list(INDICATOR_HEADINGS)]
     for indicator in report.indicators:
-        rows.append([indicator.name, _number(indicator.value), _number(indicator.target), MET_TEXT[indicator.met],
-                     indicator.unit, indicator.target_source, indicator.note])
+        met = NOT_MEASURED if not indicator.measured else MET_TEXT[indicator.met]
+        rows.append([indicator.name, _number(indicator.value), _number(indicator.target), met,
+                     indicator.unit, indicator.rule, _number(indicator.events), indicator.target_source, indicator.note])
     return rows
+
+
+def channel_rows(report: ReachReport) -> list[list[Any]]:
+    """Every channel's events: which are evidence and which are shown apart."""
+    rows: list[list[Any]] = [["ช่องทาง", "รหัส", "นับเป็นหลักฐาน", "คำถาม (ครั้ง)", "ตอบได้ (ครั้ง)", "เปิดอ่านบทความ (ครั้ง)",
+                              "ประเมิน 👍/👎 (ครั้ง)", "แบบสอบถาม (ครั้ง)", "แจ้งเตือนคณะทำงาน (ครั้ง)",
+                              "ส่งความรู้ถึงบุคลากร (ครั้ง)", "ข้อความถึงสมาชิกกลุ่ม (หน่วยข้อความ)", "ผู้ใช้ไม่ซ้ำ (คน)",
+                              "เหตุการณ์ทั้งหมด"]]
+    for channel in report.by_channel:
+        data = channel.as_dict()
+        rows.append([channel.label, channel.channel, "นับ" if channel.evidence else "ไม่นับ", data["questions"], data["answered"],
+                     data["article_views"], data["feedback"], data["survey_answers"], data["reminder_pushes"],
+                     data["knowledge_pushes"], data["push_recipients"], data["distinct_users"], data["events"]])
+    return rows
+
+
+def feedback_rows(report: ReachReport) -> list[list[Any]]:
+    return [["ปี-เดือน (พ.ศ.)", "รหัสบทความ", "ชื่อบทความ", "👍 มีประโยชน์ (ครั้ง)", "👎 ยังไม่ตรง (ครั้ง)"]] + [
+        [item.month, item.article_id, item.title, item.helpful, item.unhelpful] for item in report.article_feedback
+    ]
+
+
+def comment_rows(report: ReachReport) -> list[list[Any]]:
+    return [["ลำดับ", "ปี-เดือน (พ.ศ.)", "คะแนน (1–5)", "ข้อเสนอแนะ"]] + [
+        [position, item.month, item.score, item.comment] for position, item in enumerate(report.comments, start=1)
+    ]
 
 
 def summary_rows(report: ReachReport) -> list[list[Any]]:
@@ -92,11 +148,13 @@ def summary_rows(report: ReachReport) -> list[list[Any]]:
     rows: list[list[Any]] = [
         ["หัวข้อ", "ค่า"],
         ["รายงาน", REPORT_TITLE],
+        ["หน่วยงาน", report.organisation or "-"],
         ["ช่วงเวลา", report.period_label],
         ["ตั้งแต่", format_thai_date(report.period_start, "arabic")],
         ["ถึง", format_thai_date(report.period_end, "arabic")],
         ["จำนวนบุคลากรทั้งหมด (คน)", _number(report.staff_count)],
-        ["ร้อยละของบุคลากรที่เข้าถึงความรู้", _number(report.staff_reached_percent)],
+        ["ร้อยละของบุคลากรที่ใช้งานผ่าน LINE", _number(report.staff_reached_percent)],
+        ["ช่องทางที่นับเป็นหลักฐาน", ", ".join(report.evidence_channels) or "-"],
     ]
     rows += [[FIGURE_HEADINGS[key], getattr(totals, key)] for key in FIGURE_KEYS]
     rows += [
@@ -106,6 +164,7 @@ def summary_rows(report: ReachReport) -> list[list[Any]]:
         ["คำตอบที่มีประโยชน์ (ร้อยละ)", _number(totals.helpful_percent)],
         ["เอกสารความรู้ที่เผยแพร่ (เรื่อง)", report.documents_disseminated],
         ["ช่องทางที่ใช้", ", ".join(report.channels) or "-"],
+        ["กลุ่มที่ได้รับข้อความ (กลุ่ม)", report.push_groups],
         ["การส่งความรู้ที่ใช้จำนวนสมาชิกล่าสุดที่ทราบ (ครั้ง)", report.last_known_member_counts],
         ["จัดทำเมื่อ", format_thai_datetime(report.generated_at, "arabic")],
     ]
@@ -135,9 +194,11 @@ def to_csv(report: ReachReport) -> bytes:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(month_table_rows(report))
-    writer.writerow([])
-    writer.writerows(indicator_rows(report))
+    for position, rows in enumerate((month_table_rows(report), indicator_rows(report), channel_rows(report),
+                                     feedback_rows(report), comment_rows(report))):
+        if position:
+            writer.writerow([])
+        writer.writerows([[inert(cell) for cell in row] for row in rows])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -149,36 +210,88 @@ SHEETS: tuple[tuple[str, Callable[[ReachReport], list[list[Any]]]], ...] = (
     ("ตัวชี้วัด", indicator_rows),
     ("คำถามที่ยังตอบไม่ได้", gap_rows),
     ("บทความยอดนิยม", article_rows),
+    ("ช่องทาง", channel_rows),
+    ("ความเห็นต่อบทความ", feedback_rows),
+    ("ข้อเสนอแนะ", comment_rows),
 )
+# Columns that hold percentages (stored as fractions with a % format) per sheet, by heading.
+PERCENT_HEADINGS = {*RATE_HEADINGS, "ร้อยละของบุคลากรที่ใช้งานผ่าน LINE", "อัตราการตอบได้ (ร้อยละ)",
+                    "ความพึงพอใจ (ร้อยละผู้ให้ 4–5 คะแนน)", "คำตอบที่มีประโยชน์ (ร้อยละ)"}
+
+
+def report_heading(report: ReachReport) -> str:
+    """"รายงานการเข้าถึงความรู้ (kmbot) – <organisation> – ปีงบประมาณ 2567"."""
+    parts = [REPORT_TITLE, report.organisation, report.period_label]
+    return " – ".join(part for part in parts if part)
 
 
 def to_xlsx(report: ReachReport) -> bytes:
-    """One sheet per view, Thai headings in bold, the heading row frozen."""
+    """One sheet per view, a document to file: the title (organisation, fiscal year) above a
+    bold heading row that repeats on every printed page; numbers as numbers with thousands
+    separators, percentages as percentages, no value as an empty cell, every text inert;
+    A4 landscape, fit to the page width."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     workbook.remove(workbook.active)
     heading_font = Font(bold=True, color="FFFFFF")
     heading_fill = PatternFill("solid", fgColor="1B4F72")
-    for title, rows_of in SHEETS:
-        sheet = workbook.create_sheet(title)
+    title = report_heading(report)
+    for sheet_title, rows_of in SHEETS:
+        sheet = workbook.create_sheet(sheet_title)
         rows = rows_of(report)
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
+        sheet.append([title])
+        sheet["A1"].font = Font(bold=True, size=14)
+        heading_row = 3
+        sheet.append([f"{sheet_title} – จัดทำเมื่อ {format_thai_datetime(report.generated_at, 'arabic')}"])
+        percent_columns = {index for index, heading in enumerate(rows[0]) if heading in PERCENT_HEADINGS}
+        for row_number, row in enumerate(rows):
+            cells = []
+            for column, value in enumerate(row):
+                if row_number and value == "-":
+                    value = None  # no value: an empty cell, never text in a numeric column
+                if row_number and column in percent_columns and isinstance(value, (int, float)):
+                    value = value / 100.0
+                cells.append(value)
+            sheet.append(cells)
+            for column, cell in enumerate(sheet[sheet.max_row]):
+                if isinstance(cell.value, str):
+                    # Written as a string cell, never parsed: "=HYPERLINK(...)" stays text.
+                    cell.data_type = TYPE_STRING
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                elif isinstance(cell.value, bool) or cell.value is None:
+                    pass
+                elif column in percent_columns and row_number:
+                    cell.number_format = "0.0%"
+                elif isinstance(cell.value, int):
+                    cell.number_format = "#,##0"
+                elif isinstance(cell.value, float):
+                    cell.number_format = "#,##0.0#"
+        for cell in sheet[heading_row]:
             cell.font = heading_font
             cell.fill = heading_fill
-        sheet.freeze_panes = "A2"
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.freeze_panes = f"A{heading_row + 1}"
         for column_index in range(1, len(rows[0]) + 1):
             longest = max(len(str(row[column_index - 1])) for row in rows if len(row) >= column_index)
-            sheet.column_dimensions[get_column_letter(column_index)].width = min(max(10, longest + 2), 70)
+            sheet.column_dimensions[get_column_letter(column_index)].width = min(max(10, longest + 2), 60)
+        sheet.print_title_rows = f"{heading_row}:{heading_row}"
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.oddFooter.center.text = "หน้า &P / &N"
+        sheet.oddHeader.center.text = title[:200].replace("&", "&&")
     if report.months:
-        total_row = workbook["รายเดือน"][len(report.months) + 2]
+        total_row = workbook["รายเดือน"][len(report.months) + 4]
         for cell in total_row:
             cell.font = Font(bold=True)
-    workbook.properties.title = f"{REPORT_TITLE} {report.period_label}"
+    workbook.properties.title = title
+    workbook.properties.creator = report.organisation or "kmbot"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -310,24 +423,38 @@ def _value_against_target(indicator: Indicator) -> str:
 
 
 def print_table(report: ReachReport, console: Any | None = None) -> None:
-    """The report as rich tables for a terminal: summary, months, indicators, gaps, articles."""
+    """The report for a terminal, readable at 80 columns: each sheet with at most three
+    columns side by side is a table; a wider one (months, indicators, channels) is printed
+    one record at a time, heading beside value."""
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
+    console.print(report_heading(report), style="bold")
     for title, rows_of in SHEETS:
         rows = rows_of(report)
         if len(rows) == 1:
             continue
-        table = Table(title=f"{title} – {report.period_label}", title_justify="left")
-        for heading in rows[0]:
-            table.add_column(str(heading), overflow="fold")
+        if len(rows[0]) <= 3 or title == "สรุป":
+            table = Table(title=f"{title} – {report.period_label}", title_justify="left")
+            for heading in rows[0]:
+                table.add_column(str(heading), overflow="fold")
+            for row in rows[1:]:
+                table.add_row(*(str(cell) for cell in row))
+            console.print(table)
+            continue
+        console.print(f"{title} – {report.period_label}", style="bold underline")
         for row in rows[1:]:
-            table.add_row(*(str(cell) for cell in row))
-        console.print(table)
+            table = Table(show_header=False, box=None, padding=(0, 1))
+            table.add_column(overflow="fold", style="dim", max_width=38)
+            table.add_column(overflow="fold")
+            for heading, cell in zip(rows[0], row):
+                table.add_row(str(heading), str(cell))
+            console.print(table)
+            console.print()
 
 
-def to_table_text(report: ReachReport, width: int = 160) -> str:
+def to_table_text(report: ReachReport, width: int = 80) -> str:
     from rich.console import Console
 
     console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)

@@ -5,16 +5,23 @@ hands the counts to `assemble_report`; `bot.reach.export` turns the result into 
 
 What is counted (each an `InteractionEvent` kind; see docs/reach.md for the audit wording):
 
+Only events of the evidence channels (`bot.core.channels.EVIDENCE_CHANNELS`: LINE 1:1, LINE
+groups, LINE pushes, article pages opened from a signed LINE link, plus any channel the office
+declares) enter the figures; the simulators, the secretary, previews, robots and anonymous page
+views are counted apart, in `by_channel`.
+
 * questions / answered / fallbacks: ``question``, ``answer``, ``fallback`` events.
 * distinct users: people (``user_id``) behind any event of `REACH_KINDS`; a person counts once
   per month in the monthly rows and once in the period's total, so the total is not the sum
   of the months. A forgotten person (`kmbot users forget`) still counts: the row stays, only
   the identity is gone.
-* article views: ``article_view`` events (a click from LINE is also a view).
+* article views: ``article_view`` events of channel ``line``: a page opened from a signed
+  read-more link, logged once per person, article and Bangkok day.
 * feedback: ``feedback`` events, value 1 helpful and 0 not. The handler keeps at most one per
   person, article and day, so every event counts.
-* pushes: ``reminder_push`` and ``knowledge_push`` events; their recipients are the group's
-  member count at send time.
+* pushes: ``reminder_push`` (to the committee) and ``knowledge_push`` (to staff) events,
+  counted apart as well; their recipients are the group's member count at send time, so
+  `push_recipients` counts message units (one per member per push), never people.
 * survey responses: each person's latest ``survey_answer`` in the report's period (someone who
   answers again changes their answer instead of voting twice); answers without a person (none
   are expected) count one each.
@@ -43,20 +50,26 @@ FIGURE_KEYS: tuple[str, ...] = (
     "pushes",
     "push_recipients",
     "survey_responses",
+    "reminder_pushes",
+    "knowledge_pushes",
 )
 
 # Thai column headings for the figures, in FIGURE_KEYS order.
+# Each says what it counts and in what unit: คน (distinct people), ครั้ง (events), and
+# หน่วยข้อความ (one message delivered to one group member; a sum of member counts is never คน).
 FIGURE_HEADINGS: dict[str, str] = {
-    "questions": "คำถาม (ครั้ง)",
+    "questions": "คำถามผ่าน LINE (ครั้ง)",
     "answered": "ตอบได้ (ครั้ง)",
     "fallbacks": "ตอบไม่ได้ (ครั้ง)",
-    "distinct_users": "ผู้ใช้งาน (คน)",
-    "article_views": "เปิดอ่านบทความ (ครั้ง)",
-    "feedback_helpful": "ประเมินว่ามีประโยชน์",
-    "feedback_unhelpful": "ประเมินว่ายังไม่ตรง",
-    "pushes": "ส่งข้อความถึงกลุ่ม (ครั้ง)",
-    "push_recipients": "ผู้รับข้อความ (คน)",
+    "distinct_users": "บุคลากรที่ใช้งานผ่าน LINE (คน)",
+    "article_views": "อ่านบทความจากลิงก์ใน LINE (คน×บทความ×วัน)",
+    "feedback_helpful": "กด 👍 มีประโยชน์ (ครั้ง)",
+    "feedback_unhelpful": "กด 👎 ยังไม่ตรง (ครั้ง)",
+    "pushes": "ส่งข้อความถึงกลุ่มทั้งหมด (ครั้ง)",
+    "push_recipients": "ข้อความถึงสมาชิกกลุ่ม (หน่วยข้อความ)",
     "survey_responses": "ตอบแบบสอบถาม (คน)",
+    "reminder_pushes": "แจ้งเตือนคณะทำงาน KM (ครั้ง)",
+    "knowledge_pushes": "ส่งความรู้ประจำสัปดาห์ถึงบุคลากร (ครั้ง)",
 }
 
 PUSH_KINDS: tuple[str, ...] = ("reminder_push", "knowledge_push")
@@ -77,9 +90,9 @@ DELIVERY_KINDS: tuple[str, ...] = ("answer", "article_view", "knowledge_push")
 # Kinds whose per-month counts make the figures (surveys are deduplicated separately).
 COUNTED_KINDS: tuple[str, ...] = ("question", "answer", "fallback", "article_view", "feedback", *PUSH_KINDS)
 
-# A channel is a medium the office reports, not a chat type: a LINE group and a 1:1 chat are
-# both LINE, and the web article pages (the read-more links) are the web site.
-CHANNEL_NAMES: dict[str, str] = {"1:1": "LINE", "group": "LINE", "web": "เว็บไซต์"}
+# A channel is a medium the office reports, not a chat type: a LINE group, a 1:1 chat and a
+# push are all LINE, and an article page opened from a signed LINE link is the web site.
+CHANNEL_NAMES: dict[str, str] = {"1:1": "LINE", "group": "LINE", "push": "LINE", "line": "เว็บไซต์"}
 
 SATISFIED_SCORES = (4, 5)
 SURVEY_SCORES = range(1, 6)
@@ -120,6 +133,8 @@ class Figures:
     pushes: int = 0
     push_recipients: int = 0
     survey_responses: int = 0
+    reminder_pushes: int = 0
+    knowledge_pushes: int = 0
     # Not in the JSON contract: what the satisfaction percent and mean are computed from.
     survey_satisfied: int = 0
     survey_score_total: int = 0
@@ -212,6 +227,8 @@ def figures_from_counts(counts: Mapping[str, KindCount], distinct_users: int, su
         pushes=sum(push.events for push in pushes),
         push_recipients=sum(push.recipients for push in pushes),
         survey_responses=len(scores),
+        reminder_pushes=pushes[0].events,
+        knowledge_pushes=pushes[1].events,
         survey_satisfied=sum(1 for score in scores if score in SATISFIED_SCORES),
         survey_score_total=sum(scores),
     )
@@ -239,6 +256,7 @@ class PlanTargetText:
     step: str
     indicator: str
     target: str
+    evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -362,9 +380,19 @@ class Indicator:
     unit: str
     target_source: str = ""
     note: str = ""
+    # How the value is computed from the log (Thai), or NOT_MEASURED and the evidence to add.
+    rule: str = ""
+    # How many logged events the value rests on (None when the bot does not measure it).
+    events: int | None = None
+
+    @property
+    def measured(self) -> bool:
+        return self.rule != NOT_MEASURED
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "value": self.value, "target": self.target, "met": self.met}
+        return {"name": self.name, "value": self.value, "target": self.target, "met": self.met,
+                "rule": self.rule, "events": self.events, "unit": self.unit, "measured": self.measured,
+                "target_source": self.target_source, "note": self.note}
 
 
 def is_met(value: int | float | None, target: int | float | None) -> bool | None:
@@ -376,13 +404,89 @@ def is_met(value: int | float | None, target: int | float | None) -> bool | None
     return value >= target
 
 
+NOT_MEASURED = "ไม่ได้วัดโดยบอท"
+NO_TARGET = "แผนไม่ได้กำหนดค่าเป้าหมาย"
+
+# The rule of each measured indicator, as the report prints it beside the value.
+RULES: dict[str, str] = {
+    "accesses": "คำตอบจากคลังความรู้ (answer) + การอ่านบทความจากลิงก์ใน LINE (article_view ช่องทาง line, "
+                "1 ครั้งต่อคนต่อบทความต่อวัน) เฉพาะช่องทาง LINE",
+    "distinct_users": "จำนวนคนไม่ซ้ำ (users.id) ที่ถาม ได้คำตอบ อ่านบทความ กดประเมิน ตอบแบบสอบถาม "
+                      "เพิ่มเพื่อน หรือใช้คำสั่ง ผ่านช่องทาง LINE",
+    "staff_reached_percent": "บุคลากรที่ใช้งานผ่าน LINE ÷ จำนวนบุคลากร (KMBOT_STAFF_COUNT) × 100; "
+                             "ร้อยละในแผน (KMP 7, CMP 1–2) เป็นเป้าหมายการเรียนรู้/ความเข้าใจ จึงไม่นำมาเทียบ",
+    "documents_disseminated": "จำนวนบทความไม่ซ้ำที่ส่งถึงบุคลากรทาง LINE: ใช้ตอบคำถาม อ่านจากลิงก์ "
+                              "หรือส่งเป็นความรู้ประจำสัปดาห์",
+    "channels": "สื่อที่บอทใช้เผยแพร่จริง: LINE และเว็บไซต์ (เมื่อมีผู้อ่านจากลิงก์ใน LINE); "
+                "สื่ออื่นในแผน (บอร์ด เอกสาร เฟสบุ๊ก) ต้องแนบหลักฐานเอง",
+    "satisfaction_percent": "ร้อยละผู้ตอบ /แบบสอบถาม ที่ให้ 4–5 คะแนน (คำตอบล่าสุดของแต่ละคนในช่วงเวลา); "
+                            "วัดความพึงพอใจต่อบอทและคลังความรู้ ไม่ใช่ต่อกิจกรรม KM ทั้งหมด",
+    "answer_rate": "answer ÷ question × 100 ผ่านช่องทาง LINE",
+    "helpful_percent": "👍 ÷ (👍 + 👎) × 100 ผ่านช่องทาง LINE (1 ครั้งต่อคนต่อบทความต่อวัน)",
+    "knowledge_gaps": "คำถามที่ยังไม่มีคำตอบ (knowledge_gaps ที่ยังไม่ปิด) ซึ่งถูกถามในช่วงเวลา",
+}
+
+
 def _indicator(key: str, name: str, value: int | float | None, unit: str,
-               target: ChosenTarget | None = None, note: str = "") -> Indicator:
+               target: ChosenTarget | None = None, note: str = "", *, events: int | None = None,
+               rule: str | None = None) -> Indicator:
     target_value = target.value if target is not None else None
+    rule_key = "staff_reached_percent" if key.startswith("staff_reached_percent") else key
     return Indicator(
         key=key, name=name, value=value, target=target_value, met=is_met(value, target_value), unit=unit,
-        target_source=target.source if target is not None else "แผนไม่ได้กำหนดค่าเป้าหมาย", note=note,
+        target_source=target.source if target is not None else NO_TARGET, note=note,
+        rule=rule if rule is not None else RULES.get(rule_key, ""), events=events,
     )
+
+
+# Indicators of the plan about what staff learned, know or understand: the bot's log cannot
+# show these; the office evidences them with its own assessment.
+_UNMEASURED_WORDS = ("เรียนรู้", "เข้าใจ", "ทราบ", "ตัวอย่าง", "รางวัล", "ยกย่อง")
+_UNIT_NAMES = {"percent": "ร้อยละ", "channels": "ช่องทาง", "items": "เรื่อง", "times": "ครั้ง", "examples": "ตัวอย่าง"}
+DEFAULT_EVIDENCE = "ผลแบบประเมินหรือแบบทดสอบของหน่วยงาน / รายงานการประชุม"
+
+
+def _measured_by_bot(activity: PlanTargetText, unit: str) -> bool:
+    """Whether one of the bot's figures answers this target (and nothing else in it)."""
+    text = f"{activity.indicator} {activity.target}"
+    if any(word in text for word in _UNMEASURED_WORDS):
+        return False
+    if unit == "percent" and "พึงพอใจ" in text:
+        return True
+    return activity.step in ("KMP5", "KMP6") and unit in ("channels", "items")
+
+
+def unmeasured_indicators(activities: Sequence[PlanTargetText]) -> list[Indicator]:
+    """Each numeric target of the plan no figure of the bot answers, with the evidence to add."""
+    found: list[Indicator] = []
+    seen: set[tuple[int, str, str]] = set()
+    for activity in activities:
+        for number in read_target_numbers(activity.target) or read_target_numbers(activity.indicator):
+            if _measured_by_bot(activity, number.unit):
+                continue
+            indicator_text = " ".join(activity.indicator.replace("-", " ").split()) or "(ไม่ระบุตัวชี้วัด)"
+            key = (activity.plan_number, activity.step, indicator_text)
+            if key in seen:
+                continue
+            seen.add(key)
+            evidence = " ".join((activity.evidence or "").replace("-", " ").split()) or DEFAULT_EVIDENCE
+            found.append(Indicator(
+                key=f"unmeasured_{activity.plan_number}_{activity.step}_{len(found)}",
+                name=f"{indicator_text} (แผนที่ {activity.plan_number} {activity.step})",
+                value=None, target=_plain_number(number.value), met=None, unit=_UNIT_NAMES[number.unit],
+                target_source=_source(activity), note=f"หลักฐานที่หน่วยงานต้องเพิ่ม: {evidence}",
+                rule=NOT_MEASURED, events=None,
+            ))
+    return found
+
+
+@dataclass(frozen=True)
+class IndicatorEvents:
+    """How many logged events each figure rests on (evidence channels only)."""
+
+    reach: int = 0  # events behind distinct_users
+    deliveries: int = 0  # answer, article_view and knowledge_push events behind documents and channels
+    survey_answers: int = 0  # survey_answer events of the period (before keeping each person's latest)
 
 
 def build_indicators(
@@ -393,38 +497,34 @@ def build_indicators(
     documents_disseminated: int,
     channels: Sequence[str],
     open_gaps: int,
+    events: IndicatorEvents = IndicatorEvents(),
 ) -> list[Indicator]:
-    """The plan's indicators for the period, each with its value, target and whether it is met."""
+    """The plan's indicators for the period: each measured one with its value, target, rule and
+    the events it rests on; then each target of the plan the bot does not measure."""
     reached = percent(totals.distinct_users, staff_count) if staff_count else None
     reached_note = "" if staff_count else "ยังไม่ได้ตั้งจำนวนบุคลากร (KMBOT_STAFF_COUNT)"
     indicators = [
         _indicator("accesses", "จำนวนการเข้าถึงคลังความรู้ (KMP 5)", totals.accesses, "ครั้ง",
-                   note="คำถามที่ตอบได้ + การเปิดอ่านบทความ"),
-        _indicator("distinct_users", "จำนวนบุคลากรที่ใช้งาน", totals.distinct_users, "คน"),
-    ]
-    percent_targets = staff_percent_targets(plan_activities)
-    if not percent_targets:
-        percent_targets = {0: ChosenTarget(DEFAULT_STAFF_PERCENT_TARGET, DEFAULT_TARGET_SOURCE)}
-    for plan_number, target in percent_targets.items():
-        suffix = f" (แผนที่ {plan_number})" if plan_number else ""
-        indicators.append(_indicator(
-            f"staff_reached_percent_{plan_number}" if plan_number else "staff_reached_percent",
-            f"ร้อยละของบุคลากรที่เข้าถึงความรู้{suffix}", reached, "ร้อยละ", target, note=reached_note,
-        ))
-    indicators += [
-        _indicator("documents_disseminated", "จำนวนเอกสารความรู้ที่เผยแพร่", documents_disseminated, "เรื่อง",
-                   documents_target(plan_activities)),
-        _indicator("channels", "จำนวนช่องทางการเผยแพร่ความรู้", len(channels), "ช่องทาง",
-                   channels_target(plan_activities), note=", ".join(channels)),
-        _indicator("satisfaction_percent", "ความพึงพอใจ (ร้อยละผู้ให้ 4–5 คะแนน, KMP 7)", totals.satisfaction_percent,
+                   note="คำถามที่ตอบได้ + การอ่านบทความจากลิงก์ใน LINE", events=totals.accesses),
+        _indicator("distinct_users", "จำนวนบุคลากรที่ใช้งานผ่าน LINE", totals.distinct_users, "คน",
+                   events=events.reach),
+        _indicator("staff_reached_percent", "ร้อยละของบุคลากรที่ใช้งานผ่าน LINE", reached, "ร้อยละ",
+                   note=reached_note, events=events.reach),
+        _indicator("documents_disseminated", "จำนวนเอกสารความรู้ที่เผยแพร่ทาง LINE", documents_disseminated, "เรื่อง",
+                   documents_target(plan_activities), events=events.deliveries),
+        _indicator("channels", "จำนวนช่องทางการเผยแพร่ความรู้ที่บอทใช้", len(channels), "ช่องทาง",
+                   channels_target(plan_activities), note=", ".join(channels), events=events.deliveries),
+        _indicator("satisfaction_percent", "ความพึงพอใจต่อบอท (ร้อยละผู้ให้ 4–5 คะแนน, KMP 7)", totals.satisfaction_percent,
                    "ร้อยละ", satisfaction_target(plan_activities),
-                   note=f"ผู้ตอบ {totals.survey_responses} คน คะแนนเฉลี่ย {_or_dash(totals.satisfaction_mean)}"),
+                   note=f"ผู้ตอบ {totals.survey_responses} คน คะแนนเฉลี่ย {_or_dash(totals.satisfaction_mean)}",
+                   events=events.survey_answers),
         _indicator("answer_rate", "อัตราการตอบคำถามได้", totals.answer_rate, "ร้อยละ",
-                   note=f"ตอบได้ {totals.answered} จาก {totals.questions} คำถาม"),
-        _indicator("helpful_percent", "คำตอบที่ผู้ใช้ประเมินว่ามีประโยชน์", totals.helpful_percent, "ร้อยละ"),
-        _indicator("knowledge_gaps", "คำถามที่ยังตอบไม่ได้ (รอเพิ่มความรู้)", open_gaps, "เรื่อง"),
+                   note=f"ตอบได้ {totals.answered} จาก {totals.questions} คำถาม", events=totals.questions),
+        _indicator("helpful_percent", "คำตอบที่ผู้ใช้ประเมินว่ามีประโยชน์", totals.helpful_percent, "ร้อยละ",
+                   events=totals.feedback_helpful + totals.feedback_unhelpful),
+        _indicator("knowledge_gaps", "คำถามที่ยังตอบไม่ได้ (รอเพิ่มความรู้)", open_gaps, "เรื่อง", events=open_gaps),
     ]
-    return indicators
+    return indicators + unmeasured_indicators(plan_activities)
 
 
 def _or_dash(value: float | None) -> str:
@@ -491,6 +591,59 @@ class RawCounts:
     top_articles: Sequence[ArticleReach] = ()
     plan_activities: Sequence[PlanTargetText] = ()
     last_known_member_counts: int = 0
+    indicator_events: IndicatorEvents = IndicatorEvents()
+    by_channel: Sequence["ChannelFigures"] = ()
+    article_feedback: Sequence["ArticleFeedback"] = ()
+    comments: Sequence["SurveyComment"] = ()
+    evidence_channels: Sequence[str] = ()
+    push_groups: int = 0
+
+
+@dataclass(frozen=True)
+class ChannelFigures:
+    """One channel's events in the period, whether or not they are evidence."""
+
+    channel: str
+    label: str
+    evidence: bool
+    kind_counts: Mapping[str, int]
+    push_recipients: int = 0
+    distinct_users: int = 0
+
+    @property
+    def events(self) -> int:
+        return sum(self.kind_counts.values())
+
+    def as_dict(self) -> dict[str, object]:
+        counts = self.kind_counts
+        return {
+            "channel": self.channel, "label": self.label, "evidence": self.evidence,
+            "questions": counts.get("question", 0), "answered": counts.get("answer", 0),
+            "fallbacks": counts.get("fallback", 0), "article_views": counts.get("article_view", 0),
+            "feedback": counts.get("feedback", 0), "survey_answers": counts.get("survey_answer", 0),
+            "reminder_pushes": counts.get("reminder_push", 0), "knowledge_pushes": counts.get("knowledge_push", 0),
+            "push_recipients": self.push_recipients, "distinct_users": self.distinct_users, "events": self.events,
+        }
+
+
+@dataclass(frozen=True)
+class ArticleFeedback:
+    """👍 and 👎 on one article in one month (evidence channels)."""
+
+    month: str  # "2567-03"
+    article_id: int
+    title: str
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True)
+class SurveyComment:
+    """A survey answer's comment (`/ความเห็น`), without who wrote it."""
+
+    month: str
+    score: int
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -510,6 +663,12 @@ class ReachReport:
     documents_disseminated: int = 0
     last_known_member_counts: int = 0
     open_gaps: int = 0
+    by_channel: list[ChannelFigures] = field(default_factory=list)
+    article_feedback: list[ArticleFeedback] = field(default_factory=list)
+    comments: list[SurveyComment] = field(default_factory=list)
+    evidence_channels: list[str] = field(default_factory=list)
+    push_groups: int = 0
+    organisation: str | None = None
 
     @property
     def staff_reached_percent(self) -> float | None:
@@ -533,6 +692,7 @@ def assemble_report(
     staff_count: int | None,
     generated_at: datetime,
     month_label: str | None = None,
+    organisation: str | None = None,
 ) -> ReachReport:
     """Months in the given (fiscal) order, zero-filled; totals; indicators against the plan."""
     scores_by_month: dict[tuple[int, int], list[int]] = {}
@@ -553,6 +713,7 @@ def assemble_report(
         documents_disseminated=raw.documents_disseminated,
         channels=channels,
         open_gaps=raw.open_gaps,
+        events=raw.indicator_events,
     )
     return ReachReport(
         fiscal_year=fiscal_year,
@@ -570,5 +731,11 @@ def assemble_report(
         documents_disseminated=raw.documents_disseminated,
         last_known_member_counts=raw.last_known_member_counts,
         open_gaps=raw.open_gaps,
+        by_channel=list(raw.by_channel),
+        article_feedback=list(raw.article_feedback),
+        comments=list(raw.comments),
+        evidence_channels=list(raw.evidence_channels),
+        push_groups=raw.push_groups,
+        organisation=organisation,
     )
 

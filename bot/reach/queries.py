@@ -19,6 +19,9 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
+from bot.core import channels as channel_names_
+from bot.core.channels import CHANNEL_LABELS, LINE_PUSH, evidence_channels
+
 from bot.core.calendar import (
     BANGKOK,
     fiscal_month_label,
@@ -28,19 +31,25 @@ from bot.core.calendar import (
     last_day_of_month,
     now,
     parse_be_month,
+    to_bangkok,
 )
 from bot.core.tables import InteractionEvent
 from bot.reach.figures import (
     COUNTED_KINDS,
     DELIVERY_KINDS,
+    PUSH_KINDS,
     REACH_KINDS,
+    ArticleFeedback,
     ArticleReach,
+    ChannelFigures,
     Gap,
+    IndicatorEvents,
     KindCount,
     PlanTargetText,
     RawCounts,
     ReachReport,
     SurveyAnswer,
+    SurveyComment,
     assemble_report,
 )
 from kb.tables import Activity, Article, KnowledgeGap, Plan
@@ -71,10 +80,15 @@ def collect_report(
     fiscal_year: int,
     month: tuple[int, int] | str | None = None,
     staff_count: int | None = None,
+    *,
+    declared_channels: tuple[str, ...] = (),
+    organisation: str | None = None,
 ) -> ReachReport:
-    """The reach report of a fiscal year (BE), or of one of its months ("2567-03" or (2024, 3))."""
+    """The reach report of a fiscal year (BE), or of one of its months ("2567-03" or (2024, 3)).
+
+    The evidence figures count LINE's channels and `declared_channels` (KMBOT_REACH_CHANNELS)."""
     months, first_day, last_day, month_label = report_period(fiscal_year, month)
-    raw = collect_raw_counts(session, fiscal_year, months)
+    raw = collect_raw_counts(session, fiscal_year, months, evidence_channels(declared_channels))
     return assemble_report(
         raw,
         fiscal_year=fiscal_year,
@@ -84,6 +98,7 @@ def collect_report(
         staff_count=staff_count,
         generated_at=now(),
         month_label=month_label,
+        organisation=organisation,
     )
 
 
@@ -93,39 +108,76 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return datetime(year, month, 1, tzinfo=BANGKOK), datetime(following_year, following_month, 1, tzinfo=BANGKOK)
 
 
-def collect_raw_counts(session: Session, fiscal_year: int, months: list[tuple[int, int]]) -> RawCounts:
-    """Every aggregate the report needs for the events of `months` (consecutive Bangkok months)."""
+# Kinds shown per channel: the counted kinds and the other signs of a person reached.
+_BY_CHANNEL_KINDS = (*COUNTED_KINDS, "survey_answer")
+
+
+def collect_raw_counts(
+    session: Session, fiscal_year: int, months: list[tuple[int, int]],
+    evidence: tuple[str, ...] = evidence_channels(),
+) -> RawCounts:
+    """Every aggregate the report needs for the events of `months` (consecutive Bangkok months).
+
+    Only events of the `evidence` channels make the figures; `by_channel` shows them all."""
+    is_evidence = InteractionEvent.channel.in_(evidence)
     kind_counts: dict[tuple[int, int], dict[str, KindCount]] = {}
     month_users: dict[tuple[int, int], int] = {}
     people: set[int] = set()
     deliveries: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     raw_channels: set[str] = set()
+    article_feedback: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    # Every channel's counts and people come from the same per-month queries as the evidence
+    # figures (grouped by channel as well, the channel being in the covering index); only the
+    # evidence channels' rows make the figures.
+    channel_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    channel_recipients: dict[str, int] = defaultdict(int)
+    channel_people: dict[str, set[int]] = defaultdict(set)
     for year, month in months:
         month_start, month_end = month_bounds(year, month)
         in_month = and_(InteractionEvent.occurred_at >= month_start, InteractionEvent.occurred_at < month_end)
-        kind_counts[(year, month)] = {
-            kind: KindCount(int(events), int(recipients or 0), int(value_total or 0))
-            for kind, events, recipients, value_total in session.execute(
-                select(InteractionEvent.kind, func.count(), func.sum(InteractionEvent.recipients), func.sum(InteractionEvent.value))
-                .where(InteractionEvent.kind.in_(COUNTED_KINDS), in_month)
-                .group_by(InteractionEvent.kind)
-            )
-        }
-        active = set(session.scalars(
-            select(InteractionEvent.user_id)
+        counted: dict[str, KindCount] = {}
+        for kind, channel, events, recipients, value_total in session.execute(
+            select(InteractionEvent.kind, InteractionEvent.channel, func.count(), func.sum(InteractionEvent.recipients),
+                   func.sum(InteractionEvent.value))
+            .where(InteractionEvent.kind.in_(_BY_CHANNEL_KINDS), in_month)
+            .group_by(InteractionEvent.kind, InteractionEvent.channel)
+        ):
+            shown = LINE_PUSH if kind in PUSH_KINDS and channel in evidence else channel
+            channel_counts[shown][kind] += int(events)
+            if kind in PUSH_KINDS:
+                channel_recipients[shown] += int(recipients or 0)
+            if channel in evidence and kind in COUNTED_KINDS:
+                known = counted.get(kind, KindCount())
+                counted[kind] = KindCount(known.events + int(events), known.recipients + int(recipients or 0),
+                                          known.value_total + int(value_total or 0))
+        kind_counts[(year, month)] = counted
+        active: set[int] = set()
+        for user_id, channel in session.execute(
+            select(InteractionEvent.user_id, InteractionEvent.channel)
             .where(InteractionEvent.kind.in_(REACH_KINDS), in_month, InteractionEvent.user_id.is_not(None))
             .distinct()
-        ))
+        ):
+            channel_people[channel].add(int(user_id))
+            if channel in evidence:
+                active.add(int(user_id))
         month_users[(year, month)] = len(active)
         people |= active
         for kind, article_id, channel, events in session.execute(
             select(InteractionEvent.kind, InteractionEvent.article_id, InteractionEvent.channel, func.count())
-            .where(InteractionEvent.kind.in_(DELIVERY_KINDS), in_month)
+            .where(InteractionEvent.kind.in_(DELIVERY_KINDS), in_month, is_evidence)
             .group_by(InteractionEvent.kind, InteractionEvent.article_id, InteractionEvent.channel)
         ):
             raw_channels.add(channel)
             if article_id is not None:
                 deliveries[int(article_id)][kind] += int(events)
+        article_feedback[(year, month)] = [
+            (int(article_id), int(events), int(helpful or 0))
+            for article_id, events, helpful in session.execute(
+                select(InteractionEvent.article_id, func.count(), func.sum(InteractionEvent.value))
+                .where(InteractionEvent.kind == "feedback", in_month, is_evidence, InteractionEvent.article_id.is_not(None))
+                .group_by(InteractionEvent.article_id)
+            )
+        ]
 
     start, end = month_bounds(*months[0])[0], month_bounds(*months[-1])[1]
     in_period = and_(InteractionEvent.occurred_at >= start, InteractionEvent.occurred_at < end)
@@ -133,15 +185,27 @@ def collect_raw_counts(session: Session, fiscal_year: int, months: list[tuple[in
         SurveyAnswer(user_id, occurred_at, int(value))
         for user_id, occurred_at, value in session.execute(
             select(InteractionEvent.user_id, InteractionEvent.occurred_at, InteractionEvent.value)
-            .where(InteractionEvent.kind == "survey_answer", in_period, InteractionEvent.value.is_not(None))
+            .where(InteractionEvent.kind == "survey_answer", in_period, is_evidence, InteractionEvent.value.is_not(None))
         )
     ]
     last_known = session.scalar(
         select(func.count()).where(
-            InteractionEvent.kind == "knowledge_push", in_period, _last_known_member_count(session.get_bind().dialect.name)
+            InteractionEvent.kind == "knowledge_push", in_period, is_evidence,
+            _last_known_member_count(session.get_bind().dialect.name)
         )
     ) or 0
     gaps, open_gaps = _gaps(session, start, end)
+    by_channel = _channel_figures(channel_counts, channel_recipients, channel_people, evidence)
+    reach_events = sum(
+        channel.kind_counts.get(kind, 0) for channel in by_channel if channel.evidence for kind in REACH_KINDS
+    )
+    delivery_events = sum(sum(by_kind.values()) for by_kind in deliveries.values())
+    titles = _titles(session, {article for rows in article_feedback.values() for article, _events, _helpful in rows})
+    # Pushes are a few rows a week; group_id is not in the covering index, so this reads them.
+    push_groups = session.scalar(
+        select(func.count(func.distinct(InteractionEvent.group_id)))
+        .where(InteractionEvent.kind.in_(PUSH_KINDS), in_period, is_evidence)
+    ) or 0
     return RawCounts(
         kind_counts=kind_counts,
         month_users=month_users,
@@ -154,7 +218,55 @@ def collect_raw_counts(session: Session, fiscal_year: int, months: list[tuple[in
         top_articles=_top_articles(session, deliveries),
         plan_activities=_plan_activities(session, fiscal_year),
         last_known_member_counts=int(last_known),
+        indicator_events=IndicatorEvents(reach=reach_events, deliveries=delivery_events, survey_answers=len(survey_answers)),
+        by_channel=by_channel,
+        article_feedback=[
+            ArticleFeedback(fiscal_month_label(*pair), article_id, titles.get(article_id, _deleted(article_id)),
+                            min(max(helpful, 0), events), events - min(max(helpful, 0), events))
+            for pair in months for article_id, events, helpful in sorted(article_feedback.get(pair, []))
+        ],
+        comments=_comments(session, in_period, is_evidence),
+        evidence_channels=list(evidence),
+        push_groups=int(push_groups),
     )
+
+
+def _channel_figures(counts: dict[str, dict[str, int]], recipients: dict[str, int],
+                     people: dict[str, set[int]], evidence: tuple[str, ...]) -> list[ChannelFigures]:
+    """Every channel's events in the period (evidence or not), LINE's first. Pushes are shown as
+    LINE pushes whatever channel an older row carries."""
+    order = list(channel_names_.ALL_CHANNELS)
+    shown = sorted(set(counts) | set(people), key=lambda name: (order.index(name) if name in order else len(order), name))
+    return [
+        ChannelFigures(channel, CHANNEL_LABELS.get(channel, channel), channel in evidence,
+                       dict(counts.get(channel, {})), recipients.get(channel, 0), len(people.get(channel, set())))
+        for channel in shown
+    ]
+
+
+def _comments(session: Session, in_period: ColumnElement[bool], is_evidence: ColumnElement[bool]) -> list[SurveyComment]:
+    """Survey answers' comments in the period, oldest first, without who wrote them."""
+    found = []
+    for occurred_at, value, detail in session.execute(
+        select(InteractionEvent.occurred_at, InteractionEvent.value, InteractionEvent.detail)
+        .where(InteractionEvent.kind == "survey_answer", in_period, is_evidence, InteractionEvent.detail.is_not(None))
+        .order_by(InteractionEvent.occurred_at, InteractionEvent.id)
+    ):
+        comment = (detail or {}).get("comment") if isinstance(detail, dict) else None
+        if isinstance(comment, str) and comment.strip():
+            local = to_bangkok(occurred_at)
+            found.append(SurveyComment(fiscal_month_label(local.year, local.month), int(value or 0), comment.strip()))
+    return found
+
+
+def _titles(session: Session, article_ids: set[int]) -> dict[int, str]:
+    if not article_ids:
+        return {}
+    return dict(session.execute(select(Article.id, Article.title).where(Article.id.in_(list(article_ids)))).all())
+
+
+def _deleted(article_id: int) -> str:
+    return f"(บทความ {article_id} ถูกลบแล้ว)"
 
 
 def _last_known_member_count(dialect: str) -> ColumnElement[bool]:
@@ -184,11 +296,11 @@ def _gaps(session: Session, start: datetime, end: datetime) -> tuple[list[Gap], 
 def _top_articles(session: Session, deliveries: dict[int, dict[str, int]]) -> list[ArticleReach]:
     if not deliveries:
         return []
-    titles = dict(session.execute(select(Article.id, Article.title).where(Article.id.in_(list(deliveries)))).all())
+    titles = _titles(session, set(deliveries))
     articles = [
         ArticleReach(
             article_id=article_id,
-            title=titles.get(article_id, f"(บทความ {article_id} ถูกลบแล้ว)"),
+            title=titles.get(article_id, _deleted(article_id)),
             views=by_kind.get("article_view", 0),
             answers=by_kind.get("answer", 0),
             pushes=by_kind.get("knowledge_push", 0),
@@ -201,9 +313,10 @@ def _top_articles(session: Session, deliveries: dict[int, dict[str, int]]) -> li
 
 def _plan_activities(session: Session, fiscal_year: int) -> list[PlanTargetText]:
     rows = session.execute(
-        select(Plan.number, Activity.step, Activity.indicator, Activity.target)
+        select(Plan.number, Activity.step, Activity.indicator, Activity.target, Activity.evidence)
         .join(Plan, Activity.plan_id == Plan.id)
         .where(Plan.fiscal_year == fiscal_year)
         .order_by(Plan.number, Activity.position)
     )
-    return [PlanTargetText(number, step or "", indicator or "", target or "") for number, step, indicator, target in rows]
+    return [PlanTargetText(number, step or "", indicator or "", target or "", evidence or "")
+            for number, step, indicator, target, evidence in rows]

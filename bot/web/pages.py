@@ -7,10 +7,12 @@ import nh3
 from flask import Blueprint, abort, render_template, request, send_from_directory
 from markupsafe import Markup
 
-from bot.core.calendar import format_thai_date, now, to_bangkok
+from bot.core.calendar import format_thai_date, to_bangkok
 from bot.core.fonts import SARABUN_FILES, sarabun_directory
-from bot.core.tables import InteractionEvent
-from bot.web.extensions import get_database
+from bot.core.read_token import read_token_key
+from bot.reach.views import record_article_view, view_channel
+from bot.web.admin.auth import is_signed_in
+from bot.web.extensions import get_config, get_database
 from kb.tables import Article
 
 blueprint = Blueprint("pages", __name__)
@@ -38,16 +40,21 @@ def _local_images_only(element: str, attribute: str, value: str) -> str | None:
 
 @blueprint.get("/kb/<int:article_id>")
 def article_page(article_id: int) -> str:
-    origin = request.args.get("from", "web")
+    """The article; the visit is logged by who made it (bot.reach.views): only a signed read-more
+    token from LINE counts as a person reading, once per person, article and day."""
+    origin = request.args.get("from", "")
     if not 0 < article_id <= MAX_ROW_ID:
         abort(404)  # no article has such an id, and no database column could even hold it
     with get_database().session() as session:
         article = session.get(Article, article_id)
         if article is None or article.status != "published":
             abort(404)
-        if origin == "line":
-            session.add(InteractionEvent(kind="link_click", occurred_at=now(), channel="web", article_id=article.id))
-        session.add(InteractionEvent(kind="article_view", occurred_at=now(), channel="web", article_id=article.id))
+        channel, reader = view_channel(
+            session, article.id, method=request.method, user_agent=request.headers.get("User-Agent", ""),
+            signed_in_admin=is_signed_in(), origin=origin, token=request.args.get("t"),
+            key=read_token_key(get_config()),
+        )
+        record_article_view(session, article.id, channel, reader, from_line=origin == "line")
         return render_template(
             "article.html",
             article=article,

@@ -2,8 +2,9 @@
 
 The web page builds an event shaped like LINE's webhook payload, the SDK parses it, and the
 same handlers the webhook uses answer it, in one database transaction. Only the source differs:
-`ChatSource("web")`, so the reach log shows the web channel, and no LINE client is given, so
-nothing from the simulator can ever be sent to a real LINE chat.
+`ChatSource("web")` for the public page and `ChatSource("admin")` for the secretary's, so the
+reach log marks every event with a simulator channel (never evidence, shown apart in the
+reports), and no LINE client is given, so nothing from the simulator can reach a real LINE chat.
 """
 
 from __future__ import annotations
@@ -65,8 +66,15 @@ def postback_event(data: str, user_id: str) -> dict[str, Any]:
     return event
 
 
-def run_simulated_event(raw_event: dict[str, Any], services: EventServices) -> list[Message]:
-    """Handle one LINE-shaped event from the web page through the webhook's handlers."""
+SIMULATOR_KINDS = ("web", "admin")
+
+
+def run_simulated_event(raw_event: dict[str, Any], services: EventServices, kind: str = "web") -> list[Message]:
+    """Handle one LINE-shaped event from the web page through the webhook's handlers.
+
+    `kind` is "web" (the public simulator) or "admin" (the signed-in secretary's)."""
+    if kind not in SIMULATOR_KINDS:
+        raise ValueError(f"unknown simulator {kind!r}")
     event = parse_event(raw_event)
     if event is None:
         return []
@@ -85,11 +93,12 @@ def _handle_simulated(event: Event, user_id: str, services: EventServices) -> li
         context = HandlerContext(
             session=session,
             config=services.config,
-            source=ChatSource("web", user_id=user_id),
+            source=ChatSource(kind, user_id=user_id),
             line=None,
             search=services.search,
             base_url=services.base_url,
             webhook_event_id=event.webhook_event_id,
+            event_time=now(),
         )
         context.note_participants()
         replies = handle_event(event, context) or []
@@ -97,11 +106,12 @@ def _handle_simulated(event: Event, user_id: str, services: EventServices) -> li
     return replies[:5]
 
 
-def simulate_text(text: str, user_id: str, services: EventServices) -> SimulatedExchange:
-    replies = run_simulated_event(text_event(text, user_id), services)
+def simulate_text(text: str, user_id: str, services: EventServices, kind: str = "web") -> SimulatedExchange:
+    replies = run_simulated_event(text_event(text, user_id), services, kind)
     return SimulatedExchange(text, [message.to_dict() for message in replies])
 
 
-def simulate_postback(data: str, user_id: str, services: EventServices, display_text: str | None = None) -> SimulatedExchange:
-    replies = run_simulated_event(postback_event(data, user_id), services)
+def simulate_postback(data: str, user_id: str, services: EventServices, display_text: str | None = None,
+                      kind: str = "web") -> SimulatedExchange:
+    replies = run_simulated_event(postback_event(data, user_id), services, kind)
     return SimulatedExchange(display_text or None, [message.to_dict() for message in replies])

@@ -71,8 +71,10 @@ def render_chat_page(send_endpoint: str, exchanges: list[SimulatedExchange] | No
     )
 
 
-def handle_chat_post(send_endpoint: str, *, back_url: str | None = None) -> str:
-    """Run the posted text or postback through the handlers; answer with a fragment or the page."""
+def handle_chat_post(send_endpoint: str, *, back_url: str | None = None, kind: str = "web") -> str:
+    """Run the posted text or postback through the handlers; answer with a fragment or the page.
+
+    `kind` marks the reach log's channel: "web" for the public page, "admin" for the secretary's."""
     text = (request.form.get("text") or "").strip()
     postback = (request.form.get("postback") or "").strip()
     if not text and not postback:
@@ -82,9 +84,10 @@ def handle_chat_post(send_endpoint: str, *, back_url: str | None = None) -> str:
         services = EventServices(get_database(), config, None, get_search(), config.public_base_url or request.host_url)
         user_id = simulator_user_id()
         if postback:
-            exchange = simulate_postback(postback, user_id, services, display_text=(request.form.get("display") or "").strip())
+            exchange = simulate_postback(postback, user_id, services, display_text=(request.form.get("display") or "").strip(),
+                                         kind=kind)
         else:
-            exchange = simulate_text(text, user_id, services)
+            exchange = simulate_text(text, user_id, services, kind)
     exchanges = [exchange] if exchange is not None else []
     if request.headers.get(FRAGMENT_HEADER) == FRAGMENT_VALUE:
         return render_template("chat/_exchanges.html", exchanges=exchanges, send_url=url_for(send_endpoint))

@@ -153,7 +153,7 @@ def test_stats_gives_a_summary_card_to_the_secretary_and_committee(webhook, line
     bubble = card["contents"]
     assert "๒๕๖๗" in bubble["header"]["contents"][1]["text"]
     rows = {row["contents"][0]["text"]: row["contents"][1]["text"] for row in bubble["body"]["contents"] if row["type"] == "box"}
-    assert rows["คำถาม"] == "๑ ครั้ง"
+    assert rows["คำถามผ่าน LINE"] == "๑ ครั้ง"
     assert rows["ตอบได้"] == "ร้อยละ ๑๐๐"
     # The staff member and the secretary (whose /stats is a command) of a roster of 4.
     assert rows["บุคลากรที่ใช้งาน"] == "๒ คน (ร้อยละ ๕๐ จาก ๔ คน)"

@@ -51,7 +51,7 @@ def test_a_question_gets_a_flex_answer_with_source_link_and_feedback(webhook, li
     assert texts[0] == article.title
     assert any(text.startswith("ที่มา:") for text in texts)
     actions = actions_in(bubble)
-    assert any(action["type"] == "uri" and action["uri"].endswith(f"/kb/{article.id}?from=line") for action in actions)
+    assert any(action["type"] == "uri" and f"/kb/{article.id}?from=line&t=" in action["uri"] for action in actions)
     feedback = [action["data"] for action in actions if action["type"] == "postback"]
     assert feedback == [f"action=feedback&article={article.id}&helpful=1", f"action=feedback&article={article.id}&helpful=0"]
     assert len(line_stub.replies[0].body["messages"][0]["altText"]) <= 400

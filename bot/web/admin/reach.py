@@ -52,7 +52,9 @@ def _requested_period() -> tuple[int, str | None]:
 
 def _collect(fiscal_year: int, month: str | None) -> ReachReport:
     with get_database().session() as session:
-        return collect_report(session, fiscal_year, month=month, staff_count=get_config().staff_count)
+        config = get_config()
+        return collect_report(session, fiscal_year, month=month, staff_count=config.staff_count,
+                              declared_channels=config.reach_channels, organisation=config.organisation_name)
 
 
 def _year_choices(selected: int) -> list[int]:
@@ -101,6 +103,9 @@ def _indicator_view(indicator: Indicator) -> dict[str, object]:
         "share": share,
         "note": indicator.note,
         "target_source": indicator.target_source,
+        "rule": indicator.rule,
+        "events": indicator.events,
+        "measured": indicator.measured,
     }
 
 
