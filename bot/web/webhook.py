@@ -22,6 +22,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from bot.core.calendar import now
 from bot.core.config import Config
 from bot.core.database import Database, insert_ignoring_duplicates
 from bot.core.line_client import LineApiError, LineClient
@@ -216,13 +217,29 @@ def _record_failure(event: Event, error: Exception, services: EventServices) -> 
     return FAILED
 
 
+# A reply token expires: LINE refuses a reply to an event older than this (a redelivery can
+# arrive much later than the event). Past it the event is handled and logged, not answered.
+REPLY_TOKEN_LIFETIME_SECONDS = 20 * 60
+
+
 def _reply(event: Event, line: LineClient | None, replies: list[Message] | None) -> None:
     reply_token = getattr(event, "reply_token", None)
+    if replies and reply_token and line is not None and _reply_token_expired(event):
+        logger.info("event %s is too old to reply to (its reply token has expired); handled without a reply",
+                    event.webhook_event_id)
+        return
     if replies and reply_token and line is not None:
         try:
             line.reply(reply_token, replies[:5])
         except LineApiError as error:
             logger.error("reply failed for event %s: %s", event.webhook_event_id, error)
+
+
+def _reply_token_expired(event: Event) -> bool:
+    timestamp = _bigint_or_none(event.timestamp)
+    if timestamp is None:
+        return False
+    return now().timestamp() - timestamp / 1000 > REPLY_TOKEN_LIFETIME_SECONDS
 
 
 # LINE's ids are 26 (event) and 33 (user, group, room) characters of letters and digits;

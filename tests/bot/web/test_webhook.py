@@ -197,3 +197,17 @@ def test_a_failed_reply_does_not_fail_the_webhook(webhook, line_events, line_stu
 
     assert webhook.send(line_events.text("/help")).status_code == 200
     assert count(database, ReceivedWebhookEvent) == 1
+
+
+def test_a_redelivery_too_old_to_reply_to_is_handled_without_a_reply(webhook, line_events, line_stub, starter_pack, database):
+    # LINE redelivers an event it could not deliver; after the reply token's lifetime a reply would
+    # be refused, so the question is handled and logged, and nothing is sent.
+    import time
+
+    half_an_hour_ago = int((time.time() - 30 * 60) * 1000)
+    webhook.send(line_events.text("KMP 5 คืออะไร", redelivery=True, timestamp=half_an_hour_ago))
+
+    assert line_stub.replies == []
+    assert count(database, ReceivedWebhookEvent) == 1
+    with database.session() as session:
+        assert session.scalars(select(InteractionEvent).where(InteractionEvent.kind == "question")).first() is not None
