@@ -133,6 +133,10 @@ def process_raw_event(raw_event: Any, services: EventServices) -> str:
     event = parse_event(raw_event)
     if event is None:
         return SKIPPED
+    if getattr(getattr(event, "mode", None), "value", None) == "standby":
+        # Another channel is active for this chat (LINE's module mode); it answers, not kmbot.
+        logger.info("event %s arrived in standby mode; not handled", event.webhook_event_id)
+        return SKIPPED
     line = services.line
     replies: list[Message] | None
     context: HandlerContext | None = None
@@ -229,10 +233,22 @@ def _reply(event: Event, line: LineClient | None, replies: list[Message] | None)
                     event.webhook_event_id)
         return
     if replies and reply_token and line is not None:
+        _quote_the_message(event, replies)
         try:
             line.reply(reply_token, replies[:5])
         except LineApiError as error:
             logger.error("reply failed for event %s: %s", event.webhook_event_id, error)
+
+
+def _quote_the_message(event: Event, replies: list[Message]) -> None:
+    """In a group or room, a text reply quotes the message it answers, so the group sees which
+    question it belongs to (LINE's quoteToken)."""
+    source = getattr(event, "source", None)
+    quote_token = getattr(getattr(event, "message", None), "quote_token", None)
+    if quote_token and source is not None and str(source.type) in ("group", "room"):
+        first = replies[0]
+        if isinstance(first, TextMessage) and not first.quote_token:
+            first.quote_token = quote_token
 
 
 def _reply_token_expired(event: Event) -> bool:

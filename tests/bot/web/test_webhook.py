@@ -211,3 +211,21 @@ def test_a_redelivery_too_old_to_reply_to_is_handled_without_a_reply(webhook, li
     assert count(database, ReceivedWebhookEvent) == 1
     with database.session() as session:
         assert session.scalars(select(InteractionEvent).where(InteractionEvent.kind == "question")).first() is not None
+
+
+def test_a_text_reply_in_a_group_quotes_the_question(webhook, line_events, line_stub, starter_pack):
+    event = line_events.text("? สวัสดีค่ะ", line_events.group())
+    webhook.send(event)
+
+    reply = line_stub.replies[0].body["messages"][0]
+    assert reply["type"] == "text" and reply["quoteToken"] == event["message"]["quoteToken"]
+
+
+def test_an_event_in_standby_mode_is_left_to_the_active_channel(webhook, line_events, line_stub, database):
+    event = line_events.text("KMP 5 คืออะไร")
+    event["mode"] = "standby"
+    webhook.send(event)
+
+    assert line_stub.replies == []
+    with database.session() as session:
+        assert session.scalars(select(InteractionEvent)).all() == []
