@@ -31,6 +31,7 @@ def handle_join(event: Event, context: HandlerContext) -> list[Message]:
     group.left_at = None
     group.joined_at = context.received_at
     refresh_member_count(context)
+    refresh_group_name(context)
     context.record("join", recipients=group.member_count)
     return [TextMessage(text=JOIN_GREETING, quick_reply=help_quick_reply())]
 
@@ -71,6 +72,17 @@ def refresh_member_count(context: HandlerContext) -> int | None:
     except LineApiError as error:
         logger.warning("member count unavailable for a %s (status %s)", group.kind, error.status)
     return group.member_count
+
+
+def refresh_group_name(context: HandlerContext) -> str | None:
+    """The group's name from LINE's group summary (rooms have none); the stored one when LINE cannot say."""
+    group = context.group
+    if group is None or context.line is None or group.kind != "group":
+        return None
+    name = context.line.group_name(group.line_group_id)
+    if name:
+        group.name = name[:200]
+    return group.name
 
 
 def _adjust_member_count(context: HandlerContext, change: int) -> None:
