@@ -38,6 +38,7 @@ def handle_join(event: Event, context: HandlerContext) -> list[Message]:
     # LINE is asked for the member count only after this event's transaction is committed: a
     # slow LINE must not hold a transaction (or SQLite's writers' turn) open.
     context.after_commit.append(lambda: refresh_member_count(context, joined.id))
+    context.after_commit.append(lambda: refresh_group_name(context))
     return [TextMessage(text=JOIN_GREETING, quick_reply=help_quick_reply())]
 
 
@@ -90,6 +91,21 @@ def refresh_member_count(context: HandlerContext, join_event_id: int | None = No
             session.execute(update(InteractionEvent).where(InteractionEvent.id == join_event_id).values(recipients=count))
     group.member_count = count
     return count
+
+
+def refresh_group_name(context: HandlerContext) -> str | None:
+    """The group's name from LINE's group summary (rooms have none); the stored one when LINE
+    cannot say. Like the member count, asked outside any transaction, then stored in its own."""
+    group = context.group
+    if group is None or context.line is None or group.kind != "group":
+        return None
+    name = context.line.group_name(group.line_group_id)
+    if name:
+        group.name = name[:200]
+        if context.database is not None:
+            with context.database.session() as session:
+                session.execute(update(ChatGroup).where(ChatGroup.id == group.id).values(name=group.name))
+    return group.name
 
 
 def _adjust_member_count(context: HandlerContext, change: int) -> None:

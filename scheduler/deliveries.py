@@ -20,6 +20,10 @@ push the channel's quota and this month's consumption are read (GET /v2/bot/mess
 group, as LINE counts a push to a group) is held with the reason. A reminder still held when
 its grace window closes is recorded missed like any other.
 
+Reminders due for one group at one tick go out together (``deliver_digest``): each keeps its own
+row and is claimed once, and the one push carries one retry key, recorded on every row it
+claimed, so a retry re-sends the same digest under the same key.
+
 No network call is made while a database transaction is open. The callers (``reminders``,
 ``knowledge_push``) say what to send, to whom, and which event to log.
 """
@@ -30,7 +34,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Literal
+from typing import Callable, Literal, Sequence
 
 from linebot.v3.messaging.models import Message
 from sqlalchemy import select, update
@@ -88,6 +92,7 @@ class Parcel:
             "activity_id": self.activity_id,
             "article_id": self.article_id,
             "planned_at": self.planned_at,
+            "retry_key": self.retry_key,
         }
 
 
@@ -99,6 +104,8 @@ class Claim:
     attempts: int
     # The state the row was retaken from ("failed" or a stale "sending"); None when new.
     retaken_from: str | None = None
+    # The retry key stored on the row: the push it went out in (or will); None before digests.
+    retry_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,79 +146,198 @@ def deliver(
     what: str,
 ) -> Outcome:
     """Claim, push and record one parcel; ``event`` builds the reach-log event for a sent push."""
-    claim = claim_delivery(database, parcel, now, stale_after=stale_after)
-    if not isinstance(claim, Claim):
-        return Outcome(claim)
-    if claim.retaken_from == "sending":
+    outcomes = deliver_digest(
+        database, line_client, [parcel], lambda _parcels: messages, now,
+        stale_after=stale_after, digest_key=lambda parcels: parcels[0].retry_key,
+        event=lambda sent: [event(sent[0])], what=what,
+    )
+    return outcomes[parcel.key]
+
+
+def deliver_digest(
+    database: Database,
+    line_client: LineClient,
+    parcels: Sequence[Parcel],
+    build: Callable[[list[Parcel]], list[Message]],
+    now: datetime,
+    *,
+    stale_after: timedelta,
+    digest_key: Callable[[list[Parcel]], str],
+    event: Callable[[list[Sent]], list[InteractionEvent]],
+    what: str,
+) -> dict[str, Outcome]:
+    """Claim every parcel (all to one LINE group), push those claimed together as one push, and
+    record each; the outcome of every parcel, by its key.
+
+    Each parcel keeps its own row and is claimed once. The parcels claimed anew travel together
+    under one retry key, ``digest_key`` of their set, written on each of their rows in the
+    claim's transaction; rows retaken after a failure or a crash go out again as the digest
+    their stored retry key names, so LINE answers 409 if that digest got through before.
+    ``build`` turns a digest's parcels into its messages; ``event`` the sent parcels of one
+    push into its reach-log events.
+    """
+    batches, outcomes = claim_digest(database, parcels, now, stale_after=stale_after, digest_key=digest_key)
+    for batch in batches:
+        outcomes.update(_push_batch(database, line_client, batch, build, now, event=event, what=what))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Parcels claimed to go out together in one push, under one retry key."""
+
+    retry_key: str
+    claims: list[tuple[Parcel, "Claim"]]
+
+    @property
+    def parcels(self) -> list[Parcel]:
+        return [parcel for parcel, _ in self.claims]
+
+
+def claim_digest(
+    database: Database,
+    parcels: Sequence[Parcel],
+    now: datetime,
+    *,
+    stale_after: timedelta,
+    digest_key: Callable[[list[Parcel]], str],
+) -> tuple[list[Batch], dict[str, Outcome]]:
+    """Claim the parcels in one transaction, committed before any push: the batches to push (rows
+    retaken under their stored retry key first, then the new ones under ``digest_key``), and the
+    outcome of each parcel that was not claimed (busy, done or held)."""
+    unclaimed: dict[str, Outcome] = {}
+    retaken: dict[str, list[tuple[Parcel, Claim]]] = {}
+    fresh: list[tuple[Parcel, Claim]] = []
+    with database.session() as session:
+        # One order for every process, so two clocks claiming the same rows cannot deadlock.
+        for parcel in sorted(parcels, key=lambda parcel: parcel.key):
+            claim = _claim(session, parcel, now, stale_after=stale_after)
+            if not isinstance(claim, Claim):
+                unclaimed[parcel.key] = Outcome(claim)
+            elif claim.retaken_from is None:
+                fresh.append((parcel, claim))
+            else:
+                # A row from before digests has no stored key: it was pushed alone, with its own.
+                retaken.setdefault(claim.retry_key or parcel.retry_key, []).append((parcel, claim))
+        batches = [Batch(key, claims) for key, claims in retaken.items()]
+        if fresh:
+            key = digest_key([parcel for parcel, _ in fresh])
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_([claim.row_id for _, claim in fresh]))
+                .values(retry_key=key)
+                .execution_options(synchronize_session=False)
+            )
+            batches.append(Batch(key, fresh))
+    return batches, unclaimed
+
+
+def _push_batch(
+    database: Database,
+    line_client: LineClient,
+    batch: Batch,
+    build: Callable[[list[Parcel]], list[Message]],
+    now: datetime,
+    *,
+    event: Callable[[list[Sent]], list[InteractionEvent]],
+    what: str,
+) -> dict[str, Outcome]:
+    parcels = batch.parcels
+    first = parcels[0]
+    if len(parcels) > 1:
+        what = f"{what} ({len(parcels)} in one push)"
+
+    def every(outcome: Outcome) -> dict[str, Outcome]:
+        return {parcel.key: outcome for parcel in parcels}
+
+    def failed(reason: str, state: str = "failed") -> None:
+        for _, claim in batch.claims:
+            mark_failed(database, claim, reason, state=state)
+
+    if any(claim.retaken_from == "sending" for _, claim in batch.claims):
         logger.warning("%s was left mid-push; pushing again with its retry key", what)
-    over_quota = quota_shortfall(line_client, parcel, len(messages))
+    messages = build(parcels)
+    over_quota = quota_shortfall(line_client, first, len(messages))
     if over_quota is not None:
         logger.warning("%s held: %s", what, over_quota)
-        mark_failed(database, claim, over_quota, state=HELD)
-        return Outcome(HELD, error=over_quota)
+        failed(over_quota, HELD)
+        return every(Outcome(HELD, error=over_quota))
     try:
-        delivery = line_client.push(parcel.recipient, messages, retry_key=parcel.retry_key)
-    except Exception as error:  # any other failure leaves the row retryable
+        delivery = line_client.push(first.recipient, messages, retry_key=batch.retry_key)
+    except Exception as error:  # any other failure leaves the rows retryable
         reason = push_failure_reason(error, what)
         if isinstance(error, LineApiError) and error.refused:
             logger.error("%s refused by LINE; it will not be sent again: %s", what, reason)
-            mark_failed(database, claim, reason, state="refused")
-            return Outcome("refused", error=reason)
+            failed(reason, "refused")
+            return every(Outcome("refused", error=reason))
         if isinstance(error, LineApiError) and error.monthly_limit:
             logger.error("%s held until next month: %s", what, reason)
-            mark_failed(database, claim, reason, state=HELD)
-            return Outcome(HELD, error=reason)
-        mark_failed(database, claim, reason)
-        return Outcome("failed", error=reason)
-    member_count, source = member_count_of(line_client, parcel)
-    sent = Sent(parcel, now, delivery.request_id, delivery.already_delivered, member_count, source)
+            failed(reason, HELD)
+            return every(Outcome(HELD, error=reason))
+        failed(reason)
+        return every(Outcome("failed", error=reason))
+    member_count, source = member_count_of(line_client, first)
+    outcomes: dict[str, Outcome] = {}
+    recorded: list[Sent] = []
     with database.session() as session:
-        if not mark_sent(session, claim, sent):
-            # Another process took the row over meanwhile and records the push itself.
-            return Outcome("superseded")
-        if source == "line" and parcel.group_id is not None:
+        for parcel, claim in batch.claims:
+            sent = Sent(parcel, now, delivery.request_id, delivery.already_delivered, member_count, source)
+            if mark_sent(session, claim, sent):
+                recorded.append(sent)
+                outcomes[parcel.key] = Outcome(
+                    "sent", request_id=delivery.request_id, already_delivered=delivery.already_delivered
+                )
+            else:
+                # Another process took the row over meanwhile and records the push itself.
+                outcomes[parcel.key] = Outcome("superseded")
+        if source == "line" and first.group_id is not None:
             session.execute(
                 update(ChatGroup)
-                .where(ChatGroup.id == parcel.group_id)
+                .where(ChatGroup.id == first.group_id)
                 .values(member_count=member_count, member_count_at=now)
             )
-        session.add(event(sent))
-    return Outcome("sent", request_id=delivery.request_id, already_delivered=delivery.already_delivered)
+        if recorded:
+            session.add_all(event(recorded))
+    return outcomes
 
 
 def claim_delivery(database: Database, parcel: Parcel, now: datetime, *, stale_after: timedelta) -> Claim | str:
     """Take the right to push this parcel, committed before the push; else BUSY or DONE."""
     with database.session() as session:
-        row_id = insert_ignoring_duplicates(
-            session,
-            Delivery,
-            {**parcel.row_values(), "state": "sending", "claimed_at": now, "attempts": 1},
-            unique_columns=UNIQUE_KEY,
-        )
-        if row_id is not None:
-            return Claim(row_id, 1)
-        found = session.execute(
-            select(Delivery.id, Delivery.state, Delivery.attempts, Delivery.claimed_at)
-            .where(Delivery.delivery_key == parcel.key, Delivery.recipient == parcel.recipient)
-        ).one()
-        row_id, state, attempts, claimed_at = found
-        if state == "sending" and not is_stale(claimed_at, now, stale_after):
-            return BUSY
-        if state == HELD and _same_month(claimed_at, now):
-            return HELD
-        if state not in ("failed", "sending", HELD):
-            return DONE
-        refreshed = {"article_id": parcel.article_id} if parcel.article_id is not None else {}
-        # Compare-and-set on the attempt count: of two processes retaking it at once, one wins.
-        changed = session.execute(
-            update(Delivery)
-            .where(Delivery.id == row_id, Delivery.state == state, Delivery.attempts == attempts)
-            .values(state="sending", claimed_at=now, attempts=attempts + 1, **refreshed)
-            .execution_options(synchronize_session=False)
-        )
-        if changed.rowcount != 1:
-            return BUSY
-        return Claim(row_id, attempts + 1, retaken_from=state)
+        return _claim(session, parcel, now, stale_after=stale_after)
+
+
+def _claim(session: Session, parcel: Parcel, now: datetime, *, stale_after: timedelta) -> Claim | str:
+    row_id = insert_ignoring_duplicates(
+        session,
+        Delivery,
+        {**parcel.row_values(), "state": "sending", "claimed_at": now, "attempts": 1},
+        unique_columns=UNIQUE_KEY,
+    )
+    if row_id is not None:
+        return Claim(row_id, 1, retry_key=parcel.retry_key)
+    found = session.execute(
+        select(Delivery.id, Delivery.state, Delivery.attempts, Delivery.claimed_at, Delivery.retry_key)
+        .where(Delivery.delivery_key == parcel.key, Delivery.recipient == parcel.recipient)
+    ).one()
+    row_id, state, attempts, claimed_at, stored_retry_key = found
+    if state == "sending" and not is_stale(claimed_at, now, stale_after):
+        return BUSY
+    if state == HELD and _same_month(claimed_at, now):
+        return HELD
+    if state not in ("failed", "sending", HELD):
+        return DONE
+    refreshed = {"article_id": parcel.article_id} if parcel.article_id is not None else {}
+    # Compare-and-set on the attempt count: of two processes retaking it at once, one wins.
+    changed = session.execute(
+        update(Delivery)
+        .where(Delivery.id == row_id, Delivery.state == state, Delivery.attempts == attempts)
+        .values(state="sending", claimed_at=now, attempts=attempts + 1, **refreshed)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        return BUSY
+    return Claim(row_id, attempts + 1, retaken_from=state, retry_key=stored_retry_key)
 
 
 def mark_sent(session: Session, claim: Claim, sent: Sent) -> bool:

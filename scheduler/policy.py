@@ -8,7 +8,8 @@ The default policy, per activity with a deadline:
 - ``before_7d`` and ``before_1d``, seven days and one day before the deadline;
 - ``due`` on the deadline;
 - ``overdue`` every 7 days after the deadline, at most 4 times (sequence 1..4), until the
-  activity is done;
+  activity is done, and never past the end of the fiscal year the deadline falls in (30
+  September): a new year's plan takes over then (``overdue_until_fiscal_year_end``, on by default);
 
 all at 09:00 Bangkok time. A reminder that falls on a weekend day or a configured holiday
 moves to the working day before, so the committee hears of a deadline before it passes;
@@ -24,7 +25,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.core.calendar import BANGKOK
+from bot.core.calendar import BANGKOK, fiscal_year_end
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -55,6 +56,9 @@ class ReminderSettings:
     remind_on_due_day: bool = True
     overdue_every_days: int = 7
     overdue_max_count: int = 4
+    # Overdue reminders stop at the end of the fiscal year of the deadline (after moving off a
+    # weekend or holiday): the committee reports the year then, and the next year's plan begins.
+    overdue_until_fiscal_year_end: bool = True
     hour: int = 9
     minute: int = 0
     holidays: frozenset[date] = frozenset()
@@ -142,9 +146,12 @@ def plan_reminders(
         overdue_day = deadline + timedelta(days=sequence * settings.overdue_every_days)
         wanted.append(("overdue", sequence, overdue_day, later))
 
+    last_overdue_day = fiscal_year_end(deadline) if settings.overdue_until_fiscal_year_end else None
     kept_by_day: dict[date, tuple[str, int]] = {}
     for kind, sequence, day, direction in wanted:
         day = _nearest_working_day(day, settings, direction)
+        if kind == "overdue" and last_overdue_day is not None and day > last_overdue_day:
+            continue
         current = kept_by_day.get(day)
         if current is None or _urgency(kind, sequence) > _urgency(*current):
             kept_by_day[day] = (kind, sequence)

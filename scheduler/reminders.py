@@ -1,10 +1,13 @@
 """The database edge of the reminder policy: what is planned, what each reminder's state is, and
 sending what is due exactly once.
 
-Each (reminder, committee group) is one parcel of the delivery pipeline (``scheduler.deliveries``):
-claimed in ``deliveries`` before the push, pushed with a deterministic ``X-Line-Retry-Key``
-(uuid5 of the reminder key and the group), marked sent with the reach-log event. This module says
-what is due (the policy's ``due_reminders``), to whom, and which event to log.
+Each (reminder, committee group) is one parcel of the delivery pipeline (``scheduler.deliveries``)
+with its own row in ``deliveries``, claimed once. All the reminders due for one group at one tick
+go out as one push, a digest (``reminder_card.digest_messages``: one bubble, or a carousel in
+deadline order), with one deterministic ``X-Line-Retry-Key``: uuid5 of the group and the set of
+reminder keys (a digest of one reminder keeps the key that reminder always had), recorded on
+every row it claimed. The rows are marked sent together, with one reach-log event for the push.
+This module says what is due (the policy's ``due_reminders``), to whom, and which event to log.
 
 A row left in ``sending`` by a process that died mid-push is pushed again (same retry key) once
 it is older than a few minutes; a push that failed stays retryable until the reminder's grace
@@ -18,7 +21,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Iterable
 
 from linebot.v3.messaging.models import Message
 from sqlalchemy import select
@@ -31,7 +34,7 @@ from bot.core.line_client import LineClient
 from bot.core.tables import ChatGroup, InteractionEvent
 from kb.tables import Activity, Plan
 from scheduler import deliveries
-from scheduler.deliveries import REMINDER, Parcel, Sent
+from scheduler.deliveries import REMINDER, Outcome, Parcel, Sent
 from scheduler.policy import (
     DEFAULT_GRACE,
     ActivitySchedule,
@@ -41,7 +44,7 @@ from scheduler.policy import (
     plan_reminders,
     reminder_state,
 )
-from scheduler.reminder_card import reminder_messages
+from scheduler.reminder_card import DigestEntry, digest_messages
 from scheduler.tables import Delivery
 
 logger = logging.getLogger(__name__)
@@ -72,6 +75,7 @@ class ReminderPolicy:
             days_before=tuple(config.reminder_days_before),
             hour=config.reminder_hour,
             holidays=holidays,
+            overdue_until_fiscal_year_end=config.overdue_until_fiscal_year_end,
         )
         return cls(settings=settings, grace=timedelta(hours=config.reminder_grace_hours))
 
@@ -85,6 +89,15 @@ def as_policy(policy: ReminderPolicy | ReminderSettings | None) -> ReminderPolic
 def retry_key_for(reminder_key: str, recipient: str) -> str:
     """The same reminder to the same group always carries the same X-Line-Retry-Key."""
     return deliveries.retry_key(RETRY_KEY_NAMESPACE, f"{reminder_key}|{recipient}")
+
+
+def digest_retry_key(reminder_keys: Iterable[str], recipient: str) -> str:
+    """The X-Line-Retry-Key of a digest: the same set of reminders to the same group always gives
+    the same key. A digest of one reminder is that reminder's own push and keeps its key."""
+    keys = sorted(set(reminder_keys))
+    if len(keys) == 1:
+        return retry_key_for(keys[0], recipient)
+    return deliveries.retry_key(RETRY_KEY_NAMESPACE, "digest|" + recipient + "|" + "|".join(keys))
 
 
 # --- what is planned ----------------------------------------------------------------------
@@ -312,11 +325,8 @@ def send_due_reminders(
         ]
         if recipients and closed:
             _record_missed(session, closed, recipients, now, policy, report)
-    for reminder in due:
-        activity = activities[reminder.activity_id]
-        messages = reminder_messages(activity, reminder.kind, reminder.at.date(), activity.plan.number)
-        for recipient in recipients:
-            _send_one(database, line_client, activity, reminder, messages, recipient, now, policy, report)
+    for recipient in recipients:
+        _send_digest(database, line_client, [(activities[reminder.activity_id], reminder) for reminder in due], recipient, now, policy, report)
     if report.sent or report.missed or report.failed:
         logger.info(
             "reminder tick at %s: %d sent, %d missed, %d failed",
@@ -382,32 +392,58 @@ def _record_missed(
                 report.missed.append(_item(activity, reminder, recipient.line_group_id, error=earlier_error))
 
 
-def _send_one(
+def _send_digest(
     database: Database,
     line_client: LineClient,
-    activity: Activity,
-    reminder: PlannedReminder,
-    messages: list[Message],
+    due: list[tuple[Activity, PlannedReminder]],
     recipient: _Recipient,
     now: datetime,
     policy: ReminderPolicy,
     report: TickReport,
 ) -> None:
-    def event(sent: Sent) -> InteractionEvent:
-        return InteractionEvent(
+    """Every reminder due for one group, claimed one by one and pushed together."""
+    if not due:
+        return
+    by_key = {reminder.key: (activity, reminder) for activity, reminder in due}
+    parcels = [_parcel(activity, reminder, recipient) for activity, reminder in due]
+
+    def build(batch: list[Parcel]) -> list[Message]:
+        entries = []
+        for parcel in batch:
+            activity, reminder = by_key[parcel.key]
+            entries.append(DigestEntry(activity, reminder.kind, reminder.at.date(), activity.plan.number, activity.plan.knowledge_topic))
+        return digest_messages(entries)
+
+    def events(sent: list[Sent]) -> list[InteractionEvent]:
+        # One push, one event: the reach report counts pushes and the members they reached.
+        first = sent[0]
+        activity_ids = sorted({by_key[item.parcel.key][0].id for item in sent})
+        return [InteractionEvent(
             kind="reminder_push",
-            occurred_at=sent.at,
+            occurred_at=first.at,
             channel="group",
             group_id=recipient.group_id,
-            activity_id=activity.id,
-            recipients=sent.member_count,
-            detail={"reminder_key": reminder.key, "kind": reminder.kind, "already_delivered": sent.already_delivered},
-        )
+            activity_id=activity_ids[0] if len(activity_ids) == 1 else None,
+            recipients=first.member_count,
+            detail={
+                "reminder_keys": [item.parcel.key for item in sent],
+                "kinds": [by_key[item.parcel.key][1].kind for item in sent],
+                "activity_ids": activity_ids,
+                "already_delivered": first.already_delivered,
+            },
+        )]
 
-    outcome = deliveries.deliver(
-        database, line_client, _parcel(activity, reminder, recipient), messages, now,
-        stale_after=policy.stale_sending_after, event=event, what=f"reminder {reminder.key}",
+    outcomes = deliveries.deliver_digest(
+        database, line_client, parcels, build, now,
+        stale_after=policy.stale_sending_after,
+        digest_key=lambda batch: digest_retry_key([parcel.key for parcel in batch], recipient.line_group_id),
+        event=events, what=f"reminders to a committee group at {now.isoformat()}",
     )
+    for activity, reminder in due:
+        _report(report, activity, reminder, recipient, outcomes[reminder.key])
+
+
+def _report(report: TickReport, activity: Activity, reminder: PlannedReminder, recipient: _Recipient, outcome: Outcome) -> None:
     if outcome.status == "busy":
         report.in_progress += 1
     elif outcome.status in ("failed", "refused", "held"):

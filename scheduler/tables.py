@@ -41,6 +41,9 @@ class Delivery(Base):
     # "line", "last_known" or "unknown": where recipients_count came from.
     member_count_source: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(String(300))
+    # The X-Line-Retry-Key of the push that carries this row: a reminder digest's rows share
+    # one (so a retry re-sends the same digest); None on rows written before digests.
+    retry_key: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (
         UniqueConstraint("delivery_key", "recipient", name="uq_deliveries_key_recipient"),

@@ -240,17 +240,33 @@ class LineStub:
         if match and request.method == "POST":
             if match.group(1) not in self.rich_menus:
                 return self._json({"message": "Not found"}, 404)
-            if request.mimetype not in ("image/png", "image/jpeg") or len(request.get_data()) > 1024 * 1024:
-                # REF#upload-rich-menu-image: JPEG or PNG, at most 1 MB.
-                return self._json({"message": "Invalid image"}, 400)
+            problems = line_rules.rich_menu_image_problems(self.rich_menus[match.group(1)], request.mimetype, request.get_data())
+            if problems:
+                # REF#upload-rich-menu-image: JPEG or PNG, at most 1 MB, the menu's size.
+                self.refusals.append((call, problems))
+                SESSION_TALLY["refused"] += 1
+                call.response = line_rules.error_body(problems)
+                return self._json(call.response, 400)
             self.rich_menu_images[match.group(1)] = request.get_data()
             return self._json({})
         match = re.fullmatch(r"/v2/bot/richmenu/([^/]+)", path)
         if match and request.method == "DELETE":
-            self.rich_menus.pop(match.group(1), None)
+            if self.rich_menus.pop(match.group(1), None) is None:
+                return self._json({"message": "Not found"}, 404)
+            self.rich_menu_images.pop(match.group(1), None)
+            if self.default_rich_menu == match.group(1):
+                self.default_rich_menu = None
+            self.user_rich_menus = {user: menu for user, menu in self.user_rich_menus.items() if menu != match.group(1)}
+            return self._json({})
+        match = re.fullmatch(r"/v2/bot/user/([^/]+)/richmenu", path)
+        if match and request.method == "DELETE":
+            self.user_rich_menus.pop(match.group(1), None)
             return self._json({})
         match = re.fullmatch(r"/v2/bot/user/all/richmenu/([^/]+)", path)
         if match and request.method == "POST":
+            if match.group(1) not in self.rich_menu_images:
+                # REF#set-default-rich-menu: a menu without an image cannot be the default.
+                return self._json({"message": "An image has not been uploaded to the rich menu"}, 400)
             self.default_rich_menu = match.group(1)
             return self._json({})
         match = re.fullmatch(r"/v2/bot/user/([^/]+)/richmenu/([^/]+)", path)

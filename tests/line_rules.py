@@ -72,7 +72,7 @@ def request_problems(path: str, headers: dict[str, str], body: Any) -> list[Prob
         if retry_key is not None and not RETRY_KEY.match(retry_key):
             found.append(("X-Line-Retry-Key", "The retry key must be a UUID in hexadecimal format"))
         return found
-    if path == "/v2/bot/richmenu":
+    if path in ("/v2/bot/richmenu", "/v2/bot/richmenu/validate"):
         return list(rich_menu_problems(body))
     return []
 
@@ -263,15 +263,28 @@ def component_problems(component: Any, where: str) -> Iterator[Problem]:
         yield from action_problems(component["action"], f"{where}.action", label_required=False)
 
 
+# REF#rich-menu-object / REF#upload-rich-menu-image: width 800 to 2500, height at least 250,
+# width / height at least 1.45; the image is exactly the menu's size, JPEG or PNG, at most 1 MB.
+RICH_MENU_MIN_WIDTH, RICH_MENU_MAX_WIDTH, RICH_MENU_MIN_HEIGHT, RICH_MENU_MIN_RATIO = 800, 2500, 250, 1.45
+RICH_MENU_MAX_IMAGE_BYTES = 1024 * 1024
+# REF#postback-action: inputOption is one of these.
+INPUT_OPTIONS = {"closeRichMenu", "openRichMenu", "openKeyboard", "openVoice"}
+
+
 def rich_menu_problems(body: Any) -> Iterator[Problem]:
-    """REF#rich-menu-object: size 2500 wide, 1686 or 843 high; name max 300, chatBarText max 14
-    (grapheme clusters, COUNT); 1 to 20 areas, each with a bounds object and an action."""
+    """REF#rich-menu-object: size (see above); selected a boolean; name max 300, chatBarText max 14
+    (grapheme clusters, COUNT); 1 to 20 areas, each with bounds inside the menu and an action."""
     if not isinstance(body, dict):
         yield "", "Must be an object"
         return
     size = body.get("size") or {}
-    if size.get("width") != 2500 or size.get("height") not in (1686, 843):
-        yield "size", "width must be 2500 and height 1686 or 843"
+    width, height = size.get("width"), size.get("height")
+    if not (isinstance(width, int) and isinstance(height, int) and RICH_MENU_MIN_WIDTH <= width <= RICH_MENU_MAX_WIDTH
+            and height >= RICH_MENU_MIN_HEIGHT and width / height >= RICH_MENU_MIN_RATIO):
+        yield "size", "width must be 800 to 2500, height at least 250, width/height at least 1.45"
+        width = height = None
+    if not isinstance(body.get("selected"), bool):
+        yield "selected", "Must be a boolean"
     name = body.get("name")
     if not isinstance(name, str) or not name or grapheme_length(name) > 300:
         yield "name", "Length must be between 1 and 300"
@@ -286,8 +299,37 @@ def rich_menu_problems(body: Any) -> Iterator[Problem]:
         bounds = area.get("bounds") if isinstance(area, dict) else None
         if not isinstance(bounds, dict) or not all(isinstance(bounds.get(key), int) for key in ("x", "y", "width", "height")):
             yield f"areas[{index}].bounds", "Must have x, y, width and height"
-        yield from action_problems(area.get("action") if isinstance(area, dict) else None,
-                                   f"areas[{index}].action", label_required=False)
+        elif (bounds["x"] < 0 or bounds["y"] < 0 or bounds["width"] < 1 or bounds["height"] < 1
+              or (width is not None and bounds["x"] + bounds["width"] > width)
+              or (height is not None and bounds["y"] + bounds["height"] > height)):
+            yield f"areas[{index}].bounds", "The area must lie inside the rich menu"
+        action = area.get("action") if isinstance(area, dict) else None
+        yield from action_problems(action, f"areas[{index}].action", label_required=False)
+        if isinstance(action, dict) and action.get("inputOption") is not None and action.get("inputOption") not in INPUT_OPTIONS:
+            yield f"areas[{index}].action.inputOption", "Invalid inputOption"
+
+
+def rich_menu_image_problems(menu: dict[str, Any], content_type: str, image: bytes) -> list[Problem]:
+    """REF#upload-rich-menu-image: JPEG or PNG, at most 1 MB, of the same size as the menu object."""
+    import io
+
+    from PIL import Image
+
+    if content_type not in ("image/png", "image/jpeg"):
+        return [("Content-Type", "The image must be JPEG or PNG")]
+    if len(image) > RICH_MENU_MAX_IMAGE_BYTES:
+        return [("", "The image must be at most 1 MB")]
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            found_format, dimensions = opened.format, opened.size
+    except Exception:
+        return [("", "The image cannot be read")]
+    if found_format not in ("PNG", "JPEG") or f"image/{found_format.lower()}" != content_type:
+        return [("Content-Type", "The image is not of the type its Content-Type says")]
+    size = menu.get("size") or {}
+    if dimensions != (size.get("width"), size.get("height")):
+        return [("", f"The image is {dimensions[0]}x{dimensions[1]}; the rich menu is {size.get('width')}x{size.get('height')}")]
+    return []
 
 
 def error_body(problems: list[Problem]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.cli.output import print_rows
 from bot.core.tables import GROUP_ROLES, ChatGroup
-from bot.web.extensions import get_database
+from bot.web.extensions import get_database, get_line_client
 
 
 @click.group("groups")
@@ -20,12 +20,21 @@ def groups_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @with_appcontext
 def groups_list_command(as_json: bool) -> None:
-    """Every group and room the bot has met, with role and member count."""
+    """Every group and room the bot has met, with its name, role and member count."""
+    line_client = get_line_client()
     with get_database().session() as session:
         groups = session.scalars(select(ChatGroup).order_by(ChatGroup.id)).all()
+        for group in groups:
+            # The name as LINE shows it now (GET /v2/bot/group/{groupId}/summary), kept on the row;
+            # the stored name when LINE cannot say (the bot left, local mode) or for a room.
+            if line_client is not None and group.kind == "group" and group.active:
+                name = line_client.group_name(group.line_group_id)
+                if name:
+                    group.name = name[:200]
         rows = [
             {
                 "id": group.line_group_id,
+                "name": group.name,
                 "kind": group.kind,
                 "role": group.role,
                 "active": group.active,
@@ -34,11 +43,20 @@ def groups_list_command(as_json: bool) -> None:
             }
             for group in groups
         ]
+    if not as_json:
+        # The table shows the day joined, so that the 33-character group id fits 80 columns unwrapped.
+        # Kind and state go into the role column ("committee, room, left"); --json has them apart.
+        rows = [
+            {**row, "joined": (row["joined_at"] or "")[:10],
+             "shown_role": ", ".join([row["role"]] + (["room"] if row["kind"] == "room" else []) + ([] if row["active"] else ["left"]))}
+            for row in rows
+        ]
     print_rows(
         rows,
-        [("id", "group"), ("kind", "kind"), ("role", "role"), ("active", "active"), ("member_count", "members"), ("joined_at", "joined")],
+        [("id", "group"), ("name", "name"), ("shown_role", "role"), ("member_count", "members"), ("joined", "joined")],
         as_json=as_json,
         title="LINE groups",
+        no_wrap=("id",),
     )
 
 

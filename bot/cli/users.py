@@ -17,8 +17,10 @@ from bot.core.people import (
     forget_user,
     masked_id,
 )
+from bot.core.line_client import LineApiError
+from bot.core.rich_menus import apply_role_menu
 from bot.core.tables import ROLES, User
-from bot.web.extensions import get_database
+from bot.web.extensions import get_database, get_line_client
 from kb.forget import forget_contributions
 
 # The shape of the ids the webhook accepts (bot.web.webhook): letters, digits, - and _.
@@ -46,6 +48,14 @@ def users_grant_command(user_id: str, role: str) -> None:
         user = ensure_user(session, user_id, now())
         user.role = role
     click.echo(f"{masked_id(user_id)} is now {role}")
+    line_client = get_line_client()
+    if line_client is None:
+        return  # local mode: no channel, no menus
+    try:
+        click.echo(apply_role_menu(line_client, user_id, role))
+    except LineApiError as error:
+        # The role is granted either way; the menu can follow with another grant.
+        click.echo(f"rich menu not changed: {error}", err=True)
 
 
 @users_group.command("invite")

@@ -100,6 +100,9 @@ class Config:
     # off (KMBOT_PUBLIC_HOLIDAYS=off); the office's own list (KMBOT_HOLIDAYS) adds to them.
     public_holidays: bool = True
     reminder_grace_hours: float = 24.0
+    # Overdue reminders stop at the end of the deadline's fiscal year (KMBOT_OVERDUE_UNTIL_YEAR_END=off
+    # keeps sending them, up to the policy's count, into the next year).
+    overdue_until_fiscal_year_end: bool = True
     # The weekly knowledge push to staff groups, e.g. "mon 09:30"; None keeps it off, because
     # every push to a group spends one message of the LINE plan's quota per member.
     knowledge_push_schedule: str | None = None
@@ -151,6 +154,7 @@ class Config:
             reminder_holidays=tuple(date.fromisoformat(day) for day in _items(environ.get("KMBOT_HOLIDAYS") or "")),
             public_holidays=(environ.get("KMBOT_PUBLIC_HOLIDAYS") or "on").strip().lower() not in ("0", "off", "false", "no"),
             reminder_grace_hours=float(environ.get("KMBOT_REMINDER_GRACE_HOURS") or 24),
+            overdue_until_fiscal_year_end=(environ.get("KMBOT_OVERDUE_UNTIL_YEAR_END") or "on").strip().lower() not in ("0", "off", "false", "no"),
             knowledge_push_schedule=(environ.get("KMBOT_KNOWLEDGE_PUSH") or "").strip() or None,
             knowledge_push_article_id=int(environ["KMBOT_KNOWLEDGE_PUSH_ARTICLE"]) if environ.get("KMBOT_KNOWLEDGE_PUSH_ARTICLE") else None,
             expect_clock=(environ.get("KMBOT_EXPECT_CLOCK") or "").strip().lower() in ("1", "true", "yes", "on"),

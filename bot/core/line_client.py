@@ -15,12 +15,14 @@ from linebot.v3.messaging import (
     ApiException,
     Configuration,
     MessagingApi,
+    MessagingApiBlob,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
 )
 from linebot.v3.messaging.models import Message
 
-from bot.core.config import Config
+from bot.core.config import DEFAULT_LINE_API_BASE_URL, Config
 from bot.core.text import fits, shorten
 
 # LINE's limits (Messaging API reference, https://developers.line.biz/en/reference/messaging-api/;
@@ -146,6 +148,13 @@ class LineClient:
         configuration.retries = False
         self._api_client = ApiClient(configuration)
         self._api = MessagingApi(self._api_client)
+        # Rich menu images go to LINE's data host (api-data.line.me); a stub serves both.
+        blob_configuration = Configuration(
+            host=data_api_base_url(config.line_api_base_url), access_token=config.line_channel_access_token or ""
+        )
+        blob_configuration.retries = False
+        self._blob_client = ApiClient(blob_configuration)
+        self._blob = MessagingApiBlob(self._blob_client)
         # The raw body is kept undecoded: a change in LINE's response schema must not turn a
         # delivered message into an error (and a duplicate on retry).
         self._request_options = {"_request_timeout": config.line_request_timeout_seconds, "_preload_content": False}
@@ -215,8 +224,48 @@ class LineClient:
             return None
         return json.loads(response.raw_data).get("groupName")
 
+    # --- rich menus (#rich-menu) ---------------------------------------------------------------
+
+    def rich_menus(self) -> list[dict[str, Any]]:
+        """The channel's rich menus (GET /v2/bot/richmenu/list), as LINE describes them."""
+        response = self._call("rich menu list", lambda options: self._api.get_rich_menu_list_with_http_info(**options))
+        return list(json.loads(response.raw_data).get("richmenus", []))
+
+    def create_rich_menu(self, menu: dict[str, Any]) -> str:
+        """Create a rich menu from its object (#rich-menu-object); its richMenuId."""
+        request = RichMenuRequest.from_dict(menu)
+        response = self._call("create rich menu", lambda options: self._api.create_rich_menu_with_http_info(request, **options))
+        return str(json.loads(response.raw_data)["richMenuId"])
+
+    def set_rich_menu_image(self, rich_menu_id: str, image: bytes, content_type: str = "image/png") -> None:
+        """Upload the menu's image (POST api-data.line.me/v2/bot/richmenu/{id}/content)."""
+        self._call(
+            "upload rich menu image",
+            lambda options: self._blob.set_rich_menu_image_with_http_info(
+                rich_menu_id, body=image, _headers={"Content-Type": content_type}, **options
+            ),
+        )
+
+    def delete_rich_menu(self, rich_menu_id: str) -> None:
+        self._call("delete rich menu", lambda options: self._api.delete_rich_menu_with_http_info(rich_menu_id, **options))
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        """The menu every user sees unless one is linked to them."""
+        self._call("set default rich menu", lambda options: self._api.set_default_rich_menu_with_http_info(rich_menu_id, **options))
+
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
+        self._call(
+            "link rich menu",
+            lambda options: self._api.link_rich_menu_id_to_user_with_http_info(user_id, rich_menu_id, **options),
+        )
+
+    def unlink_rich_menu(self, user_id: str) -> None:
+        """Back to the default menu."""
+        self._call("unlink rich menu", lambda options: self._api.unlink_rich_menu_id_from_user_with_http_info(user_id, **options))
+
     def close(self) -> None:
         self._api_client.close()
+        self._blob_client.close()
 
     def _call(
         self,
@@ -269,6 +318,14 @@ class LineClient:
         exponential = self._backoff * (2 ** (attempt - 1))
         wanted = retry_after if retry_after is not None else exponential
         return min(wanted, self._backoff_cap)
+
+
+def data_api_base_url(api_base_url: str) -> str:
+    """LINE serves content (rich menu images) from api-data.line.me; another base URL (a stub, a
+    proxy) is taken to serve both."""
+    if api_base_url.rstrip("/") == DEFAULT_LINE_API_BASE_URL:
+        return "https://api-data.line.me"
+    return api_base_url
 
 
 def _error_body(error: ApiException) -> tuple[str | None, list[dict[str, Any]] | None]:

@@ -137,9 +137,10 @@ def due_reminder_keys(database) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def retry_keys(reminder_keys: set[str], line_group_id: str) -> set[str]:
-    from scheduler.reminders import retry_key_for
+    """The retry key of the one digest that carries the reminders due together to the group."""
+    from scheduler.reminders import digest_retry_key
 
-    return {retry_key_for(key, line_group_id) for key in reminder_keys}
+    return {digest_retry_key(reminder_keys, line_group_id)}
 
 
 def lease_holder_pid(database) -> int | None:  # type: ignore[no-untyped-def]
@@ -174,7 +175,7 @@ def test_only_the_lease_holder_sends_and_the_standby_takes_over_after_a_kill(dat
     wait_for(lambda: set(accepted_keys(line_stub)) >= first_keys, STARTUP_DEADLINE, "the due reminders were pushed")
     # Killed once its pushes are recorded: a kill between LINE's answer and the commit is the
     # mid-tick case (tests/bot/test_faults.py), completed after the stale-claim delay instead.
-    wait_for(lambda: sent_rows(database) == len(first_keys), STARTUP_DEADLINE, "the pushes were recorded as sent")
+    wait_for(lambda: sent_rows(database) == len(reminder_keys), STARTUP_DEADLINE, "the pushes were recorded as sent")
     active_pid = lease_holder_pid(database)
     active = next(clock for clock in clocks if clock.pid == active_pid)
     standby = next(clock for clock in clocks if clock.pid != active_pid)
@@ -199,17 +200,17 @@ def test_only_the_lease_holder_sends_and_the_standby_takes_over_after_a_kill(dat
     assert standby.process.poll() is None
 
     # LINE accepting the last push comes before the standby records it (member count, commit).
-    wait_for(lambda: sent_rows(database) == len(first_keys | second_keys), STARTUP_DEADLINE,
+    wait_for(lambda: sent_rows(database) == 2 * len(reminder_keys), STARTUP_DEADLINE,
              "the standby's pushes were recorded as sent")
 
     # Nothing twice: every retry key was accepted once, and no push was even tried again.
     keys = accepted_keys(line_stub)
     assert sorted(keys) == sorted(first_keys | second_keys)
     assert [call.status for call in line_stub.pushes].count(409) == 0
-    assert_one_sent_row_and_one_reach_event_per_push(database, len(keys))
+    assert_one_sent_row_per_reminder_and_one_reach_event_per_push(database, 2 * len(reminder_keys), len(keys))
 
 
-def assert_one_sent_row_and_one_reach_event_per_push(database, pushes: int) -> None:  # type: ignore[no-untyped-def]
+def assert_one_sent_row_per_reminder_and_one_reach_event_per_push(database, rows: int, pushes: int) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
     from bot.core.tables import InteractionEvent
@@ -218,7 +219,7 @@ def assert_one_sent_row_and_one_reach_event_per_push(database, pushes: int) -> N
     with database.session() as session:
         states = session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
         events = session.scalar(select(func.count()).select_from(InteractionEvent).where(InteractionEvent.kind == "reminder_push"))
-    assert dict(states).get("sent") == pushes
+    assert dict(states).get("sent") == rows
     assert dict(states).get("sending", 0) == 0
     assert events == pushes
 

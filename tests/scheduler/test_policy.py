@@ -103,15 +103,39 @@ def test_leap_day_deadline() -> None:
 
 
 def test_an_open_ended_activity_is_due_at_the_end_of_the_fiscal_year() -> None:
-    # "ก.ค. ๒๕๖๗ เป็นต้นไป": due 30 September 2024 (a Monday); overdue runs into FY 2568.
+    # "ก.ค. ๒๕๖๗ เป็นต้นไป": due 30 September 2024 (a Monday); overdue would run into FY 2568.
     activity = ActivitySchedule(
         5, start=date(2024, 7, 1), deadline=date(2024, 9, 30), open_ended=True
     )
-    reminders = plan_reminders(activity, ReminderSettings(overdue_max_count=1))
+    reminders = plan_reminders(activity, ReminderSettings(overdue_max_count=1, overdue_until_fiscal_year_end=False))
     assert schedule_of(reminders)[-2:] == [
         ("due", 0, date(2024, 9, 30)),
         ("overdue", 1, date(2024, 10, 7)),
     ]
+
+
+def test_overdue_reminders_stop_at_the_end_of_the_fiscal_year_by_default() -> None:
+    # Due Friday 13 September 2024: overdue on 20 and 27 September, none in October (FY 2568).
+    activity = ActivitySchedule(6, start=date(2024, 9, 2), deadline=date(2024, 9, 13))
+    default = plan_reminders(activity)
+    assert [(kind, day) for kind, _sequence, day in schedule_of(default) if kind == "overdue"] == [
+        ("overdue", date(2024, 9, 20)),
+        ("overdue", date(2024, 9, 27)),
+    ]
+    open_ended = plan_reminders(ActivitySchedule(5, date(2024, 7, 1), date(2024, 9, 30), open_ended=True))
+    assert [reminder.kind for reminder in open_ended][-1] == "due"
+    # A deadline early in the year keeps all four.
+    early = plan_reminders(ActivitySchedule(7, date(2023, 11, 1), date(2023, 11, 30)))
+    assert sum(reminder.kind == "overdue" for reminder in early) == 4
+
+
+def test_overdue_until_the_year_end_comes_from_the_configuration() -> None:
+    from bot.core.config import Config
+    from scheduler.reminders import ReminderPolicy
+
+    assert ReminderPolicy.from_config(Config()).settings.overdue_until_fiscal_year_end is True
+    config = Config.from_environment({"KMBOT_OVERDUE_UNTIL_YEAR_END": "off", "KMBOT_PUBLIC_HOLIDAYS": "off"})
+    assert ReminderPolicy.from_config(config).settings.overdue_until_fiscal_year_end is False
 
 
 def test_no_deadline_no_reminders() -> None:

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from bot.core.calendar import now
+from bot.core.calendar import now, thai_digits
 from bot.core.tables import ChatGroup, InteractionEvent
 from kb.plan_store import mark_activity_done
 from kb.tables import Activity
@@ -21,6 +21,7 @@ from scheduler.clock import ReminderClock
 from scheduler.policy import ReminderSettings
 from scheduler.reminders import (
     ReminderPolicy,
+    digest_retry_key,
     planned_reminders,
     preview_reminders,
     retry_key_for,
@@ -40,9 +41,17 @@ def planned_keys(database, policy: ReminderPolicy | None = None) -> dict[str, tu
         }
 
 
-def pushed_reminder_keys(calls, group: str, keys) -> list[str]:  # type: ignore[no-untyped-def]
-    by_retry_key = {retry_key_for(key, group): key for key in keys}
-    return [by_retry_key[call.headers["X-Line-Retry-Key"]] for call in calls]
+def pushed_reminder_keys(database, calls, group: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The reminders the pushes carried: the delivery rows recorded under each push's retry key,
+    which must be the digest key of exactly that set of reminders."""
+    keys: list[str] = []
+    for call in calls:
+        retry_key = call.headers["X-Line-Retry-Key"]
+        with database.session() as session:
+            carried = sorted(session.scalars(select(Delivery.delivery_key).where(Delivery.retry_key == retry_key)))
+        assert carried and digest_retry_key(carried, group) == retry_key
+        keys.extend(carried)
+    return keys
 
 
 def delivery_states(database) -> Counter:  # type: ignore[no-untyped-def]
@@ -96,12 +105,13 @@ def test_fiscal_year_2567_walk_sends_each_reminder_once_on_its_day(
                 report = clock.start()
                 assert report is not None
                 assert [item.key for item in report.sent] == expected_by_day[late_day]
-                sent_on[late_day] = pushed_reminder_keys(line_stub.pushes[before:], committee_group, planned)
+                sent_on[late_day] = pushed_reminder_keys(database, line_stub.pushes[before:], committee_group)
             if day.weekday() < 5 and day not in (missed_day, late_day):
                 traveller.move_to(at(day.year, day.month, day.day))
                 before = len(line_stub.pushes)
                 assert clock.tick() is not None
-                sent_on[day] = pushed_reminder_keys(line_stub.pushes[before:], committee_group, planned)
+                assert len(line_stub.pushes) - before <= 1  # one digest a day at most
+                sent_on[day] = pushed_reminder_keys(database, line_stub.pushes[before:], committee_group)
                 if day.day <= 3:
                     # A second tick at the same moment (a double-fired job, a manual tick) sends nothing.
                     before = len(line_stub.pushes)
@@ -121,16 +131,20 @@ def test_fiscal_year_2567_walk_sends_each_reminder_once_on_its_day(
         all_sent = [key for keys in sent_on.values() for key in keys]
         assert len(all_sent) == len(set(all_sent)) == len(planned) - len(cancelled) - len(expected_missed)
         assert Counter(planned[key][1] for key in all_sent) == {
-            "start": 24, "before_7d": 24 - 2 - 1, "before_1d": 22 - 1, "due": 24 - 1, "overdue": 96 - 4,
+            # Overdue reminders stop on 30 September 2024 with the fiscal year (96 would run into
+            # FY 2568); the open-ended activity done in March is due then, so it has none to cancel.
+            "start": 24, "before_7d": 24 - 2 - 1, "before_1d": 22 - 1, "due": 24 - 1, "overdue": 28,
         }
-        assert len(line_stub.delivered_pushes) == len(all_sent)
+        digest_days = [day_sent for day_sent, keys in sent_on.items() if keys]
+        assert len(line_stub.delivered_pushes) == len(digest_days) < len(all_sent) / 2
         assert all(call.body["to"] == committee_group for call in line_stub.pushes)
 
         with database.session() as session:
             states = Counter(preview.state for preview in preview_reminders(session, policy, now()))
             events = session.scalars(select(InteractionEvent).where(InteractionEvent.kind == "reminder_push")).all()
         assert states == {"sent": len(all_sent), "missed": 2, "cancelled": len(cancelled)}
-        assert len(events) == len(all_sent) and {event.recipients for event in events} == {5}
+        assert len(events) == len(digest_days) and {event.recipients for event in events} == {5}
+        assert sorted(key for event in events for key in event.detail["reminder_keys"]) == sorted(all_sent)
         assert delivery_states(database) == {"sent": len(all_sent), "missed": 2}
 
 
@@ -144,7 +158,11 @@ def test_two_ticks_at_the_same_moment_send_nothing_twice(database, line_stub, li
 
     assert len(first.sent) == 4 and {item.kind for item in first.sent} == {"start"}
     assert second.sent == [] and second.failed == []
-    assert len(line_stub.pushes) == 4
+    (push,) = line_stub.pushes  # one digest of the four
+    assert push.headers["X-Line-Retry-Key"] == digest_retry_key([item.key for item in first.sent], push.body["to"])
+    with database.session() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.state != "missed")).all()
+    assert len(rows) == 4 and {(row.state, row.attempts, row.retry_key) for row in rows} == {("sent", 1, push.headers["X-Line-Retry-Key"])}
 
 
 def test_every_committee_group_gets_its_own_push_and_other_groups_none(database, line_stub, line_client, imported_plan, add_group, at) -> None:
@@ -157,7 +175,8 @@ def test_every_committee_group_gets_its_own_push_and_other_groups_none(database,
     report = send_due_reminders(database, line_client, at(2024, 4, 30), ReminderPolicy())
 
     keys = {item.key for item in report.sent}
-    assert sorted(call.body["to"] for call in line_stub.pushes) == sorted(["Ccommittee-one", "Ccommittee-two"] * len(keys))
+    assert keys
+    assert sorted(call.body["to"] for call in line_stub.pushes) == ["Ccommittee-one", "Ccommittee-two"]
     with database.session() as session:
         recipients = dict(session.execute(
             select(ChatGroup.line_group_id, func.sum(InteractionEvent.recipients))
@@ -165,7 +184,7 @@ def test_every_committee_group_gets_its_own_push_and_other_groups_none(database,
         ).all())
         group = session.scalars(select(ChatGroup).where(ChatGroup.line_group_id == "Ccommittee-one")).one()
         assert group.member_count == 12
-    assert recipients == {"Ccommittee-one": 12 * len(keys), "Ccommittee-two": 5 * len(keys)}
+    assert recipients == {"Ccommittee-one": 12, "Ccommittee-two": 5}  # one push each
 
 
 def test_line_answers_500_then_200_and_the_reminder_is_delivered_once_with_one_retry_key(
@@ -177,10 +196,13 @@ def test_line_answers_500_then_200_and_the_reminder_is_delivered_once_with_one_r
     report = send_due_reminders(database, line_client, at(2024, 4, 1), ReminderPolicy())
 
     assert sorted(item.activity_id for item in report.sent) == sorted([imported_plan[(1, "KMP2")], imported_plan[(2, "KMP2")]])
-    first, retried, other = line_stub.pushes
-    assert (first.status, retried.status, other.status) == (500, 200, 200)
-    assert first.headers["X-Line-Retry-Key"] == retried.headers["X-Line-Retry-Key"] != other.headers["X-Line-Retry-Key"]
-    assert len(line_stub.delivered_pushes) == 2
+    first, retried = line_stub.pushes  # both reminders in one digest, retried once
+    assert (first.status, retried.status) == (500, 200)
+    assert first.headers["X-Line-Retry-Key"] == retried.headers["X-Line-Retry-Key"] == digest_retry_key(
+        [item.key for item in report.sent], committee_group
+    )
+    assert first.body == retried.body
+    assert len(line_stub.delivered_pushes) == 1
     assert delivery_states(database)["sent"] == 2
 
 
@@ -369,14 +391,16 @@ def test_the_reminder_card_names_the_activity_deadline_indicator_and_done_button
     activity_id = imported_plan[(1, "CMP5")]
     send_due_reminders(database, line_client, at(2024, 9, 30), ReminderPolicy())
 
-    (call,) = [call for call in line_stub.pushes if f"activity={activity_id}" in str(call.body)]
+    (call,) = line_stub.pushes
     message = call.body["messages"][0]
-    flattened = str(message["contents"])
-    assert message["type"] == "flex" and len(message["altText"]) <= 400
+    assert message["type"] == "flex" and len(message["altText"]) <= 400 and message["contents"]["type"] == "carousel"
+    (bubble,) = [bubble for bubble in message["contents"]["contents"] if f"activity={activity_id}" in str(bubble)]
+    flattened = str(bubble)
     assert "วันนี้ครบกำหนด" in flattened and "CMP5 การวัดผล" in flattened and "๓๐ ก.ย. ๒๕๖๗" in flattened
     assert "รายงานผลการดำเนินงานตามแผนฯ" in flattened  # the indicator
     assert "สำนัก/กองเจ้าภาพ" in flattened  # who is responsible
-    (button,) = [box for box in message["contents"]["footer"]["contents"] if box.get("type") == "button"]
+    assert "แผนที่ ๑" in flattened  # the plan's number and name
+    (button,) = [box for box in bubble["footer"]["contents"] if box.get("type") == "button"]
     assert button["action"] == {"type": "postback", "label": "ทำแล้ว", "data": f"action=done&activity={activity_id}", "displayText": "ทำแล้ว: CMP5"}
 
 
@@ -438,3 +462,104 @@ def test_the_quota_guard_holds_a_push_that_would_exceed_the_allowance(
     assert line_stub.pushes == []
     assert "quota would be exceeded: 195 of 200 used" in (report.failed[0].error or "")
     assert delivery_states(database)["held"] == 1
+
+
+# --- the daily digest ------------------------------------------------------------------------------
+
+
+def test_more_reminders_than_a_carousel_holds_go_out_in_one_push_with_a_summary_bubble(
+    database, line_stub, line_client, imported_plan, committee_group, at
+) -> None:
+    """Monday 23 September 2024: the week before the fiscal year ends, most activities are due."""
+    report = send_due_reminders(database, line_client, at(2024, 9, 23), ReminderPolicy())
+
+    assert len(report.sent) > 12
+    (push,) = line_stub.pushes
+    (message,) = push.body["messages"]
+    bubbles = message["contents"]["contents"]
+    assert message["contents"]["type"] == "carousel" and len(bubbles) <= 12
+    *cards, summary = bubbles
+    rest = len(report.sent) - len(cards)
+    assert f"อีก {thai_digits(rest)} รายการวันนี้" in str(summary["header"])
+    assert str(summary["body"]).count("• ") == rest
+    # Every reminder is in the push: a card with its done button, or a line of the summary.
+    named = {item.activity_id for item in report.sent if f"activity={item.activity_id}\'" in str(cards)}
+    assert len(named) == len(cards)
+    # In deadline order, each with its plan.
+    with database.session() as session:
+        deadlines = [session.get(Activity, int(str(card["footer"]).split("activity=")[1].split("'")[0])).deadline for card in cards]
+    assert deadlines == sorted(deadlines)
+    assert all("แผนที่" in str(card["body"]) for card in cards)
+    with database.session() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.state == "sent")).all()
+    assert len(rows) == len(report.sent)
+    assert {row.retry_key for row in rows} == {push.headers["X-Line-Retry-Key"]}
+
+
+def test_a_digest_left_mid_push_is_sent_again_as_the_same_digest_with_the_same_retry_key(
+    database, line_stub, line_client, imported_plan, committee_group, at, monkeypatch
+) -> None:
+    """The process dies after LINE accepted the digest and before the rows say sent: the next
+    tick pushes the same reminders under the same key, LINE answers 409, all are marked sent."""
+    import scheduler.deliveries as pipeline
+
+    moment = at(2024, 7, 1)
+    original = pipeline._push_batch
+
+    def die_after_the_push(database, line_client, batch, build, now, **keywords):  # type: ignore[no-untyped-def]
+        line_client.push(batch.parcels[0].recipient, build(batch.parcels), retry_key=batch.retry_key)
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(pipeline, "_push_batch", die_after_the_push)
+    with pytest.raises(SystemExit):
+        send_due_reminders(database, line_client, moment, ReminderPolicy())
+    monkeypatch.setattr(pipeline, "_push_batch", original)
+
+    too_soon = send_due_reminders(database, line_client, moment + timedelta(minutes=1), ReminderPolicy())
+    assert too_soon.sent == [] and too_soon.in_progress == 4
+    later = send_due_reminders(database, line_client, moment + timedelta(minutes=10), ReminderPolicy())
+
+    assert len(later.sent) == 4 and all(item.already_delivered for item in later.sent)
+    first, again = line_stub.pushes
+    assert (first.status, again.status) == (200, 409)
+    assert first.headers["X-Line-Retry-Key"] == again.headers["X-Line-Retry-Key"] and first.body == again.body
+    assert len(line_stub.delivered_pushes) == 1
+    with database.session() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.state != "missed")).all()
+        events = session.scalars(select(InteractionEvent).where(InteractionEvent.kind == "reminder_push")).all()
+    assert {(row.state, row.attempts, row.retry_key) for row in rows} == {("sent", 2, first.headers["X-Line-Retry-Key"])}
+    assert len(rows) == 4 and len(events) == 1
+
+
+def test_a_reminder_already_sent_is_never_in_a_later_digest(
+    database, line_stub, line_client, imported_plan, committee_group, at
+) -> None:
+    moment = at(2024, 7, 1)
+    keys = sorted(key for key, (_activity, _kind, planned_at) in planned_keys(database).items() if planned_at == moment)
+    assert len(keys) == 4
+    with database.session() as session:
+        session.add(Delivery(
+            purpose="reminder", delivery_key=keys[0], recipient=committee_group, reminder_kind="start",
+            planned_at=moment, state="sent", claimed_at=moment, sent_at=moment, attempts=1,
+            retry_key=retry_key_for(keys[0], committee_group),
+        ))
+
+    report = send_due_reminders(database, line_client, moment + timedelta(minutes=5), ReminderPolicy())
+
+    assert sorted(item.key for item in report.sent) == keys[1:]
+    (push,) = line_stub.pushes
+    assert push.headers["X-Line-Retry-Key"] == digest_retry_key(keys[1:], committee_group)
+    assert len(push.body["messages"][0]["contents"]["contents"]) == 3
+
+
+def test_the_preview_still_lists_reminders_one_by_one_after_a_digest(
+    database, line_stub, line_client, imported_plan, committee_group, at
+) -> None:
+    moment = at(2024, 7, 1)
+    report = send_due_reminders(database, line_client, moment, ReminderPolicy())
+
+    with database.session() as session:
+        previews = [preview for preview in preview_reminders(session, ReminderPolicy(), moment) if preview.at == moment]
+    assert len(line_stub.pushes) == 1
+    assert sorted(preview.key for preview in previews) == sorted(item.key for item in report.sent)
+    assert {(preview.state, tuple(preview.recipients)) for preview in previews} == {("sent", (committee_group,))}

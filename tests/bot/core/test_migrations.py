@@ -146,7 +146,8 @@ def test_0006_moves_both_delivery_records_into_one_table(database: Database, off
     tables = set(sa.inspect(database.engine).get_table_names())
     assert "deliveries" in tables
     assert not tables & {"reminder_deliveries", "knowledge_push_deliveries", "apscheduler_jobs"}
-    common = {"article_id": None, "member_count_source": None}
+    # Rows from before 0007 carry no retry key: each was pushed alone, under its own reminder key.
+    common = {"article_id": None, "member_count_source": None, "retry_key": None}
     assert delivery_rows(database) == [
         {**common, "purpose": "reminder", "delivery_key": office["start_key"], "recipient": COMMITTEE,
          "group_id": office["committee"], "reminder_kind": "start", "activity_id": office["activity"],
@@ -165,7 +166,7 @@ def test_0006_moves_both_delivery_records_into_one_table(database: Database, off
          "group_id": office["staff"], "reminder_kind": None, "activity_id": None, "article_id": office["article"],
          "planned_at": None, "state": "sent", "claimed_at": at(2024, 5, 6, 9, 30), "sent_at": at(2024, 5, 6, 9, 30),
          "attempts": 1, "line_request_id": "req-week", "recipients_count": 12, "member_count_source": "line",
-         "error": None},
+         "error": None, "retry_key": None},
     ]
     assert differences(database) == []
 
