@@ -13,6 +13,7 @@ from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event
 from pydantic import ValidationError
+from sqlalchemy import update
 from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
@@ -26,7 +27,7 @@ from bot.core.calendar import now
 from bot.core.config import Config
 from bot.core.database import Database, insert_ignoring_duplicates
 from bot.core.line_client import LineApiError, LineClient
-from bot.core.tables import ReceivedWebhookEvent
+from bot.core.tables import InteractionEvent, ReceivedWebhookEvent
 from bot.web.extensions import get_config, get_database, get_line_client, get_search
 from handlers.context import ChatSource, HandlerContext
 from handlers.rate_limit import check_event_rate
@@ -173,7 +174,8 @@ def process_raw_event(raw_event: Any, services: EventServices) -> str:
     # outside any transaction: a slow LINE holds no lock.
     assert context is not None
     context.run_after_commit()
-    _reply(event, line, replies)
+    if not _reply(event, line, replies):
+        _mark_answers_undelivered(event, services.database)
     return HANDLED
 
 
@@ -226,18 +228,35 @@ def _record_failure(event: Event, error: Exception, services: EventServices) -> 
 REPLY_TOKEN_LIFETIME_SECONDS = 20 * 60
 
 
-def _reply(event: Event, line: LineClient | None, replies: list[Message] | None) -> None:
+def _reply(event: Event, line: LineClient | None, replies: list[Message] | None) -> bool:
+    """Send the replies; False when LINE refused them (or their token had expired)."""
     reply_token = getattr(event, "reply_token", None)
     if replies and reply_token and line is not None and _reply_token_expired(event):
         logger.info("event %s is too old to reply to (its reply token has expired); handled without a reply",
                     event.webhook_event_id)
-        return
+        return False
     if replies and reply_token and line is not None:
         _quote_the_message(event, replies)
         try:
             line.reply(reply_token, replies[:5])
         except LineApiError as error:
             logger.error("reply failed for event %s: %s", event.webhook_event_id, error)
+            return False
+    return True
+
+
+def _mark_answers_undelivered(event: Event, database: Database) -> None:
+    """An answer staff never received is not an answer: its log row becomes `answer_undelivered`,
+    so the reach report's answered count and answer rate leave it out (the question still counts)."""
+    try:
+        with database.session() as session:
+            session.execute(
+                update(InteractionEvent)
+                .where(InteractionEvent.webhook_event_id == event.webhook_event_id, InteractionEvent.kind == "answer")
+                .values(kind="answer_undelivered")
+            )
+    except SQLAlchemyError:
+        logger.exception("event %s: its undelivered answer could not be marked", event.webhook_event_id)
 
 
 def _quote_the_message(event: Event, replies: list[Message]) -> None:

@@ -229,3 +229,14 @@ def test_an_event_in_standby_mode_is_left_to_the_active_channel(webhook, line_ev
     assert line_stub.replies == []
     with database.session() as session:
         assert session.scalars(select(InteractionEvent)).all() == []
+
+
+def test_an_answer_line_refused_is_not_counted_as_answered(webhook, line_events, line_stub, starter_pack, database):
+    # LINE refuses the reply (a 400): the person never saw the answer, so the log keeps the
+    # question but not an answer, and the reach report's answered count leaves it out.
+    line_stub.fail_next("/v2/bot/message/reply", 400, body={"message": "The request body has 1 error(s)"})
+    webhook.send(line_events.text("LPA ย่อมาจากอะไร"))
+
+    with database.session() as session:
+        kinds = sorted(session.scalars(select(InteractionEvent.kind)).all())
+    assert "question" in kinds and "answer" not in kinds and "answer_undelivered" in kinds
