@@ -80,7 +80,7 @@ def run_simulated_event(raw_event: dict[str, Any], services: EventServices, kind
         return []
     user_id = raw_event["source"]["userId"]
     try:
-        return _handle_simulated(event, user_id, services)
+        return _handle_simulated(event, user_id, services, kind)
     except Exception as error:  # noqa: BLE001 - as the webhook: a temporary error is raised, others answered
         if is_temporary(error):
             raise
@@ -88,7 +88,7 @@ def run_simulated_event(raw_event: dict[str, Any], services: EventServices, kind
         return [TextMessage(text=SORRY)]
 
 
-def _handle_simulated(event: Event, user_id: str, services: EventServices) -> list[Message]:
+def _handle_simulated(event: Event, user_id: str, services: EventServices, kind: str) -> list[Message]:
     with services.database.session() as session:
         context = HandlerContext(
             session=session,
