@@ -44,28 +44,27 @@ def people() -> str:
 
 @blueprint.post("/people/users/<int:user_id>/role")
 def set_user_role(user_id: int) -> Response:
-    role = request.form.get("role", "")
-    if role not in ROLES:
-        abort(400)
-    with get_database().session() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            abort(404)
-        user.role = role
-    flash(f"เปลี่ยนสิทธิ์ผู้ใช้หมายเลข {user_id} เป็น “{ROLE_NAMES[role]}” แล้วค่ะ", "success")
+    _set_role(User, user_id, ROLES)
+    flash(f"เปลี่ยนสิทธิ์ผู้ใช้หมายเลข {user_id} เป็น “{ROLE_NAMES[request.form['role']]}” แล้วค่ะ", "success")
     return redirect(url_for("admin.people"))
 
 
 @blueprint.post("/people/groups/<int:group_id>/role")
 def set_group_role(group_id: int) -> Response:
+    group = _set_role(ChatGroup, group_id, GROUP_ROLES)
+    name = group.name or f"หมายเลข {group.id}"
+    flash(f"ตั้งกลุ่ม “{name}” เป็น “{ROLE_NAMES[request.form['role']]}” แล้วค่ะ", "success")
+    return redirect(url_for("admin.people") + "#groups")
+
+
+def _set_role(model: type[User] | type[ChatGroup], row_id: int, allowed: tuple[str, ...]) -> User | ChatGroup:
+    """Give the person or group the form's role; 400 for a role that does not exist, 404 for a row."""
     role = request.form.get("role", "")
-    if role not in GROUP_ROLES:
+    if role not in allowed:
         abort(400)
     with get_database().session() as session:
-        group = session.get(ChatGroup, group_id)
-        if group is None:
+        row = session.get(model, row_id)
+        if row is None:
             abort(404)
-        group.role = role
-        name = group.name or f"หมายเลข {group.id}"
-    flash(f"ตั้งกลุ่ม “{name}” เป็น “{ROLE_NAMES[role]}” แล้วค่ะ", "success")
-    return redirect(url_for("admin.people") + "#groups")
+        row.role = role
+    return row
