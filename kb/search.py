@@ -469,18 +469,25 @@ class SearchIndex:
 
     def query_words(self, query: str) -> list[str]:
         """The question's content words, with misspelt words put right against the store's words."""
-        repaired = self.repaired_question(query)
-        return _content_words(tokenize(normalize_query(repaired if repaired is not None else query)))
+        return _content_words(self._read(query)[0])
 
     def repaired_question(self, query: str) -> str | None:
-        """The question with its misspelt words put right, or None when nothing was misspelt.
+        """The question with its misspelt words put right, or None when nothing was misspelt."""
+        return self._read(query)[1]
+
+    def _read(self, query: str) -> tuple[list[str], str | None]:
+        """The question's words, and its repaired text when a word was misspelt.
 
         The repaired words are read again as a question, so a phrase the canonical terms know
-        ("ความรู้ที่ฝังอยู่ในคน", tacit) is recognised once its words are spelt right.
+        ("ความรู้ที่ฝังอยู่ในคน", tacit) is recognised once its words are spelt right. The
+        question is segmented once, or twice when a word was put right.
         """
         tokens = tokenize(normalize_query(query))
         repaired = self._speller.repair(tokens)
-        return _joined(repaired) if repaired != tokens else None
+        if repaired == tokens:
+            return tokens, None
+        text = _joined(repaired)
+        return tokenize(normalize_query(text)), text
 
     def answer(self, query: str, limit: int = 5) -> SearchAnswer:
         """Answer with the best passage if its confidence reaches `ANSWER_THRESHOLD` and it has
