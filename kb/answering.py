@@ -141,7 +141,7 @@ FACT_LABELS = {
 
 def answer_from_activities(session: Session, question: str) -> Answer | None:
     """Answer "when / who / which evidence / how" about a plan activity from the activity's own fields."""
-    from kb.plan_store import activity_dates_thai, activity_label, plan_article_source
+    from kb.plan_store import activity_dates_thai, activity_label
 
     latest_year = session.scalar(select(Plan.fiscal_year).order_by(Plan.fiscal_year.desc()).limit(1))
     if latest_year is None:
@@ -164,13 +164,14 @@ def answer_from_activities(session: Session, question: str) -> Answer | None:
         if asked_plan is None:
             return None
         # The plan's table has no row for that step (the sample's plan 1 has no KMP3 or KMP4).
-        return _plan_answer(session, question, asked_plan, asked,
-                            f"แผนที่ {thai_digits(asked_plan.number)} ของปี {thai_digits(asked_plan.fiscal_year)} "
-                            f"ไม่มีกิจกรรม {asked.step} ในตารางแผนค่ะ")
-    articles = {
-        plan.number: session.scalars(select(Article).where(Article.source == plan_article_source(plan.fiscal_year, plan.number))).one_or_none()
-        for plan in plans
-    }
+        plan_article = _plan_article(session, asked_plan)
+        if plan_article is None:
+            return None
+        text = (f"แผนที่ {thai_digits(asked_plan.number)} ของปี {thai_digits(asked_plan.fiscal_year)} "
+                f"ไม่มีกิจกรรม {asked.step} ในตารางแผนค่ะ")
+        return Answer(question=question, answered=True, confidence=1.0, text=text, article_id=plan_article.id,
+                      title=plan_article.title, sources=[AnswerSource(plan_article.id, 0, plan_article.title, 1.0)])
+    articles = {plan.number: _plan_article(session, plan) for plan in plans}
     blocks = [_activity_text(activity, asked, articles.get(activity.plan.number), activity_dates_thai, activity_label) for activity in matching]
     first = matching[0]
     article = articles.get(first.plan.number)
@@ -191,14 +192,11 @@ def answer_from_activities(session: Session, question: str) -> Answer | None:
     )
 
 
-def _plan_answer(session: Session, question: str, plan: Plan, asked: ActivityQuestion, text: str) -> Answer | None:
+def _plan_article(session: Session, plan: Plan) -> Article | None:
+    """The knowledge article `plan import` wrote for the plan."""
     from kb.plan_store import plan_article_source
 
-    article = session.scalars(select(Article).where(Article.source == plan_article_source(plan.fiscal_year, plan.number))).one_or_none()
-    if article is None:
-        return None
-    return Answer(question=question, answered=True, confidence=1.0, text=text, article_id=article.id, title=article.title,
-                  sources=[AnswerSource(article.id, 0, article.title, 1.0)])
+    return session.scalars(select(Article).where(Article.source == plan_article_source(plan.fiscal_year, plan.number))).one_or_none()
 
 
 def _activity_passage(article: Article, label: str) -> Passage | None:
