@@ -164,8 +164,10 @@ class ReminderClock:
         if catch_up_in_background:
             # The lease (and its heartbeat) is taken at once; only the sending waits for the thread.
             self.hold_lease()
-            self._catch_up = threading.Thread(target=self.tick, name="reminder-catch-up", daemon=True)
-            self._catch_up.start()
+            catch_up = threading.Thread(target=self.tick, name="reminder-catch-up", daemon=True)
+            catch_up.start()
+            # Published only once started: a SIGTERM during start-up runs shutdown() at once.
+            self._catch_up = catch_up
         else:
             # Before the jobs start, so the catch-up's report says what it sent. A catch-up that
             # outlasts the lease may let a standby start sending too; the delivery rows keep
@@ -182,9 +184,9 @@ class ReminderClock:
             if self._scheduler.running:
                 self._scheduler.shutdown(wait=True)
             self._scheduler = None
-        if self._catch_up is not None:
-            self._catch_up.join(timeout=60)
-            self._catch_up = None
+        catch_up, self._catch_up = self._catch_up, None
+        if catch_up is not None and catch_up.ident is not None:
+            catch_up.join(timeout=60)
         try:
             release_lease(self.database, self.holder, calendar.now())
         except SQLAlchemyError as error:
