@@ -33,7 +33,9 @@ def answer_question(text: str, context: HandlerContext) -> list[Message]:
     # The event log keeps what happened, not what was said: staff messages stay private.
     context.record("question", detail={"confidence": round(answer.confidence, 3)})
     if not answer.answered:
-        record_gap(context.session, text, context.received_at)
+        if not context.source.is_simulated:
+            # Only real staff's questions are gaps: trying the bot in a simulator is not a need.
+            record_gap(context.session, text, context.received_at)
         context.record("fallback")
         return fallback_messages(answer)
     context.record("answer", article_id=answer.article_id, detail={"passage_id": answer.sources[0].passage_id})

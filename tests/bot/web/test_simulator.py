@@ -21,6 +21,7 @@ from bot.web.simulator import (
 from bot.web.webhook import EventServices
 from handlers.commands import POSTBACK_ACTIONS
 from kb.store import load_starter_pack
+from kb.tables import KnowledgeGap
 
 ADMIN_PASSWORD = "simulator-password"
 
@@ -107,6 +108,13 @@ def test_an_unknown_question_is_answered_honestly_and_recorded_on_the_web_channe
     with get_database(local_app).session() as session:
         kinds = [(event.kind, event.channel) for event in session.scalars(select(InteractionEvent).order_by(InteractionEvent.id))]
     assert ("question", "web") in kinds and ("fallback", "web") in kinds
+
+
+def test_a_question_tried_in_the_simulator_is_not_a_knowledge_gap_of_the_staff(local_app, local_client):
+    say(local_client, "สูตรแกงเขียวหวานไก่")
+
+    with get_database(local_app).session() as session:
+        assert session.scalars(select(KnowledgeGap)).all() == []
 
 
 def test_commands_work_in_the_simulator(local_client):
