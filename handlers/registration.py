@@ -10,7 +10,9 @@ import logging
 
 from linebot.v3.messaging.models import Message, TextMessage
 
+from bot.core.line_client import LineApiError
 from bot.core.people import ROLE_NAMES, looks_like_code, redeem_code
+from bot.core.rich_menus import apply_role_menu
 from handlers.context import HandlerContext
 
 logger = logging.getLogger(__name__)
@@ -50,5 +52,17 @@ def run(arguments: str, context: HandlerContext) -> list[Message]:
         return [TextMessage(text=INVALID)]
     # The code row (used_by_user_id, used_at) is the record of who got the role and when.
     user.role = granted.role
+    if context.line is not None and user.line_user_id and not context.source.is_simulated:
+        line, line_user_id, role = context.line, user.line_user_id, granted.role
+        context.after_commit.append(lambda: _apply_menu(line, line_user_id, role))
     text = GRANTED.format(role=ROLE_NAMES.get(granted.role, granted.role), powers=ROLE_POWERS.get(granted.role, ""))
     return [TextMessage(text=text.strip())]
+
+
+def _apply_menu(line, line_user_id: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    """Give the person the menu of the role the code granted, as `kmbot users grant` does."""
+    try:
+        logger.info("rich menu after registration: %s", apply_role_menu(line, line_user_id, role))
+    except LineApiError as error:
+        # The role stands either way; `kmbot users grant` or the next code links the menu.
+        logger.warning("rich menu not changed after registration (%s)", type(error).__name__)

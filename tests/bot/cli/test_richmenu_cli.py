@@ -90,3 +90,18 @@ def test_the_stub_refuses_an_image_of_the_wrong_size_and_an_area_outside_the_men
     assert line_rules.rich_menu_image_problems(menu, "image/jpeg", buffer.getvalue())
     too_tall = {**menu, "size": {"width": 2500, "height": 2500}}
     assert [prop for prop, _ in line_rules.rich_menu_problems(too_tall)][0] == "size"
+
+
+def test_a_code_redeemed_in_line_links_the_committee_menu_as_a_grant_does(app, line_stub, webhook, line_events, database) -> None:
+    from datetime import datetime
+
+    from bot.core.calendar import BANGKOK
+    from bot.core.people import create_invitation
+
+    made = setup(app)
+    with database.session() as session:
+        code = create_invitation(session, "committee", days=7, at=datetime.now(BANGKOK)).code
+
+    webhook.send(line_events.text(code, line_events.user(USER)))
+
+    assert line_stub.user_rich_menus == {USER: made["committee"]}
