@@ -78,6 +78,8 @@ class HandlerContext:
     base_url: str | None = None
     webhook_event_id: str | None = None
     received_at: datetime = field(default_factory=now)
+    # The LINE message being handled, so text kept from it can be erased if its sender unsends it.
+    message_id: str | None = None
     # The database the session belongs to, for work done after the commit in a transaction of its own.
     database: Database | None = None
     # Work that must wait until the event's transaction is committed, such as a call to LINE:

@@ -40,6 +40,7 @@ def handle_message(event: Event, context: HandlerContext) -> list[Message]:
     text = text_for_bot(content.text, self_mention_spans, one_to_one=context.source.is_one_to_one)
     if text is None:
         return []
+    context.message_id = content.id
     return route_text(text, context)
 
 

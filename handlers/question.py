@@ -8,6 +8,7 @@ from bot.core.calendar import thai_digits
 from handlers.answer_card import answer_messages, fallback_messages
 from handlers.context import HandlerContext
 from handlers.rate_limit import check_question_rate
+from handlers.unsend import note_kept_text
 from kb.answering import MAX_QUESTION_CHARS, find_answer
 from kb.gaps import record_gap
 from kb.small_talk import small_talk_kind, small_talk_reply
@@ -35,7 +36,7 @@ def answer_question(text: str, context: HandlerContext) -> list[Message]:
     if not answer.answered:
         if not context.source.is_simulated:
             # Only real staff's questions are gaps: trying the bot in a simulator is not a need.
-            record_gap(context.session, text, context.received_at)
+            note_kept_text(context, "gap", record_gap(context.session, text, context.received_at))
         context.record("fallback")
         return fallback_messages(answer)
     context.record("answer", article_id=answer.article_id, detail={"passage_id": answer.sources[0].passage_id})

@@ -10,7 +10,7 @@ from typing import Callable
 from linebot.v3.messaging.models import Message
 from linebot.v3.webhooks import Event
 
-from handlers import follow, membership, message, postback
+from handlers import follow, membership, message, postback, unsend
 from handlers.context import HandlerContext
 
 EventHandler = Callable[[Event, HandlerContext], list[Message]]
@@ -25,6 +25,7 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "leave": membership.handle_leave,
     "memberJoined": membership.handle_member_joined,
     "memberLeft": membership.handle_member_left,
+    "unsend": unsend.handle_unsend,
 }
 
 

@@ -12,6 +12,7 @@ from linebot.v3.messaging.models import Message, TextMessage
 from sqlalchemy import func, select
 
 from handlers.context import HandlerContext
+from handlers.unsend import note_kept_text
 from kb.tables import SharedTip
 
 MAX_TIP_LENGTH = 4000
@@ -47,12 +48,15 @@ def run(arguments: str, context: HandlerContext) -> list[Message]:
     if user is not None and _too_many(context, user.id):
         context.record("rate_limited", detail={"limit": "share"})
         return [TextMessage(text=TOO_MANY_TIPS.format(limit=MAX_TIPS_PER_DAY))]
-    context.session.add(SharedTip(
+    tip = SharedTip(
         user_id=user.id if user is not None else None,
         text=text[:MAX_TIP_LENGTH],
         status="pending",
         created_at=context.received_at,
-    ))
+    )
+    context.session.add(tip)
+    context.session.flush()
+    note_kept_text(context, "tip", tip.id)
     return [TextMessage(text=THANK_YOU)]
 
 

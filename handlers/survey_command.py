@@ -33,6 +33,7 @@ from bot.core.calendar import (
 )
 from bot.core.tables import InteractionEvent
 from handlers.context import HandlerContext
+from handlers.unsend import note_kept_text
 
 MAX_COMMENT_LENGTH = 1000
 
@@ -120,4 +121,5 @@ def run_comment(arguments: str, context: HandlerContext) -> list[Message]:
         return [TextMessage(text=COMMENT_NEEDS_SCORE, quick_reply=score_quick_reply())]
     # A new dict, so the JSON column is seen as changed.
     answer.detail = {**(answer.detail or {}), "comment": comment, "commented_at": context.received_at.isoformat()}
+    note_kept_text(context, "comment", answer.id)
     return [TextMessage(text=COMMENT_THANKS)]

@@ -14,12 +14,13 @@ from kb.tables import KnowledgeGap
 MAX_QUESTION_LENGTH = 500
 
 
-def record_gap(session: Session, question: str, asked_at: datetime) -> None:
-    """Count one more unanswered `question`; the same question in other spacing or digits counts together."""
+def record_gap(session: Session, question: str, asked_at: datetime) -> int | None:
+    """Count one more unanswered `question`; the same question in other spacing or digits counts
+    together. Returns the gap's id (None for a question with nothing to count)."""
     # Thai needs no spaces between words, so spacing alone never makes a different question.
     key = "".join(normalize_text(question).split())[:MAX_QUESTION_LENGTH]
     if not key:
-        return
+        return None
     insert_or_update(
         session,
         KnowledgeGap,
@@ -28,6 +29,18 @@ def record_gap(session: Session, question: str, asked_at: datetime) -> None:
         unique_columns=["normalized_question"],
         update={"count": KnowledgeGap.count + 1, "last_asked_at": asked_at},
     )
+    return session.scalars(select(KnowledgeGap.id).where(KnowledgeGap.normalized_question == key)).one()
+
+
+def withdraw_gap_question(session: Session, gap_id: int) -> None:
+    """Take one asking back (its sender unsent it); a gap nobody asks any more is deleted, text and all."""
+    gap = session.get(KnowledgeGap, gap_id)
+    if gap is None:
+        return
+    if gap.count <= 1:
+        session.delete(gap)
+    else:
+        gap.count -= 1
 
 
 def top_gaps(session: Session, limit: int = 20, *, include_resolved: bool = False) -> list[KnowledgeGap]:

@@ -445,6 +445,10 @@ class LineEvents:
     def postback(cls, data: str, source: dict[str, Any] | None = None, event_id: str | None = None) -> dict[str, Any]:
         return cls._base("postback", source or cls.user(), event_id, False, replyToken=uuid.uuid4().hex, postback={"data": data})
 
+    @classmethod
+    def unsend(cls, message_id: str, source: dict[str, Any] | None = None) -> dict[str, Any]:
+        return cls._base("unsend", source or cls.user(), None, False, unsend={"messageId": message_id})
+
 
 @pytest.fixture
 def line_events() -> type[LineEvents]:
