@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.core import calendar
 from bot.core.database import Database
 from bot.core.line_client import LineClient
+from scheduler.feedback_digest import send_feedback_digest
 from scheduler.knowledge_push import (
     WeeklySlot,
     push_weekly_knowledge,
@@ -61,6 +62,14 @@ class KnowledgePushSettings:
     base_url: str | None = None
 
 
+@dataclass(frozen=True)
+class FeedbackDigestSettings:
+    """The committee's daily 👎 digest: which channels count as staff, and the admin pages' address."""
+
+    declared_channels: tuple[str, ...] = ()
+    base_url: str | None = None
+
+
 class ReminderClock:
     """Sends due reminders every minute while it holds the lease."""
 
@@ -74,8 +83,10 @@ class ReminderClock:
         lease_duration: timedelta = LEASE_DURATION,
         renew_every: timedelta = RENEW_EVERY,
         knowledge_push: KnowledgePushSettings | None = None,
+        feedback_digest: FeedbackDigestSettings | None = None,
     ) -> None:
         self.database = database
+        self.feedback_digest = feedback_digest
         self.knowledge_push = knowledge_push
         self.line_client = line_client
         self.policy = policy or ReminderPolicy()
@@ -114,6 +125,10 @@ class ReminderClock:
             try:
                 report = send_due_reminders(self.database, self.line_client, moment, self.policy)
                 self.push_knowledge_if_due(moment)
+                if self.feedback_digest is not None:
+                    send_feedback_digest(self.database, self.line_client, moment, self.policy.settings,
+                                         declared_channels=self.feedback_digest.declared_channels,
+                                         base_url=self.feedback_digest.base_url)
                 return report
             except SQLAlchemyError as error:
                 logger.error("reminder tick failed: database error (%s)", type(error).__name__)

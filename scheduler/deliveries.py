@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 REMINDER = "reminder"
 KNOWLEDGE = "knowledge"
+FEEDBACK = "feedback"  # the committee's daily 👎 digest
 
 MAX_ERROR_CHARS = 300  # the `error` column of `deliveries`
 

@@ -16,7 +16,7 @@ from bot.cli.output import print_rows
 from bot.core import calendar
 from bot.core.config import Config
 from bot.web.extensions import get_config, get_database, get_line_client
-from scheduler.clock import KnowledgePushSettings, ReminderClock
+from scheduler.clock import FeedbackDigestSettings, KnowledgePushSettings, ReminderClock
 from scheduler.knowledge_push import parse_weekly_slot
 from scheduler.lease import lease_timing
 from scheduler.reminders import ReminderPolicy, preview_reminders, send_due_reminders
@@ -34,7 +34,9 @@ def clock_for_app(app: Flask) -> ReminderClock | None:
         raise click.ClickException(str(error)) from None
     return ReminderClock(get_database(app), line_client, ReminderPolicy.from_config(config),
                          lease_duration=lease_duration, renew_every=renew_every,
-                         knowledge_push=knowledge_push_settings(config))
+                         knowledge_push=knowledge_push_settings(config),
+                         feedback_digest=FeedbackDigestSettings(config.reach_channels, config.public_base_url)
+                         if config.feedback_digest else None)
 
 
 def knowledge_push_settings(config: Config) -> KnowledgePushSettings | None:

@@ -106,6 +106,8 @@ class Config:
     # The weekly knowledge push to staff groups, e.g. "mon 09:30"; None keeps it off, because
     # every push to a group spends one message of the LINE plan's quota per member.
     knowledge_push_schedule: str | None = None
+    # Each working day at the reminder hour, the committee groups get the 👎 presses since the last one.
+    feedback_digest: bool = True
     knowledge_push_article_id: int | None = None
     # Set on the web processes of a deployment with a separate clock process: /healthz then
     # fails when the clock's heartbeat stops, instead of reminders silently not going out.
@@ -156,6 +158,7 @@ class Config:
             reminder_grace_hours=float(environ.get("KMBOT_REMINDER_GRACE_HOURS") or 24),
             overdue_until_fiscal_year_end=(environ.get("KMBOT_OVERDUE_UNTIL_YEAR_END") or "on").strip().lower() not in ("0", "off", "false", "no"),
             knowledge_push_schedule=(environ.get("KMBOT_KNOWLEDGE_PUSH") or "").strip() or None,
+            feedback_digest=(environ.get("KMBOT_FEEDBACK_DIGEST") or "on").strip().lower() not in ("0", "off", "false", "no"),
             knowledge_push_article_id=int(environ["KMBOT_KNOWLEDGE_PUSH_ARTICLE"]) if environ.get("KMBOT_KNOWLEDGE_PUSH_ARTICLE") else None,
             expect_clock=(environ.get("KMBOT_EXPECT_CLOCK") or "").strip().lower() in ("1", "true", "yes", "on"),
             question_rate=parse_question_rate(environ.get("KMBOT_QUESTION_RATE") or DEFAULT_QUESTION_RATE),
