@@ -14,6 +14,7 @@ gaps, articles added); the builders only write. A year without a plan is `NoPlan
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -186,6 +187,14 @@ def survey_summary_csv(survey: SurveySummary) -> bytes:
 # --- Word documents ---------------------------------------------------------------------------
 
 
+class Verbatim(str):
+    """Text written as it is, digits included: a file name must match the file in the pack."""
+
+
+# Step codes are identifiers ("KMP2"), written the same in every document and chat.
+_STEP_CODES = re.compile(r"((?:KMP|CMP)\s?\d)")
+
+
 class _Writer:
     """A document in the government layout, writing text with the office's digits."""
 
@@ -229,7 +238,10 @@ class _Writer:
             properties.append(OxmlElement("w:bCs"))
 
     def text(self, value: object) -> str:
-        return convert_digits(str(value), self.digits)
+        if isinstance(value, Verbatim):
+            return str(value)
+        parts = _STEP_CODES.split(str(value))
+        return "".join(part if index % 2 else convert_digits(part, self.digits) for index, part in enumerate(parts))
 
     def paragraph(self, value: object = "", style: str | None = None, *, indent_first: bool = False, align: str | None = None):  # type: ignore[no-untyped-def]
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -346,10 +358,10 @@ def _activities_section(writer: _Writer, data: YearData) -> None:
         for row in (row for row in data.register.rows if row.plan_number == plan.number):
             deadline = format_thai_date(row.deadline, digits) if row.deadline else "ยังไม่ได้กำหนด"
             done = format_thai_date(row.done_on, digits) if row.done_on else "-"
-            evidence = [row.evidence_note] if row.evidence_note else []
+            evidence = [writer.text(row.evidence_note)] if row.evidence_note else []
             evidence += [f"• {entry.name}" for entry in row.evidence]
             rows.append([f"{row.step} {row.name}", row.period_text or "-", deadline, row.status_name, done,
-                         "\n".join(evidence) or "-"])
+                         Verbatim("\n".join(evidence) or "-")])
         writer.table(["กิจกรรม", "ระยะเวลาตามแผน", "ครบกำหนด", "สถานะ", "วันที่ทำเสร็จ", "หลักฐาน"], rows,
                      [4.2, 2.6, 2.2, 1.8, 2.2, 3])
 
