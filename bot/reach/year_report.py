@@ -228,6 +228,9 @@ class _Writer:
         # Thai is a complex script in Word: without w:cs and w:szCs the font and size do not apply to it.
         for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
             fonts.set(qn(attribute), FONT_NAME)
+        # A theme font (the headings' default) would win over the named one.
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attribute), None)
         for tag in ("w:szCs",):
             element = properties.find(qn(tag))
             if element is None:
@@ -271,6 +274,10 @@ class _Writer:
             for cell, value in zip(cells, row):
                 cell.text = self.text("" if value is None else value)
         if widths_cm:
+            # Word reads the cells' widths, LibreOffice the grid's: both are set.
+            table.autofit = False
+            for column, width in zip(table.columns, widths_cm):
+                column.width = Cm(width)
             for row in table.rows:
                 for cell, width in zip(row.cells, widths_cm):
                     cell.width = Cm(width)
