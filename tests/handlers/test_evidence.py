@@ -225,3 +225,14 @@ def test_evidence_survives_reimporting_the_plan_and_forgetting_the_sender(
     rows = evidence_rows(database)
     assert rows[0].user_id is None  # no longer linked to the person
     assert (evidence_dir / f"{rows[0].sha256}.jpg").read_bytes() == photo  # kept as the office's evidence
+
+
+def test_the_reminders_done_button_asks_for_evidence_too(webhook, line_events, line_stub, database, plan, clock) -> None:
+    activity_id = plan[(2, "KMP1")]
+    webhook.send(line_events.postback(f"action=done&activity={activity_id}", in_committee(line_events)))
+    assert "📎 ส่งรูปถ่ายหรือไฟล์หลักฐาน" in reply_text(line_stub)
+
+    line_stub.serve_content("920000000000000001", PDF_BYTES, "application/pdf")
+    webhook.send(line_events.file("920000000000000001", "ภาพกิจกรรม.pdf", len(PDF_BYTES), in_committee(line_events)))
+    assert "“ภาพกิจกรรม.pdf” แนบกับ KMP1" in reply_text(line_stub)
+    assert [(row.plan_number, row.step) for row in evidence_rows(database)] == [(2, "KMP1")]

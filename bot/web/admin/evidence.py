@@ -137,14 +137,16 @@ def download_document(document: str) -> ResponseReturnValue:
             flash(str(error), "error")
             return redirect(url_for("admin.evidence"))
     file_name, content_type = DOCUMENTS[document]
+    # Thai numerals unless the office chooses Arabic (?digits=arabic), as `kmbot report --digits`.
+    digits = "arabic" if request.args.get("digits") == "arabic" else "thai"
     if document == "pack":
         # Spooled: a year's evidence may be large; past 32 MB the pack goes to a temporary file.
         stream = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
-        build_pack(data, evidence_folder(config), stream)
+        build_pack(data, evidence_folder(config), stream, digits=digits)
         stream.seek(0)
         body = stream
     else:
-        content = {"register": lambda: to_xlsx(data.register), "report": lambda: build_report_docx(data),
-                   "memo": lambda: build_memo_docx(data)}[document]()
+        content = {"register": lambda: to_xlsx(data.register), "report": lambda: build_report_docx(data, digits=digits),
+                   "memo": lambda: build_memo_docx(data, digits=digits)}[document]()
         body = io.BytesIO(content)
     return send_file(body, mimetype=content_type, as_attachment=True, download_name=file_name.format(year=fiscal_year))

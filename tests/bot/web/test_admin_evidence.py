@@ -78,7 +78,10 @@ def test_the_years_documents_download_from_the_page(signed_in, imported_plan) ->
     report = signed_in.get("/admin/evidence/download/report?fiscal_year=2567")
     assert report.status_code == 200
     assert "km-report-2567.docx" in report.headers["Content-Disposition"]
-    assert any(p.style.name == "Title" for p in Document(io.BytesIO(report.data)).paragraphs)
+    title = next(p.text for p in Document(io.BytesIO(report.data)).paragraphs if p.style.name == "Title")
+    assert title.endswith("ประจำปีงบประมาณ ๒๕๖๗")
+    arabic = signed_in.get("/admin/evidence/download/report?fiscal_year=2567&digits=arabic")
+    assert next(p.text for p in Document(io.BytesIO(arabic.data)).paragraphs if p.style.name == "Title").endswith("2567")
     register = signed_in.get("/admin/evidence/download/register?fiscal_year=2567")
     assert load_workbook(io.BytesIO(register.data))["ทะเบียนกิจกรรม"].max_row == 3 + len(imported_plan)
     pack = signed_in.get("/admin/evidence/download/pack?fiscal_year=2567")
