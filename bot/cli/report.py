@@ -22,9 +22,13 @@ def report_group() -> None:
 def _year_data(fiscal_year: int | None):  # type: ignore[no-untyped-def]
     from bot.reach.year_report import NoPlanForYear, collect_year
 
+    from bot.reach.register import fiscal_years_with_plans
+
     config = get_config()
-    year = resolve_period(fiscal_year, None, strict=True).fiscal_year
     with get_database().session() as session:
+        # No year given: the current one, or the latest with a plan when the current has none.
+        available = None if fiscal_year is not None else fiscal_years_with_plans(session)
+        year = resolve_period(fiscal_year, None, available=available, strict=True).fiscal_year
         try:
             return collect_year(session, year, organisation=config.organisation_name, staff_count=config.staff_count,
                                 declared_channels=config.reach_channels)
