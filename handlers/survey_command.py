@@ -58,6 +58,18 @@ COMMENT_THANKS = "ได้รับข้อเสนอแนะของท�
 NO_PERSON = "ขออภัยค่ะ น้องบอทระบุผู้ตอบไม่ได้ ลองตอบแบบสอบถามในแชต 1:1 กับน้องบอทนะคะ"
 
 
+PUSH_INVITATION = (
+    "📋 แบบสำรวจความคิดเห็นต่อการจัดการความรู้ (KM) ของหน่วยงาน ประจำปีค่ะ\n"
+    "ใช้เวลาไม่ถึง ๑ นาที: ให้คะแนนความพึงพอใจจากปุ่มด้านล่าง แล้วพิมพ์ /quiz เพื่อทำแบบทดสอบความเข้าใจสั้น ๆ "
+    "และ /ความเห็น ตามด้วยข้อเสนอแนะได้ค่ะ ขอบคุณทุกท่านนะคะ 🙏"
+)
+
+
+def survey_push_messages() -> list[Message]:
+    """The survey as pushed once a year to the staff groups: the invitation and the score buttons."""
+    return [TextMessage(text=PUSH_INVITATION), TextMessage(text=QUESTION, quick_reply=score_quick_reply())]
+
+
 def score_quick_reply() -> QuickReply:
     return QuickReply(items=[
         QuickReplyItem(action=PostbackAction(label=label, data=f"action=survey&score={score}", display_text=label))

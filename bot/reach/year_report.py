@@ -36,6 +36,7 @@ from bot.reach.figures import SATISFIED_SCORES, SurveyAnswer, latest_answer_per_
 from bot.reach.queries import collect_report
 from bot.reach.register import Register, collect_register, fiscal_years_with_plans
 from bot.reach.figures import ReachReport
+from kb.quiz import PASS_SHARE, passed
 from kb.tables import Article
 
 FONT_NAME = "TH Sarabun New"
@@ -77,6 +78,13 @@ class SurveySummary:
     satisfied_percent: float | None
     mean: float | None
     comments: list[str] = field(default_factory=list)
+    # The understanding quiz (`/quiz`): people who answered every question, and who passed.
+    quiz_takers: int = 0
+    quiz_passed: int = 0
+
+    @property
+    def quiz_passed_percent(self) -> float | None:
+        return percent(self.quiz_passed, self.quiz_takers)
 
 
 @dataclass(frozen=True)
@@ -144,13 +152,37 @@ def collect_survey(session: Session, fiscal_year: int, declared_channels: tuple[
     satisfied = sum(count for score, count in distribution.items() if score in SATISFIED_SCORES)
     comments = [comments_by_moment[(answer.user_id, answer.occurred_at)] for answer in latest
                 if (answer.user_id, answer.occurred_at) in comments_by_moment]
+    takers, passers = _quiz_results(session, fiscal_year, declared_channels)
     return SurveySummary(
         responses=responses,
         distribution={score: distribution.get(score, 0) for score in (5, 4, 3, 2, 1)},
         satisfied_percent=percent(satisfied, responses),
         mean=round(sum(answer.score for answer in latest) / responses, 2) if responses else None,
         comments=comments,
+        quiz_takers=takers,
+        quiz_passed=passers,
     )
+
+
+def _quiz_results(session: Session, fiscal_year: int, declared_channels: tuple[str, ...]) -> tuple[int, int]:
+    """People who answered every question of the year's quiz, and how many of them passed
+    (their latest answer to each question counts)."""
+    start, end = _year_bounds(fiscal_year)
+    answers: dict[int, dict[int, int]] = {}
+    lengths: dict[int, int] = {}
+    for user_id, value, detail in session.execute(
+        select(InteractionEvent.user_id, InteractionEvent.value, InteractionEvent.detail)
+        .where(InteractionEvent.kind == "quiz_answer", InteractionEvent.occurred_at >= start,
+               InteractionEvent.occurred_at <= end, InteractionEvent.user_id.is_not(None),
+               InteractionEvent.channel.in_(evidence_channels(declared_channels)))
+        .order_by(InteractionEvent.occurred_at, InteractionEvent.id)
+    ):
+        if not isinstance(detail, dict) or not isinstance(detail.get("question"), int) or not isinstance(detail.get("of"), int):
+            continue
+        answers.setdefault(user_id, {})[detail["question"]] = int(value or 0)
+        lengths[user_id] = detail["of"]
+    finished = {user: marks for user, marks in answers.items() if len(marks) >= lengths[user]}
+    return len(finished), sum(1 for user, marks in finished.items() if passed(sum(marks.values()), lengths[user]))
 
 
 def _articles_added(session: Session, fiscal_year: int) -> list[AddedArticle]:
@@ -177,6 +209,8 @@ def survey_summary_csv(survey: SurveySummary) -> bytes:
     writer.writerow(["รวมผู้ตอบ", survey.responses])
     writer.writerow(["ร้อยละผู้พึงพอใจ (4–5 คะแนน)", "" if survey.satisfied_percent is None else survey.satisfied_percent])
     writer.writerow(["คะแนนเฉลี่ย", "" if survey.mean is None else survey.mean])
+    writer.writerow(["ผู้ทำแบบทดสอบความเข้าใจครบ", survey.quiz_takers])
+    writer.writerow(["ร้อยละผู้ผ่านแบบทดสอบ", "" if survey.quiz_passed_percent is None else survey.quiz_passed_percent])
     writer.writerow([])
     writer.writerow(["ข้อเสนอแนะ"])
     for comment in survey.comments:
@@ -383,6 +417,13 @@ def _indicators_section(writer: _Writer, data: YearData) -> None:
 def _survey_section(writer: _Writer, data: YearData) -> None:
     survey = data.survey
     writer.heading(SECTIONS[4], 1)
+    if survey.quiz_takers:
+        writer.paragraph(
+            f"แบบทดสอบความเข้าใจ (คำถามจากคลังความรู้) มีผู้ทำครบ {survey.quiz_takers} คน "
+            f"ผ่านเกณฑ์ (ตอบถูกอย่างน้อย {round(PASS_SHARE * 100)}%) {survey.quiz_passed} คน "
+            f"คิดเป็นร้อยละ {_number(survey.quiz_passed_percent)}",
+            indent_first=True,
+        )
     if not survey.responses:
         writer.paragraph("ยังไม่มีผู้ตอบแบบสำรวจความพึงพอใจในปีงบประมาณนี้", indent_first=True)
         return
