@@ -31,6 +31,7 @@ from bot.core.calendar import (
     to_bangkok,
 )
 from bot.core.channels import evidence_channels
+from bot.core.steps import STEPS
 from bot.core.tables import InteractionEvent
 from bot.reach.figures import SATISFIED_SCORES, SurveyAnswer, latest_answer_per_person, percent
 from bot.reach.queries import collect_report
@@ -81,6 +82,8 @@ class SurveySummary:
     # The understanding quiz (`/quiz`): people who answered every question, and who passed.
     quiz_takers: int = 0
     quiz_passed: int = 0
+    # Satisfaction per KM step (`/survey KMP6 4`): step -> (people, mean, percent satisfied).
+    by_step: dict[str, tuple[int, float | None, float | None]] = field(default_factory=dict)
 
     @property
     def quiz_passed_percent(self) -> float | None:
@@ -161,8 +164,31 @@ def collect_survey(session: Session, fiscal_year: int, declared_channels: tuple[
         comments=comments,
         quiz_takers=takers,
         quiz_passed=passers,
+        by_step=_step_satisfaction(session, fiscal_year, declared_channels),
     )
 
+
+def _step_satisfaction(session: Session, fiscal_year: int, declared_channels: tuple[str, ...]) -> dict[str, tuple[int, float | None, float | None]]:
+    """Each step's latest answer per person, in the steps' plan order."""
+    start, end = _year_bounds(fiscal_year)
+    latest: dict[str, dict[object, int]] = {}
+    for index, (user_id, value, detail) in enumerate(session.execute(
+        select(InteractionEvent.user_id, InteractionEvent.value, InteractionEvent.detail)
+        .where(InteractionEvent.kind == "step_survey_answer", InteractionEvent.occurred_at >= start,
+               InteractionEvent.occurred_at <= end, InteractionEvent.value.between(1, 5),
+               InteractionEvent.channel.in_(evidence_channels(declared_channels)))
+        .order_by(InteractionEvent.occurred_at, InteractionEvent.id)
+    )):
+        step = detail.get("step") if isinstance(detail, dict) else None
+        if step in STEPS:
+            latest.setdefault(step, {})[user_id if user_id is not None else ("anonymous", index)] = int(value)
+    result = {}
+    for step in STEPS:
+        scores = list(latest.get(step, {}).values())
+        if scores:
+            result[step] = (len(scores), round(sum(scores) / len(scores), 2),
+                            percent(sum(1 for score in scores if score in SATISFIED_SCORES), len(scores)))
+    return result
 
 def _quiz_results(session: Session, fiscal_year: int, declared_channels: tuple[str, ...]) -> tuple[int, int]:
     """People who answered every question of the year's quiz, and how many of them passed
@@ -209,6 +235,8 @@ def survey_summary_csv(survey: SurveySummary) -> bytes:
     writer.writerow(["รวมผู้ตอบ", survey.responses])
     writer.writerow(["ร้อยละผู้พึงพอใจ (4–5 คะแนน)", "" if survey.satisfied_percent is None else survey.satisfied_percent])
     writer.writerow(["คะแนนเฉลี่ย", "" if survey.mean is None else survey.mean])
+    for step, (people, mean, satisfied) in survey.by_step.items():
+        writer.writerow([f"ขั้นตอน {step}: ผู้ตอบ / คะแนนเฉลี่ย / ร้อยละพึงพอใจ", people, mean, "" if satisfied is None else satisfied])
     writer.writerow(["ผู้ทำแบบทดสอบความเข้าใจครบ", survey.quiz_takers])
     writer.writerow(["ร้อยละผู้ผ่านแบบทดสอบ", "" if survey.quiz_passed_percent is None else survey.quiz_passed_percent])
     writer.writerow([])
@@ -426,6 +454,7 @@ def _survey_section(writer: _Writer, data: YearData) -> None:
         )
     if not survey.responses:
         writer.paragraph("ยังไม่มีผู้ตอบแบบสำรวจความพึงพอใจในปีงบประมาณนี้", indent_first=True)
+        _step_table(writer, survey)
         return
     writer.paragraph(
         f"มีผู้ตอบแบบสำรวจ {survey.responses} คน พึงพอใจระดับมากถึงมากที่สุด (๔–๕ คะแนน) "
@@ -435,10 +464,20 @@ def _survey_section(writer: _Writer, data: YearData) -> None:
     writer.table(["ระดับความพึงพอใจ", "จำนวน (คน)", "ร้อยละ"],
                  [[f"{score} {SCORE_NAMES[score]}", count, _number(percent(count, survey.responses))]
                   for score, count in survey.distribution.items()], [6, 4, 4])
+    _step_table(writer, survey)
     if survey.comments:
         writer.paragraph("ข้อเสนอแนะจากบุคลากร")
         for comment in survey.comments:
             writer.paragraph(comment, "List Bullet")
+
+
+def _step_table(writer: _Writer, survey: SurveySummary) -> None:
+    if not survey.by_step:
+        return
+    writer.paragraph("ความพึงพอใจรายขั้นตอนของกระบวนการจัดการความรู้")
+    writer.table(["ขั้นตอน", "ผู้ตอบ (คน)", "คะแนนเฉลี่ย", "ร้อยละพึงพอใจ"],
+                 [[f"{step} {STEPS[step].name}", people, _number(mean), _number(satisfied)]
+                  for step, (people, mean, satisfied) in survey.by_step.items()], [7, 3, 3, 3])
 
 
 def _gaps_section(writer: _Writer, data: YearData) -> None:

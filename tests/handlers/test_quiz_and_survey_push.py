@@ -86,3 +86,28 @@ def _png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (10, 10), "white").save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_satisfaction_per_km_step_is_kept_apart_from_the_overall_score(
+    webhook, line_events, line_stub, database, imported_plan, august,
+) -> None:
+    webhook.send(line_events.text("/survey 5", line_events.user(RIGHT_PERSON)))
+    webhook.send(line_events.text("/survey KMP6", line_events.user(RIGHT_PERSON)))
+    ask = replies_of(line_stub)[0]
+    assert "ขั้นตอน KMP6 การแบ่งปันแลกเปลี่ยนความรู้" in ask["text"]
+    assert ask["quickReply"]["items"][0]["action"]["data"] == "action=survey&score=5&step=KMP6"
+    webhook.send(line_events.postback("action=survey&score=2&step=KMP6", line_events.user(RIGHT_PERSON)))
+    assert replies_of(line_stub)[0]["text"] == "ขอบคุณสำหรับคะแนน ๒ ของขั้นตอน KMP6 การแบ่งปันแลกเปลี่ยนความรู้ค่ะ 😊"
+    webhook.send(line_events.text("/survey kmp 6 4", line_events.user(WRONG_PERSON)))
+    webhook.send(line_events.text("/survey KMP9 4", line_events.user(WRONG_PERSON)))
+    assert "ไม่รู้จักขั้นตอน “KMP9”" in replies_of(line_stub)[0]["text"]
+
+    with database.session() as session:
+        survey = collect_survey(session, 2567)
+        data = collect_year(session, 2567)
+    # The overall answer is still the one 5; KMP6 has two people, mean 3, half satisfied.
+    assert (survey.responses, survey.distribution[5]) == (1, 1)
+    assert survey.by_step == {"KMP6": (2, 3.0, 50.0)}
+    document = Document(io.BytesIO(build_report_docx(data, chart_png=_png())))
+    table = next(table for table in document.tables if table.rows[0].cells[0].text == "ขั้นตอน")
+    assert [cell.text for cell in table.rows[1].cells] == ["KMP6 การแบ่งปันแลกเปลี่ยนความรู้", "๒", "๓", "๕๐"]
