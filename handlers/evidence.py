@@ -23,7 +23,9 @@ from linebot.v3.webhooks import Event, ImageMessageContent, MessageEvent
 
 from bot.core.calendar import thai_digits
 from bot.core.line_client import LineApiError
+from handlers.commands import KM_TEAM
 from handlers.context import HandlerContext
+from handlers.message import NOT_TEXT_REPLY
 from kb.evidence import (
     ActivityKey,
     EvidenceRefused,
@@ -42,14 +44,11 @@ from kb.plan_store import activity_label
 
 logger = logging.getLogger(__name__)
 
-KM_TEAM = ("secretary", "committee")
-
 NO_ACTIVITY_WAITING = (
     "ได้รับไฟล์แล้วค่ะ แต่ตอนนี้ยังไม่มีกิจกรรมที่รอหลักฐานจากท่านนะคะ 🙏\n"
     "หากเป็นหลักฐานของกิจกรรมตามแผน KM พิมพ์ /done ตามด้วยเลขกิจกรรมก่อน (เช่น /done 5) "
     "แล้วส่งไฟล์อีกครั้งภายใน {minutes} นาที น้องบอทจะแนบให้ค่ะ ดูเลขกิจกรรมได้ด้วย /plan"
 )
-NOT_TEXT_REPLY = "ขออภัยค่ะ ตอนนี้น้องบอทอ่านได้เฉพาะข้อความตัวอักษรนะคะ ลองพิมพ์คำถามมาได้เลยค่ะ"
 EXTERNAL_CONTENT = (
     "ขออภัยค่ะ รูปนี้ส่งมาจากแหล่งภายนอก LINE น้องบอทจึงดึงมาเก็บไม่ได้ "
     "ลองบันทึกรูปลงเครื่องแล้วส่งใหม่อีกครั้งนะคะ"

@@ -33,10 +33,9 @@ from bot.core.calendar import (
 from bot.core.channels import evidence_channels
 from bot.core.steps import STEPS
 from bot.core.tables import InteractionEvent
-from bot.reach.figures import SATISFIED_SCORES, SurveyAnswer, latest_answer_per_person, percent
+from bot.reach.figures import SATISFIED_SCORES, ReachReport, SurveyAnswer, latest_answer_per_person, percent
 from bot.reach.queries import collect_report
 from bot.reach.register import Register, collect_register, fiscal_years_with_plans
-from bot.reach.figures import ReachReport
 from kb.quiz import PASS_SHARE, passed
 from kb.tables import Article
 
