@@ -236,3 +236,20 @@ def test_the_reminders_done_button_asks_for_evidence_too(webhook, line_events, l
     webhook.send(line_events.file("920000000000000001", "ภาพกิจกรรม.pdf", len(PDF_BYTES), in_committee(line_events)))
     assert "“ภาพกิจกรรม.pdf” แนบกับ KMP1" in reply_text(line_stub)
     assert [(row.plan_number, row.step) for row in evidence_rows(database)] == [(2, "KMP1")]
+
+
+def test_the_content_host_is_configurable_apart_from_the_api_host(line_stub) -> None:
+    from bot.core.config import Config
+    from bot.core.line_client import LineClient
+
+    config = Config.from_environment({
+        "LINE_CHANNEL_ACCESS_TOKEN": "test-access-token", "LINE_API_BASE_URL": "http://127.0.0.1:9",
+        "LINE_DATA_API_BASE_URL": line_stub.url, "KMBOT_PUBLIC_HOLIDAYS": "off",
+    })
+    client = LineClient(config, sleep=lambda _: None)
+    line_stub.serve_content("930000000000000001", PDF_BYTES, "application/pdf")
+    try:
+        assert client.message_content("930000000000000001") == (PDF_BYTES, "application/pdf")
+    finally:
+        client.close()
+    assert Config.from_environment({}).line_data_api_base_url is None  # derived from LINE_API_BASE_URL
