@@ -151,15 +151,11 @@ def collect_register(session: Session, fiscal_year: int, organisation: str | Non
 
 
 def _users(session: Session) -> dict[int, User]:
-    return {user.id: user for user in session.scalars(select(User).where(User.role != "staff"))} | {
-        user.id: user for user in session.scalars(
-            select(User).where(User.id.in_(select(EvidenceFile.user_id).where(EvidenceFile.user_id.is_not(None))))
-        )
-    } | {
-        user.id: user for user in session.scalars(
-            select(User).where(User.id.in_(select(Activity.done_by_user_id).where(Activity.done_by_user_id.is_not(None))))
-        )
-    }
+    """The people the register names: who marked activities done and who sent evidence."""
+    named = select(Activity.done_by_user_id).where(Activity.done_by_user_id.is_not(None)).union(
+        select(EvidenceFile.user_id).where(EvidenceFile.user_id.is_not(None))
+    )
+    return {user.id: user for user in session.scalars(select(User).where(User.id.in_(named)))}
 
 
 ROLE_NAMES = {"secretary": "เลขานุการ", "committee": "กรรมการ", "staff": "บุคลากร"}
