@@ -10,6 +10,10 @@ authority, and the activity is recorded as marked from that group (`handlers.com
 
 The activity is recorded with who marked it and when, plus any evidence note typed after the
 id; its reminders from then on are cancelled (the sender and the preview skip done activities).
+The day it was done may be given after the id (`/done 5 เมื่อ 12 มี.ค. 2567 ...`); otherwise it
+is the moment of the command. Then the bot asks for the evidence: photos and files the same
+person sends in the same chat within `Config.evidence_window_minutes` attach to the activity
+(`handlers.evidence`).
 
 Only `handlers.commands` declares who may run it (its role check covers the button too).
 """
@@ -17,12 +21,14 @@ Only `handlers.commands` declares who may run it (its role check covers the butt
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time
 
 from linebot.v3.messaging.models import Message, TextMessage
 from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import (
+    BANGKOK,
     format_thai_date,
     format_thai_datetime,
     resolve_period,
@@ -32,6 +38,7 @@ from bot.core.calendar import (
 from bot.core.steps import STEP_CODE, code_of
 from bot.core.text import shorten
 from handlers.context import HandlerContext
+from kb.evidence import ALLOWED_TEXT, ActivityKey, open_request
 from kb.plan_store import (
     activity_label,
     find_activities_by_step,
@@ -39,6 +46,7 @@ from kb.plan_store import (
     refresh_plan_article,
 )
 from kb.tables import Activity
+from kb.thai_period import parse_period
 
 REFUSAL = (
     "ขออภัยค่ะ การบันทึกว่ากิจกรรมตามแผน KM ทำแล้ว สงวนไว้สำหรับกรรมการ KM และเลขานุการเท่านั้น "
@@ -47,6 +55,7 @@ REFUSAL = (
 USAGE = (
     "พิมพ์ /done ตามด้วยเลขกิจกรรมหรือรหัสขั้นตอนได้เลยค่ะ เช่น /done 12 หรือ /done KMP5 "
     "และพิมพ์หลักฐานต่อท้ายได้ เช่น /done 12 รายงานการประชุมครั้งที่ 2/2567\n"
+    "หากทำเสร็จก่อนวันนี้ ระบุวันได้ เช่น /done 12 เมื่อ 12 มี.ค. 2567\n"
     "ดูเลขกิจกรรมได้ด้วยคำสั่ง /plan ค่ะ"
 )
 NOT_FOUND = "ไม่พบกิจกรรม “{written}” ในแผน KM ค่ะ พิมพ์ /plan เพื่อดูเลขกิจกรรมได้เลยนะคะ"
@@ -62,6 +71,18 @@ NOTE_LIMIT = 2000
 # Activity ids are database integers; a longer number cannot be one (and must not reach the query).
 MAX_ACTIVITY_DIGITS = 9
 
+BAD_DONE_DATE = (
+    "ขออภัยค่ะ อ่านวันที่ “{written}” ไม่ได้ โปรดเขียนวัน เดือน ปี พ.ศ. เช่น /done {activity} เมื่อ 12 มี.ค. 2567 "
+    "ยังไม่ได้บันทึกอะไรนะคะ"
+)
+FUTURE_DONE_DATE = "ขออภัยค่ะ วันที่ {day} ยังมาไม่ถึง บันทึกว่าทำเสร็จล่วงหน้าไม่ได้ ยังไม่ได้บันทึกอะไรนะคะ"
+ASK_FOR_EVIDENCE = (
+    "📎 ส่งรูปถ่ายหรือไฟล์หลักฐานเป็น{kinds} ในแชตนี้ได้ภายใน {minutes} นาที "
+    "น้องบอทจะแนบไว้กับกิจกรรมนี้ให้ค่ะ"
+)
+# "เมื่อ 12 มี.ค. 2567" or "วันที่ 12 มี.ค. 2567" right after the activity.
+_WHEN = re.compile(r"^(?:เมื่อ(?:วันที่)?|วันที่)\s*")
+
 _ACTIVITY_ID = re.compile(r"#?(\d+)(?!\d)")
 _PLAN = re.compile(r"(?:แผน(?:ที่)?|plan)\s*(\d+)(?!\d)", re.IGNORECASE)
 
@@ -74,7 +95,31 @@ def run(arguments: str, context: HandlerContext) -> list[Message]:
     if isinstance(found, str):
         return [TextMessage(text=found)]
     activity, note = found
-    return [TextMessage(text=mark_done(activity, note, context))]
+    when = split_done_date(note, activity.plan.fiscal_year, to_bangkok(context.received_at).date(), activity.id)
+    if isinstance(when, str):
+        return [TextMessage(text=when)]
+    done_on, note = when
+    return [TextMessage(text=mark_done(activity, note, context, done_on=done_on))]
+
+
+def split_done_date(note: str, fiscal_year: int, today: date, activity_id: int = 0) -> tuple[date | None, str] | str:
+    """The done day written at the start of the note ("เมื่อ 12 มี.ค. 2567") and the rest of the
+    note; (None, note) when no day is written; a Thai reply when the day cannot be taken."""
+    match = _WHEN.match(note)
+    if match is None:
+        return None, note
+    words = note[match.end():].split()
+    for count in (3, 2, 1):
+        if len(words) < count:
+            continue
+        reading = parse_period(" ".join(words[:count]), fiscal_year=fiscal_year)
+        if reading.certain and reading.deadline is not None and reading.start in (None, reading.deadline):
+            if reading.deadline > today:
+                return FUTURE_DONE_DATE.format(day=format_thai_date(reading.deadline))
+            return reading.deadline, " ".join(words[count:])
+    if words and thai_digit_to_arabic_digit(words[0])[:1].isdigit():
+        return BAD_DONE_DATE.format(written=shorten(" ".join(words[:3]), ECHO_LIMIT), activity=activity_id)
+    return None, note  # "เมื่อประชุม..." is a note that starts with the word, not a date
 
 
 def run_from_postback(data: dict[str, str], context: HandlerContext) -> list[Message]:
@@ -130,28 +175,56 @@ def _current_candidates(activities: list[Activity]) -> list[Activity]:
     return [activity for activity in activities if activity.plan.fiscal_year == year]
 
 
-def mark_done(activity: Activity, note: str | None, context: HandlerContext) -> str:
+def done_moment(day: date) -> datetime:
+    """A written done day as a moment: noon in Bangkok, so no viewer's time zone moves the day."""
+    return datetime.combine(day, time(12, 0), tzinfo=BANGKOK)
+
+
+def mark_done(activity: Activity, note: str | None, context: HandlerContext, *, done_on: date | None = None) -> str:
     label = activity_label(activity)
     where = f"แผนที่ {thai_digits(activity.plan.number)} ปีงบประมาณ {thai_digits(activity.plan.fiscal_year)}"
     if activity.status == "done":
+        if done_on is not None:
+            activity.done_at = done_moment(done_on)
         when = format_thai_date(to_bangkok(activity.done_at).date()) if activity.done_at else "ก่อนหน้านี้"
-        if note:
-            # Already done: a note typed now adds the evidence without changing who or when.
-            activity.evidence_note = note
+        if note or done_on is not None:
+            # Already done: a note or a day typed now corrects the record without changing who.
+            if note:
+                activity.evidence_note = note
             context.session.flush()
             refresh_plan_article(context.session, activity.plan)
-            return f"บันทึกหลักฐานของ {label} ({where}) เพิ่มแล้วค่ะ ✅\nหลักฐาน: {note}"
-        return f"{label} ({where}) บันทึกว่าทำแล้วตั้งแต่ {when} ค่ะ"
+            lines = [f"บันทึกข้อมูลของ {label} ({where}) เพิ่มแล้วค่ะ ✅ ทำเสร็จเมื่อ {when}"]
+            if note:
+                lines.append(f"หลักฐาน: {note}")
+        else:
+            lines = [f"{label} ({where}) บันทึกว่าทำแล้วตั้งแต่ {when} ค่ะ"]
+        lines += _ask_for_evidence(activity, context)
+        return "\n".join(lines)
     user = context.user
-    mark_activity_done(
-        context.session, activity, user_id=user.id if user is not None else None, note=note, at=context.received_at
-    )
+    at = done_moment(done_on) if done_on is not None else context.received_at
+    mark_activity_done(context.session, activity, user_id=user.id if user is not None else None, note=note, at=at)
+    when = format_thai_date(done_on) if done_on is not None else format_thai_datetime(context.received_at)
     lines = [
-        f"บันทึกแล้วค่ะ ✅ {label} ({where}) ทำเสร็จเมื่อ {format_thai_datetime(context.received_at)}",
+        f"บันทึกแล้วค่ะ ✅ {label} ({where}) ทำเสร็จเมื่อ {when}",
         "การแจ้งเตือนที่เหลือของกิจกรรมนี้ยกเลิกแล้วนะคะ",
     ]
     if note:
         lines.append(f"หลักฐาน: {note}")
-    else:
+    asked = _ask_for_evidence(activity, context)
+    if not asked and not note:
         lines.append(f"หากมีหลักฐาน พิมพ์ /done {activity.id} ตามด้วยรายละเอียดเพื่อบันทึกเพิ่มได้ค่ะ")
-    return "\n".join(lines)
+    return "\n".join(lines + asked)
+
+
+def _ask_for_evidence(activity: Activity, context: HandlerContext) -> list[str]:
+    """Open the window in which this person's files in this chat attach to the activity; the
+    line asking for them (none in the simulators, which cannot send files)."""
+    source = context.source
+    chat_id = source.chat_id or source.user_id
+    if source.is_simulated or not chat_id:
+        return []
+    user = context.user
+    minutes = context.config.evidence_window_minutes
+    open_request(context.session, ActivityKey.of(activity), chat_id=chat_id,
+                 user_id=user.id if user is not None else None, at=context.received_at, minutes=minutes)
+    return [ASK_FOR_EVIDENCE.format(kinds=ALLOWED_TEXT, minutes=thai_digits(minutes))]

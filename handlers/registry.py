@@ -10,7 +10,7 @@ from typing import Callable
 from linebot.v3.messaging.models import Message
 from linebot.v3.webhooks import Event
 
-from handlers import follow, membership, message, postback, unsend
+from handlers import evidence, follow, membership, message, postback, unsend
 from handlers.context import HandlerContext
 
 EventHandler = Callable[[Event, HandlerContext], list[Message]]
@@ -28,10 +28,19 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "unsend": unsend.handle_unsend,
 }
 
+# Message types (the message's `type`) with a handler of their own; other messages (text,
+# stickers) go to the `message` entry above.
+MESSAGE_HANDLERS: dict[str, EventHandler] = {
+    "image": evidence.handle_media,
+    "file": evidence.handle_media,
+}
+
 
 def handle_event(event: Event, context: HandlerContext) -> list[Message] | None:
     """Run the handler for this event's type; None when no handler is registered for it."""
     handler = EVENT_HANDLERS.get(event.type)
+    if event.type == "message":
+        handler = MESSAGE_HANDLERS.get(str(getattr(event.message, "type", "")), handler)
     if handler is None:
         return None
     return handler(event, context)

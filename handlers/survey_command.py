@@ -4,6 +4,11 @@ The score comes from a quick-reply button (postback `action=survey&score=N`) or 
 the command (`/survey 5`). Every answer is logged; the report counts each person's latest
 answer in its period, so answering again changes one's score instead of voting twice.
 
+Satisfaction with one KM step is asked and answered the same way with the step's code:
+`/survey KMP6` asks, `/survey KMP6 4` answers (buttons `action=survey&score=N&step=KMP6`).
+Those answers are `step_survey_answer` events, apart from the overall score the reach report
+counts, so rating a step never replaces one's overall answer.
+
 The comment is `/comment ข้อความ` (ความเห็น, ข้อเสนอแนะ): it is attached to the person's latest
 answer of the current fiscal year. A command rather than "the next message" because in a
 group the next message is usually not for the bot, and a later question must never be
@@ -31,6 +36,7 @@ from bot.core.calendar import (
     thai_digits,
     to_bangkok,
 )
+from bot.core.steps import STEP_CODE, STEPS, code_of, normalise_code
 from bot.core.tables import InteractionEvent
 from handlers.context import HandlerContext
 from handlers.unsend import note_kept_text
@@ -59,16 +65,40 @@ COMMENT_THANKS = "ได้รับข้อเสนอแนะของท�
 NO_PERSON = "ขออภัยค่ะ น้องบอทระบุผู้ตอบไม่ได้ ลองตอบแบบสอบถามในแชต 1:1 กับน้องบอทนะคะ"
 
 
-def score_quick_reply() -> QuickReply:
+PUSH_INVITATION = (
+    "📋 แบบสำรวจความคิดเห็นต่อการจัดการความรู้ (KM) ของหน่วยงาน ประจำปีค่ะ\n"
+    "ใช้เวลาไม่ถึง ๑ นาที: ให้คะแนนความพึงพอใจจากปุ่มด้านล่าง แล้วพิมพ์ /quiz เพื่อทำแบบทดสอบความเข้าใจสั้น ๆ "
+    "และ /ความเห็น ตามด้วยข้อเสนอแนะได้ค่ะ ขอบคุณทุกท่านนะคะ 🙏"
+)
+
+
+def survey_push_messages() -> list[Message]:
+    """The survey as pushed once a year to the staff groups: the invitation and the score buttons."""
+    return [TextMessage(text=PUSH_INVITATION), TextMessage(text=QUESTION, quick_reply=score_quick_reply())]
+
+
+STEP_QUESTION = (
+    "ท่านพึงพอใจขั้นตอน {step} {name} ของการจัดการความรู้ในหน่วยงานมากน้อยเพียงใดคะ\n"
+    "(5 = มากที่สุด, 1 = น้อยที่สุด) เลือกจากปุ่มด้านล่างได้เลยค่ะ"
+)
+STEP_THANKS = "ขอบคุณสำหรับคะแนน {score} ของขั้นตอน {step} {name}ค่ะ 😊"
+UNKNOWN_STEP = "ขออภัยค่ะ ไม่รู้จักขั้นตอน “{written}” ลองพิมพ์รหัสขั้นตอน เช่น /survey KMP6 ได้เลยค่ะ"
+
+
+def score_quick_reply(step: str | None = None) -> QuickReply:
+    suffix = f"&step={step}" if step else ""
     return QuickReply(items=[
-        QuickReplyItem(action=PostbackAction(label=label, data=f"action=survey&score={score}", display_text=label))
+        QuickReplyItem(action=PostbackAction(label=label, data=f"action=survey&score={score}{suffix}", display_text=label))
         for score, label in SCORE_LABELS.items()
     ])
 
 
 def run(arguments: str, context: HandlerContext) -> list[Message]:
-    """`/survey` asks; `/survey 4` answers at once."""
+    """`/survey` asks; `/survey 4` answers at once; `/survey KMP6 [4]` is about one step."""
     typed = thai_digit_to_arabic_digit(arguments).strip()
+    match = STEP_CODE.match(typed)
+    if match:
+        return _run_step(code_of(match), match.group(0), typed[match.end():].strip(), context)
     if not typed:
         return [TextMessage(text=QUESTION, quick_reply=score_quick_reply())]
     if typed not in ("1", "2", "3", "4", "5"):
@@ -76,8 +106,32 @@ def run(arguments: str, context: HandlerContext) -> list[Message]:
     return record_score(int(typed), context, via="typed")
 
 
+def _run_step(step: str, written: str, typed: str, context: HandlerContext) -> list[Message]:
+    if step not in STEPS:
+        return [TextMessage(text=UNKNOWN_STEP.format(written=written[:20]))]
+    if not typed:
+        return [TextMessage(text=STEP_QUESTION.format(step=step, name=STEPS[step].name), quick_reply=score_quick_reply(step))]
+    if typed not in ("1", "2", "3", "4", "5"):
+        return [TextMessage(text=NOT_A_SCORE, quick_reply=score_quick_reply(step))]
+    return record_step_score(int(typed), step, context, via="typed")
+
+
+def record_step_score(score: int, step: str, context: HandlerContext, *, via: str) -> list[Message]:
+    if context.user is None:
+        return [TextMessage(text=NO_PERSON)]
+    context.record("step_survey_answer", value=score, detail={"via": via, "step": step})
+    return [TextMessage(text=STEP_THANKS.format(score=thai_digits(score), step=step, name=STEPS[step].name))]
+
+
 def run_from_postback(data: dict[str, str], context: HandlerContext) -> list[Message]:
     score = thai_digit_to_arabic_digit(data.get("score", "")).strip()
+    if data.get("step"):
+        step = normalise_code(data["step"])
+        if step is None:
+            return [TextMessage(text=UNKNOWN_STEP.format(written=data["step"][:20]))]
+        if score not in ("1", "2", "3", "4", "5"):
+            return [TextMessage(text=NOT_A_SCORE, quick_reply=score_quick_reply(step))]
+        return record_step_score(int(score), step, context, via="button")
     if score not in ("1", "2", "3", "4", "5"):
         return [TextMessage(text=NOT_A_SCORE, quick_reply=score_quick_reply())]
     return record_score(int(score), context, via="button")

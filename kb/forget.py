@@ -4,6 +4,8 @@ What a person wrote stays nowhere once they are forgotten: their `/share` tips a
 the committee already published lives on as the office's article, no longer linked to them), and
 the evidence notes they typed with `/done` are removed from the activities and from the public
 plan article that shows them. That an activity was done, and when, stays: it is the office's plan.
+Evidence files they sent stay too, as the office's record of its work, but no longer name them
+(`kb.evidence.forget_evidence`); their open requests for evidence are dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from kb.evidence import forget_evidence
 from kb.plan_store import refresh_plan_article
 from kb.tables import Activity, SharedTip
 
@@ -21,6 +24,7 @@ from kb.tables import Activity, SharedTip
 class ForgottenContributions:
     tips_removed: int
     notes_removed: int
+    evidence_unlinked: int = 0
 
 
 def forget_contributions(session: Session, user_id: int) -> ForgottenContributions:
@@ -34,7 +38,8 @@ def forget_contributions(session: Session, user_id: int) -> ForgottenContributio
         activity.evidence_note = None
         activity.done_by_user_id = None
         plans[activity.plan_id] = activity.plan
+    unlinked = forget_evidence(session, user_id)
     session.flush()
     for plan in plans.values():
         refresh_plan_article(session, plan)
-    return ForgottenContributions(tips_removed=tips, notes_removed=notes)
+    return ForgottenContributions(tips_removed=tips, notes_removed=notes, evidence_unlinked=unlinked)

@@ -157,3 +157,57 @@ class Activity(Base):
     plan: Mapped[Plan] = relationship(back_populates="activities")
 
     __table_args__ = (UniqueConstraint("plan_id", "step", "number", name="uq_activities_plan_step_number"),)
+
+
+# --- evidence of the plan's activities ------------------------------------------------------
+#
+# Evidence is keyed by the activity's identity in the plan (fiscal year, plan number, step,
+# activity number), never by the activity's row id: importing the plan again may replace a row,
+# and the office's evidence must not be lost with it.
+
+
+class EvidenceFile(Base):
+    """A file (photo, PDF, Word, Excel) proving that a plan activity was done."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    plan_number: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(8))
+    activity_number: Mapped[int | None] = mapped_column(Integer)
+    # The stored file is named by this hash: the same content is kept once, and a reviewer can
+    # check that nothing was altered.
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    # `line` (sent in a chat) or `admin` (uploaded by the secretary).
+    origin: Mapped[str] = mapped_column(String(8), default="line")
+    line_message_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Who sent it; `users forget` unlinks the person and keeps the file as the office's evidence.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_evidence_files_activity", "fiscal_year", "plan_number", "step", "activity_number"),)
+
+
+class EvidenceRequest(Base):
+    """The bot asked a person in a chat for an activity's evidence: files they send there before
+    `expires_at` are attached to it."""
+
+    __tablename__ = "evidence_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The LINE group, room or (1:1) user id the files are expected in.
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    plan_number: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(8))
+    activity_number: Mapped[int | None] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_evidence_requests_chat", "chat_id", "expires_at"),)

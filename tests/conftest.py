@@ -137,6 +137,13 @@ class LineStub:
     rich_menu_images: dict[str, bytes] = field(default_factory=dict)
     user_rich_menus: dict[str, str] = field(default_factory=dict)
     default_rich_menu: str | None = None
+    # --- message content (evidence files): message id -> (bytes, content type) -----------------
+    message_contents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+    def serve_content(self, message_id: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        """GET /v2/bot/message/{message_id}/content answers these bytes (LINE's data host)."""
+        self.message_contents[message_id] = (data, content_type)
+    # --- end of message content ---------------------------------------------------------------
 
     @property
     def url(self) -> str:
@@ -220,6 +227,16 @@ class LineStub:
         match = re.fullmatch(r"/v2/bot/(group|room)/([^/]+)/members/count", request.path)
         if match:
             return self._json({"count": self.member_counts.get(match.group(2), 5)})
+        # --- message content (evidence files) -------------------------------------------------
+        match = re.fullmatch(r"/v2/bot/message/([^/]+)/content", request.path)
+        if match and request.method == "GET":
+            # REF#get-content: 404 for a message id LINE does not know (or content gone).
+            if match.group(1) not in self.message_contents:
+                return self._json({"message": "Not found"}, 404)
+            data, content_type = self.message_contents[match.group(1)]
+            return Response(data, status=200, content_type=content_type,
+                            headers={"x-line-request-id": f"req-{len(self.calls)}"})
+        # --- end of message content -----------------------------------------------------------
         match = re.fullmatch(r"/v2/bot/group/([^/]+)/summary", request.path)
         if match:
             group_id = match.group(1)
@@ -414,6 +431,20 @@ class LineEvents:
     def sticker(cls, source: dict[str, Any] | None = None) -> dict[str, Any]:
         message = {"id": "1", "type": "sticker", "packageId": "446", "stickerId": "1988", "stickerResourceType": "STATIC", "quoteToken": "q1"}
         return cls._base("message", source or cls.user(), None, False, replyToken=uuid.uuid4().hex, message=message)
+
+    # --- photos and files (evidence) ------------------------------------------------------------
+    @classmethod
+    def image(cls, message_id: str, source: dict[str, Any] | None = None, *, timestamp: int | None = None) -> dict[str, Any]:
+        message = {"id": message_id, "type": "image", "quoteToken": "q" + uuid.uuid4().hex,
+                   "contentProvider": {"type": "line"}}
+        return cls._base("message", source or cls.user(), None, False, timestamp, replyToken=uuid.uuid4().hex, message=message)
+
+    @classmethod
+    def file(cls, message_id: str, file_name: str, file_size: int, source: dict[str, Any] | None = None,
+             *, timestamp: int | None = None) -> dict[str, Any]:
+        message = {"id": message_id, "type": "file", "fileName": file_name, "fileSize": file_size}
+        return cls._base("message", source or cls.user(), None, False, timestamp, replyToken=uuid.uuid4().hex, message=message)
+    # --- end of photos and files -------------------------------------------------------------
 
     @classmethod
     def follow(cls, source: dict[str, Any] | None = None, event_id: str | None = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from bot.cli import db, groups, kb, plan, reach, richmenu, scheduler, serve, users
+from bot.cli import db, groups, kb, plan, reach, report, richmenu, scheduler, serve, survey, users
 
 COMMANDS: tuple[click.Command, ...] = (
     serve.serve_command,
@@ -21,6 +21,8 @@ COMMANDS: tuple[click.Command, ...] = (
     scheduler.reminders_group,
     scheduler.scheduler_group,
     reach.reach_group,
+    report.report_group,
+    survey.survey_group,
     richmenu.richmenu_group,
 )
 

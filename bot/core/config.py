@@ -119,6 +119,15 @@ class Config:
     # e.g. "web" when staff use the web chat for work); simulator traffic is never evidence otherwise.
     organisation_name: str | None = None
     reach_channels: tuple[str, ...] = ()
+    # LINE's content host (api-data.line.me), where photos and files sent in a chat are fetched;
+    # None derives it from line_api_base_url (a stub or proxy then serves both).
+    line_data_api_base_url: str | None = None
+    # Evidence files of the plan's activities: the folder (KMBOT_EVIDENCE_DIR; None keeps them
+    # beside the SQLite database), the largest file taken, and how long after `/done` files sent
+    # by the same person in the same chat attach to the activity.
+    evidence_dir: str | None = None
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    evidence_window_minutes: int = 30
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -164,6 +173,10 @@ class Config:
             question_rate=parse_question_rate(environ.get("KMBOT_QUESTION_RATE") or DEFAULT_QUESTION_RATE),
             organisation_name=(environ.get("KMBOT_ORGANISATION") or "").strip() or None,
             reach_channels=tuple(_items(environ.get("KMBOT_REACH_CHANNELS") or "")),
+            line_data_api_base_url=(environ.get("LINE_DATA_API_BASE_URL") or "").rstrip("/") or None,
+            evidence_dir=(environ.get("KMBOT_EVIDENCE_DIR") or "").strip() or None,
+            evidence_max_bytes=int(environ.get("KMBOT_EVIDENCE_MAX_MB") or 20) * 1024 * 1024,
+            evidence_window_minutes=int(environ.get("KMBOT_EVIDENCE_WINDOW_MINUTES") or 30),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":

@@ -150,7 +150,7 @@ class LineClient:
         self._api = MessagingApi(self._api_client)
         # Rich menu images go to LINE's data host (api-data.line.me); a stub serves both.
         blob_configuration = Configuration(
-            host=data_api_base_url(config.line_api_base_url), access_token=config.line_channel_access_token or ""
+            host=config.line_data_api_base_url or data_api_base_url(config.line_api_base_url), access_token=config.line_channel_access_token or ""
         )
         blob_configuration.retries = False
         self._blob_client = ApiClient(blob_configuration)
@@ -245,6 +245,19 @@ class LineClient:
                 rich_menu_id, body=image, _headers={"Content-Type": content_type}, **options
             ),
         )
+
+    # --- content sent by users (#get-content) -----------------------------------------------------
+
+    def message_content(self, message_id: str) -> tuple[bytes, str | None]:
+        """The bytes of an image or file a user sent (GET api-data.line.me/v2/bot/message/{id}/content)
+        and the content type LINE gives; retried like every call."""
+        response = self._call(
+            "message content",
+            lambda options: self._blob.get_message_content_with_http_info(message_id, **options),
+        )
+        headers = response.headers or {}
+        content_type = headers.get("Content-Type") or headers.get("content-type")
+        return bytes(response.raw_data or b""), content_type
 
     def delete_rich_menu(self, rich_menu_id: str) -> None:
         self._call("delete rich menu", lambda options: self._api.delete_rich_menu_with_http_info(rich_menu_id, **options))
