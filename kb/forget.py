@@ -4,6 +4,7 @@ What a person wrote stays nowhere once they are forgotten: their `/share` tips a
 the committee already published lives on as the office's article, no longer linked to them), and
 the evidence notes they typed with `/done` are removed from the activities and from the public
 plan article that shows them. That an activity was done, and when, stays: it is the office's plan.
+Their questions to the experts and their answers go too (`kb.expert_questions.forget_expert_data`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from kb.expert_questions import forget_expert_data
 from kb.plan_store import refresh_plan_article
 from kb.tables import Activity, SharedTip
 
@@ -21,6 +23,8 @@ from kb.tables import Activity, SharedTip
 class ForgottenContributions:
     tips_removed: int
     notes_removed: int
+    expert_questions_removed: int = 0
+    expert_answers_removed: int = 0
 
 
 def forget_contributions(session: Session, user_id: int) -> ForgottenContributions:
@@ -37,4 +41,9 @@ def forget_contributions(session: Session, user_id: int) -> ForgottenContributio
     session.flush()
     for plan in plans.values():
         refresh_plan_article(session, plan)
-    return ForgottenContributions(tips_removed=tips, notes_removed=notes)
+    experts = forget_expert_data(session, user_id)
+    return ForgottenContributions(
+        tips_removed=tips, notes_removed=notes,
+        expert_questions_removed=experts.questions_removed + experts.questions_unlinked,
+        expert_answers_removed=experts.answers_removed,
+    )

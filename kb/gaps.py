@@ -14,12 +14,13 @@ from kb.tables import KnowledgeGap
 MAX_QUESTION_LENGTH = 500
 
 
-def record_gap(session: Session, question: str, asked_at: datetime) -> None:
-    """Count one more unanswered `question`; the same question in other spacing or digits counts together."""
+def record_gap(session: Session, question: str, asked_at: datetime) -> int | None:
+    """Count one more unanswered `question`; the same question in other spacing or digits counts
+    together. The gap's id (None for a question of nothing but spaces and signs)."""
     # Thai needs no spaces between words, so spacing alone never makes a different question.
     key = "".join(normalize_text(question).split())[:MAX_QUESTION_LENGTH]
     if not key:
-        return
+        return None
     insert_or_update(
         session,
         KnowledgeGap,
@@ -28,6 +29,7 @@ def record_gap(session: Session, question: str, asked_at: datetime) -> None:
         unique_columns=["normalized_question"],
         update={"count": KnowledgeGap.count + 1, "last_asked_at": asked_at},
     )
+    return session.scalar(select(KnowledgeGap.id).where(KnowledgeGap.normalized_question == key))
 
 
 def top_gaps(session: Session, limit: int = 20, *, include_resolved: bool = False) -> list[KnowledgeGap]:
