@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.core import calendar
 from bot.core.database import Database
 from bot.core.line_client import LineClient
+from scheduler.experts import ExpertSettings, run_expert_duties
 from scheduler.knowledge_push import (
     WeeklySlot,
     push_weekly_knowledge,
@@ -74,8 +75,10 @@ class ReminderClock:
         lease_duration: timedelta = LEASE_DURATION,
         renew_every: timedelta = RENEW_EVERY,
         knowledge_push: KnowledgePushSettings | None = None,
+        experts: ExpertSettings | None = None,
     ) -> None:
         self.database = database
+        self.experts = experts or ExpertSettings(digest_hour=(policy or ReminderPolicy()).settings.hour)
         self.knowledge_push = knowledge_push
         self.line_client = line_client
         self.policy = policy or ReminderPolicy()
@@ -114,6 +117,7 @@ class ReminderClock:
             try:
                 report = send_due_reminders(self.database, self.line_client, moment, self.policy)
                 self.push_knowledge_if_due(moment)
+                self.expert_duties(moment)
                 return report
             except SQLAlchemyError as error:
                 logger.error("reminder tick failed: database error (%s)", type(error).__name__)
@@ -125,6 +129,11 @@ class ReminderClock:
         if settings is not None and weekly_slot_reached(moment, settings.slot):
             push_weekly_knowledge(self.database, self.line_client, moment,
                                   article_id=settings.article_id, base_url=settings.base_url)
+
+    def expert_duties(self, moment: datetime) -> None:
+        """The experts' questions ride on the tick: failed cards again, the daily digest of
+        unanswered ones, and the honest word to askers nobody answered."""
+        run_expert_duties(self.database, self.line_client, moment, self.experts)
 
     def renew(self) -> None:
         """Renew the lease; a standby that takes it over (the holder died) catches up at once

@@ -117,6 +117,12 @@ class Config:
     # e.g. "web" when staff use the web chat for work); simulator traffic is never evidence otherwise.
     organisation_name: str | None = None
     reach_channels: tuple[str, ...] = ()
+    # Questions for the experts group: an open question older than this many hours is shown
+    # once more in the group's daily digest (at the reminder hour); its asker is told honestly
+    # after this many days without an answer; one person may send this many a day.
+    expert_resurface_hours: float = 48.0
+    expert_give_up_days: int = 7
+    expert_questions_per_day: int = 5
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -161,6 +167,9 @@ class Config:
             question_rate=parse_question_rate(environ.get("KMBOT_QUESTION_RATE") or DEFAULT_QUESTION_RATE),
             organisation_name=(environ.get("KMBOT_ORGANISATION") or "").strip() or None,
             reach_channels=tuple(_items(environ.get("KMBOT_REACH_CHANNELS") or "")),
+            expert_resurface_hours=float(environ.get("KMBOT_EXPERT_RESURFACE_HOURS") or 48),
+            expert_give_up_days=int(environ.get("KMBOT_EXPERT_GIVE_UP_DAYS") or 7),
+            expert_questions_per_day=int(environ.get("KMBOT_EXPERT_QUESTIONS_PER_DAY") or 5),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":
