@@ -6,6 +6,7 @@ from linebot.v3.messaging.models import Message, TextMessage
 
 from bot.core.calendar import thai_digits
 from handlers.answer_card import answer_messages, fallback_messages
+from handlers.ask_experts import OFFER_TEXT, experts_group_exists, offer_items
 from handlers.context import HandlerContext
 from handlers.rate_limit import check_question_rate
 from kb.answering import MAX_QUESTION_CHARS, find_answer
@@ -33,8 +34,10 @@ def answer_question(text: str, context: HandlerContext) -> list[Message]:
     # The event log keeps what happened, not what was said: staff messages stay private.
     context.record("question", detail={"confidence": round(answer.confidence, 3)})
     if not answer.answered:
-        record_gap(context.session, text, context.received_at)
+        gap_id = record_gap(context.session, text, context.received_at)
         context.record("fallback")
+        if gap_id is not None and experts_group_exists(context):
+            return fallback_messages(answer, offer_items(gap_id), OFFER_TEXT)
         return fallback_messages(answer)
     context.record("answer", article_id=answer.article_id, detail={"passage_id": answer.sources[0].passage_id})
     return answer_messages(answer, context.article_url(answer.article_id))
