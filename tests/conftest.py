@@ -216,8 +216,9 @@ class LineStub:
             self.quota_used += len(call.body["messages"]) * self._members_of(call.body["to"])
             # REF#send-push-message-response: one id per message sent, unique like LINE's.
             first = 500000000000000000 + 100 * len(self.calls)
-            return self._json({"sentMessages": [{"id": str(first + index), "quoteToken": f"q{first + index}"}
-                                                for index, _ in enumerate(call.body["messages"])]})
+            call.response = {"sentMessages": [{"id": str(first + index), "quoteToken": f"q{first + index}"}
+                                              for index, _ in enumerate(call.body["messages"])]}
+            return self._json(call.response)
         if request.path == "/v2/bot/message/quota":
             return self._json(self.quota)
         if request.path == "/v2/bot/message/quota/consumption":

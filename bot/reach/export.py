@@ -65,6 +65,7 @@ def report_json(report: ReachReport) -> dict[str, Any]:
             for item in report.article_feedback
         ],
         "comments": [{"month": item.month, "score": item.score, "comment": item.comment} for item in report.comments],
+        "experts": report.experts,
     }
 
 
