@@ -14,6 +14,7 @@ reads the time only through `bot.core.calendar.now`, and the bounds below are Ba
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -104,8 +105,7 @@ def collect_report(
     # KMP 6 / CMP 6 evidence: questions that reached the people who know, and what came of them.
     start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=BANGKOK)
     end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=BANGKOK) + timedelta(days=1)
-    report.experts = expert_figures(session, start, end).as_dict()
-    return report
+    return replace(report, experts=expert_figures(session, start, end).as_dict())
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
