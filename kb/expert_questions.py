@@ -74,14 +74,18 @@ def article_markdown(question: str, category: str, first_answer: str, additions:
                      credited: Sequence[str], *, status: str = "draft") -> str:
     """The Q&A article as a Markdown file with front matter, as `kmbot kb import` reads one.
 
+    ``credited`` are the names of the answering experts who agreed to be named.
+
     The question itself is the article's sample question, so the same question asked again
     finds it first.
     """
     body = first_answer.strip()
+    if credited:
+        # On the answer's own paragraph, so the passage the bot quotes carries it (and a name
+        # alone is never a passage of its own).
+        body += "\n" + CREDIT_LINE.format(name=", ".join(dict.fromkeys(credited)))
     if additions:
         body += "\n\n" + ADDITION_HEADING + "\n\n" + "\n\n".join(f"- {text.strip()}" for text in additions)
-    if credited:
-        body += "\n\n" + CREDIT_LINE.format(name=", ".join(dict.fromkeys(credited)))
     post = frontmatter.Post(body, title=question, status=status, category=category or DEFAULT_CATEGORY,
                             questions=[question], tags=["ถาม-ตอบจากผู้รู้"])
     return frontmatter.dumps(post, sort_keys=False) + "\n"
