@@ -235,3 +235,25 @@ def test_a_thumbs_down_offers_to_ask_the_experts(webhook, line_events, line_stub
     assert "/ถามผู้รู้" in how["text"]
     with database.session() as session:
         assert session.scalars(select(InteractionEvent).where(InteractionEvent.kind == "feedback")).one().value == 0
+
+
+def test_a_group_becomes_the_experts_group_from_the_cli_and_the_admin_page(
+        webhook, line_events, line_stub, starter_pack, add_group, cli, client, database):
+    add_group(EXPERTS_GROUP, role="staff")
+    # A staff group is not the experts group: no offer yet.
+    assert "ส่งคำถามถึงผู้รู้" not in quick_reply_data(ask(webhook, line_events, line_stub, QUESTION))
+    result = cli("groups", "set-role", EXPERTS_GROUP, "experts")
+    assert result.exit_code == 0, result.output
+    assert json.loads(cli("groups", "list", "--json").stdout)[0]["role"] == "experts"
+    assert "ส่งคำถามถึงผู้รู้" in quick_reply_data(ask(webhook, line_events, line_stub, QUESTION))
+
+    sign_in(client)
+    page = client.get("/admin/people").get_data(as_text=True)
+    assert "กลุ่มผู้รู้" in page
+    from bot.core.tables import ChatGroup
+
+    with database.session() as session:
+        group_id = session.scalars(select(ChatGroup.id)).one()
+    token = csrf_token_of(client, "/admin/people")
+    assert client.post(f"/admin/people/groups/{group_id}/role", data={"csrf_token": token, "role": "staff"}).status_code == 302
+    assert "ส่งคำถามถึงผู้รู้" not in quick_reply_data(ask(webhook, line_events, line_stub, QUESTION))
