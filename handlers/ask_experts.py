@@ -24,6 +24,7 @@ from handlers.context import HandlerContext
 from kb.expert_questions import (
     ExpertQuestionError,
     create_question,
+    credited_names,
     find_by_card_message,
     open_question_for,
     questions_asked_since,
@@ -77,9 +78,18 @@ THANKS_UNHELPFUL = "ขอบคุณที่บอกนะคะ 🙏 คณ
 # --- staff: asking ----------------------------------------------------------------------------
 
 
+ADMIN_SIMULATOR = "admin"
+SIMULATED_CARD_INTRO = "(ทดลองแชต: การ์ดนี้คือสิ่งที่กลุ่มผู้รู้จะเห็นใน LINE ตอบได้ที่นี่ด้วย /answer {id} คำตอบ)"
+SIMULATED_ANSWER_INTRO = "(ทดลองแชต: ข้อความถัดไปคือสิ่งที่ผู้ถามจะได้รับใน LINE)"
+
+
 def experts_group_exists(context: HandlerContext) -> bool:
+    """Is there an experts group to ask? The secretary's simulator plays the group itself, so
+    the whole loop can be tried there; the public simulator never offers it."""
     from bot.core.tables import ChatGroup
 
+    if context.source.is_simulated:
+        return context.source.kind == ADMIN_SIMULATOR
     return bool(context.session.scalar(
         select(func.count()).select_from(ChatGroup).where(ChatGroup.role == EXPERTS, ChatGroup.active.is_(True))
     ))
@@ -136,8 +146,14 @@ def send_question(question: str, context: HandlerContext, *, show_name: bool) ->
     except ExpertQuestionError as error:
         return [TextMessage(text=str(error))]
     context.record("expert_question", detail={"question_id": row.id, "named": show_name})
+    sent = [TextMessage(text=SENT.format(who="แสดงชื่อของท่าน" if show_name else "ไม่ระบุชื่อผู้ถาม"))]
+    if context.source.kind == ADMIN_SIMULATOR:
+        # Nothing leaves the simulator: the card is shown here instead of pushed.
+        asker = "ผู้ทดลองผ่านหน้าเว็บ" if show_name else None
+        return [*sent, TextMessage(text=SIMULATED_CARD_INTRO.format(id=row.id)),
+                *expert_pushes.card_messages(row.id, row.question, asker)]
     _after_commit(context, lambda: _push_card(context, row.id, user.line_user_id if show_name else None))
-    return [TextMessage(text=SENT.format(who="แสดงชื่อของท่าน" if show_name else "ไม่ระบุชื่อผู้ถาม"))]
+    return sent
 
 
 def _push_card(context: HandlerContext, question_id: int, name_of: str | None) -> None:
@@ -158,6 +174,8 @@ def _push_card(context: HandlerContext, question_id: int, name_of: str | None) -
 
 
 def in_experts_group(context: HandlerContext) -> bool:
+    if context.source.kind == ADMIN_SIMULATOR:
+        return True
     group = context.group
     return group is not None and group.role == EXPERTS
 
@@ -198,8 +216,14 @@ def answer(question: ExpertQuestion, text: str, context: HandlerContext) -> list
     if not outcome.first:
         return [TextMessage(text=LATER_ANSWER.format(number=number))]
     question_id = question.id
+    confirmed = [TextMessage(text=FIRST_ANSWER.format(number=number))]
+    if context.source.kind == ADMIN_SIMULATOR:
+        names = credited_names(context.session, [user.id if user else None])
+        expert = names.get(user.id) if user else None
+        return [*confirmed, TextMessage(text=SIMULATED_ANSWER_INTRO),
+                *expert_pushes.answer_messages(question.id, question.question, text.strip(), expert)]
     _after_commit(context, lambda: _push_answer(context, question_id))
-    return [TextMessage(text=FIRST_ANSWER.format(number=number))]
+    return confirmed
 
 
 def _push_answer(context: HandlerContext, question_id: int) -> None:

@@ -23,6 +23,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import BANGKOK, fiscal_year_bounds, to_bangkok
+from bot.core.people import SIMULATOR_USER_PREFIX
+from bot.core.tables import User
 from kb.ingest import parse_text
 from kb.store import remove_article, save_document, set_status
 from kb.tables import Article, ExpertAnswer, ExpertCredit, ExpertQuestion
@@ -298,7 +300,10 @@ def expert_figures(session: Session, start: datetime, end: datetime) -> ExpertFi
     questions = session.execute(
         select(ExpertQuestion.asked_at, ExpertQuestion.answered_at, ExpertQuestion.status, Article.status)
         .outerjoin(Article, Article.id == ExpertQuestion.article_id)
+        .outerjoin(User, User.id == ExpertQuestion.asker_user_id)
         .where(ExpertQuestion.asked_at >= start, ExpertQuestion.asked_at < end)
+        # Questions tried in the chat simulator are not evidence.
+        .where(or_(User.line_user_id.is_(None), ~User.line_user_id.startswith(SIMULATOR_USER_PREFIX)))
     ).all()
     durations = [to_bangkok(answered) - to_bangkok(asked) for asked, answered, _, _ in questions if answered is not None]
     return ExpertFigures(
