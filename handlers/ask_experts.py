@@ -71,8 +71,8 @@ CREDIT_REMOVED = "ยกเลิกแล้วค่ะ คำตอบขอ�
 CREDIT_NONE = "ท่านยังไม่ได้ให้แสดงชื่อค่ะ"
 CREDIT_OFF_WORDS = ("ลบ", "ยกเลิก", "off", "no")
 
-THANKS_HELPFUL = "ขอบคุณค่ะ 😊 น้องบอทจะแจ้งผู้รู้ว่าคำตอบช่วยได้นะคะ"
-THANKS_UNHELPFUL = "ขอบคุณที่บอกนะคะ 🙏 คณะทำงาน KM จะเห็นว่าคำตอบนี้ยังไม่ช่วย และติดตามต่อค่ะ"
+THANKS_HELPFUL = "ขอบคุณค่ะ 😊 ดีใจที่คำตอบจากผู้รู้ช่วยได้ น้องบอทบันทึกไว้ให้คณะทำงาน KM เห็นแล้วค่ะ"
+THANKS_UNHELPFUL = "ขอบคุณที่บอกนะคะ 🙏 น้องบอทบันทึกไว้ให้คณะทำงาน KM เห็นว่าคำตอบนี้ยังไม่ช่วย เพื่อติดตามต่อค่ะ"
 
 
 # --- staff: asking ----------------------------------------------------------------------------
@@ -152,17 +152,18 @@ def send_question(question: str, context: HandlerContext, *, show_name: bool) ->
         asker = "ผู้ทดลองผ่านหน้าเว็บ" if show_name else None
         return [*sent, TextMessage(text=SIMULATED_CARD_INTRO.format(id=row.id)),
                 *expert_pushes.card_messages(row.id, row.question, asker)]
-    _after_commit(context, lambda: _push_card(context, row.id, user.line_user_id if show_name else None))
+    where = context.source.chat_id if context.source.kind == "group" else None
+    _after_commit(context, lambda: _push_card(context, row.id, user.line_user_id if show_name else None, where))
     return sent
 
 
-def _push_card(context: HandlerContext, question_id: int, name_of: str | None) -> None:
+def _push_card(context: HandlerContext, question_id: int, name_of: str | None, group_id: str | None) -> None:
     database, line = context.database, context.line
     if database is None or line is None:
         return
     if name_of:
         # Asked only with the asker's consent, and outside any transaction.
-        name = line.display_name(name_of)
+        name = line.display_name(name_of, group_id)
         with database.session() as session:
             question = session.get(ExpertQuestion, question_id)
             if question is not None and name:

@@ -5,13 +5,16 @@ agreed to be named with /credit)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from bot.core.calendar import format_thai_datetime, now, resolve_period, thai_digits, to_bangkok
+from bot.core.tables import InteractionEvent
 from bot.web.admin import blueprint
 from bot.web.extensions import get_database
 from kb.expert_questions import credited_names, expert_figures, fiscal_year_moments, publish, recognition
@@ -47,13 +50,15 @@ def experts() -> str:
             select(ExpertQuestion, Article).join(Article, Article.id == ExpertQuestion.article_id)
             .where(ExpertQuestion.status == "answered").order_by(ExpertQuestion.answered_at.desc()).limit(MAX_SHOWN)
         ).all()
+        said = _askers_feedback(session)
         drafts, published = [], []
         for question, article in answered:
             names = credited_names(session, [answer.user_id for answer in question.answers])
             item = {"id": question.id, "question": question.question, "title": article.title, "body": article.body,
                     "article_id": article.id, "answers": len(question.answers),
                     "answered": format_thai_datetime(question.answered_at, "arabic") if question.answered_at else "",
-                    "experts": ", ".join(dict.fromkeys(names.values())) or "ผู้รู้ (ไม่ประสงค์ออกนาม)"}
+                    "experts": ", ".join(dict.fromkeys(names.values())) or "ผู้รู้ (ไม่ประสงค์ออกนาม)",
+                    "helpful": said.get((question.id, 1), 0), "unhelpful": said.get((question.id, 0), 0)}
             (drafts if article.status == "draft" else published).append(item)
         start, end = fiscal_year_moments(period.fiscal_year)
         figures = expert_figures(session, start, end)
@@ -61,6 +66,14 @@ def experts() -> str:
     return render_template("admin/experts.html", queue=queue, drafts=drafts, published=published[:20],
                            figures=figures, ranking=ranking, fiscal_year=period.fiscal_year,
                            fiscal_year_text=thai_digits(period.fiscal_year))
+
+
+def _askers_feedback(session: Session) -> Counter[tuple[int, int]]:
+    """The askers' 👍 (1) and 👎 (0) on experts' answers, by question."""
+    events = session.execute(
+        select(InteractionEvent.detail, InteractionEvent.value).where(InteractionEvent.kind == "expert_feedback")
+    ).all()
+    return Counter((int((detail or {}).get("question_id", 0)), value) for detail, value in events)
 
 
 @blueprint.post("/experts/<int:question_id>/publish")
