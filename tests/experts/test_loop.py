@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -89,7 +90,7 @@ def send_to_experts(webhook, line_events, line_stub, *, named: bool = False) -> 
 
 
 def test_a_fallback_question_goes_to_the_experts_and_comes_back_as_knowledge(
-        webhook, line_events, line_stub, starter_pack, experts_group, database, client, cli):
+        webhook, line_events, line_stub, starter_pack, experts_group, database, client, cli, tmp_path):
     # An expert agrees to be named on their answers and in the recognition list.
     credit = say_in_group(webhook, line_events, line_stub, "/credit สมศรี ใจดี", EXPERT)
     assert "สมศรี ใจดี" in credit["text"]
@@ -160,6 +161,10 @@ def test_a_fallback_question_goes_to_the_experts_and_comes_back_as_knowledge(
     # fallbacks before it are not.
     assert report["totals"]["answered"] == 1
     assert report["totals"]["fallbacks"] == 2
+    workbook_path = tmp_path / "reach.xlsx"
+    cli("reach", "report", "--format", "xlsx", "--fiscal-year", report["fiscal_year"], "--out", workbook_path)
+    summary = {row[0]: row[1] for row in openpyxl.load_workbook(workbook_path)["สรุป"].iter_rows(values_only=True)}
+    assert summary["คำถามที่ส่งถึงผู้รู้ (ข้อ)"] == 1 and summary["บทความถาม-ตอบจากผู้รู้ที่เผยแพร่ (เรื่อง)"] == 1
     page = client.get("/admin/experts").get_data(as_text=True)
     assert 'data-expert="สมศรี ใจดี"' in page
 
