@@ -29,21 +29,25 @@ from linebot.v3.messaging.models import (
     TextMessage,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.core.calendar import format_thai_date, thai_digits, to_bangkok
 from bot.core.database import Database
 from bot.core.line_client import ALT_TEXT_LIMIT, TEXT_LIMIT, LineClient
+from bot.core.people import SIMULATOR_USER_PREFIX
 from bot.core.tables import ChatGroup, InteractionEvent, User
 from bot.core.text import shorten
 from kb.expert_questions import QuestionAge, due_for_resurfacing, due_for_unanswered_notice
 from kb.tables import ExpertAnswer, ExpertQuestion
 from scheduler import deliveries
 from scheduler.deliveries import Outcome, Parcel, Sent
+from scheduler.tables import Delivery
 
 logger = logging.getLogger(__name__)
 
 EXPERTS = "experts"
 STALE_SENDING_AFTER = timedelta(minutes=5)
+RETRY_ANSWERS_FOR = timedelta(days=2)
 # Fixed forever: changing it would change every retry key and let LINE deliver a retry twice.
 RETRY_KEY_NAMESPACE = uuid.UUID("0b7d6c0e-3f7a-4f0c-8a55-2a5e1c9b7d41")
 
@@ -177,7 +181,7 @@ def send_card(database: Database, line_client: LineClient, question_id: int, now
     """Push the question's card to every experts group once; keep the card's message ids."""
     with database.session() as session:
         question = session.get(ExpertQuestion, question_id)
-        if question is None:
+        if question is None or _simulated(session, question):
             return []
         text, asker = question.question, (question.asker_name if question.show_name else None)
         if question.show_name and not asker:
@@ -212,12 +216,18 @@ def send_answer(database: Database, line_client: LineClient, question_id: int, n
         first = session.scalars(
             select(ExpertAnswer).where(ExpertAnswer.question_id == question_id, ExpertAnswer.first.is_(True))
         ).first()
-        if asker is None or not asker.line_user_id or first is None:
+        if asker is None or not asker.line_user_id or first is None or _simulated(session, question):
             return None
         expert = credited_names(session, [first.user_id]).get(first.user_id) if first.user_id else None
         recipient, messages = asker.line_user_id, answer_messages(question_id, question.question, first.text, expert)
     return _push(database, line_client, key=f"expert:{question_id}:answer", recipient=recipient, group=None,
                  messages=messages, now=now, what="answer", question_id=question_id)
+
+
+def _simulated(session: Session, question: ExpertQuestion) -> bool:
+    """A question tried in the chat simulator: nothing of it ever goes to LINE."""
+    asker = session.get(User, question.asker_user_id) if question.asker_user_id else None
+    return asker is not None and (asker.line_user_id or "").startswith(SIMULATOR_USER_PREFIX)
 
 
 # --- the daily duties ------------------------------------------------------------------------
@@ -226,6 +236,7 @@ def send_answer(database: Database, line_client: LineClient, question_id: int, n
 @dataclass
 class ExpertDutiesReport:
     cards_resent: int = 0
+    answers_resent: int = 0
     resurfaced: list[int] = field(default_factory=list)
     askers_told: list[int] = field(default_factory=list)
 
@@ -239,12 +250,18 @@ def run_expert_duties(database: Database, line_client: LineClient, now: datetime
         open_questions = [
             (QuestionAge(q.id, to_bangkok(q.asked_at), q.resurfaced_at, q.asker_told_unanswered_at), q.card_sent_at, q.question)
             for q in session.scalars(select(ExpertQuestion).where(ExpertQuestion.status == "open").order_by(ExpertQuestion.id))
+            if not _simulated(session, q)
         ]
-    # A card whose push failed (LINE away, the process stopped) goes out on a later tick.
+    # A card or an answer whose push failed (LINE away, the process stopped) goes out on a later
+    # tick, under the same retry key; one sent already is "done" without a call to LINE.
     for age, card_sent_at, _ in open_questions:
         if card_sent_at is None and age.asked_at <= now - STALE_SENDING_AFTER:
             if any(outcome.status == "sent" for outcome in send_card(database, line_client, age.id, now)):
                 report.cards_resent += 1
+    for question_id in _answers_not_delivered(database, now):
+        outcome = send_answer(database, line_client, question_id, now)
+        if outcome is not None and outcome.status == "sent":
+            report.answers_resent += 1
     if now.hour < settings.digest_hour:
         return report
     ages = [age for age, _, _ in open_questions]
@@ -256,6 +273,27 @@ def run_expert_duties(database: Database, line_client: LineClient, now: datetime
         if _tell_asker(database, line_client, question_id, now, settings):
             report.askers_told.append(question_id)
     return report
+
+
+def _answers_not_delivered(database: Database, now: datetime) -> list[int]:
+    """Answered questions whose answer push failed or was left mid-push, answered in the last
+    two days (older ones would reach the asker too late to help)."""
+    with database.session() as session:
+        answered = set(session.scalars(
+            select(ExpertQuestion.id).where(ExpertQuestion.status == "answered",
+                                            ExpertQuestion.answered_at >= now - RETRY_ANSWERS_FOR)
+        ))
+        if not answered:
+            return []
+        rows = session.execute(
+            select(Delivery.delivery_key, Delivery.state, Delivery.claimed_at)
+            .where(Delivery.purpose == EXPERTS, Delivery.delivery_key.in_([f"expert:{q}:answer" for q in answered]))
+        ).all()
+    waiting = []
+    for key, state, claimed_at in rows:
+        if state == "failed" or (state == "sending" and deliveries.is_stale(claimed_at, now, STALE_SENDING_AFTER)):
+            waiting.append(int(key.split(":")[1]))
+    return sorted(waiting)
 
 
 def _send_digest(database: Database, line_client: LineClient, question_ids: list[int],
@@ -283,7 +321,7 @@ def _tell_asker(database: Database, line_client: LineClient, question_id: int, n
     with database.session() as session:
         question = session.get(ExpertQuestion, question_id)
         asker = session.get(User, question.asker_user_id) if question and question.asker_user_id else None
-        if question is None or asker is None or not asker.line_user_id:
+        if question is None or asker is None or not asker.line_user_id or _simulated(session, question):
             if question is not None:
                 question.asker_told_unanswered_at = now  # nobody to tell: not tried again
             return False

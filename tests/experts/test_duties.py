@@ -101,3 +101,31 @@ def test_a_card_that_failed_is_pushed_on_a_later_tick_and_only_once(database, li
         assert question.card_message_id and question.card_buttons_message_id
         row = session.scalars(select(Delivery).where(Delivery.delivery_key == f"expert:{question_id}:card")).one()
         assert row.state == "sent" and row.attempts == 2 and row.recipients_count == 6  # as LINE counts the group at send time
+
+
+def test_an_answer_whose_push_failed_reaches_the_asker_on_a_later_tick(database, line_client, line_stub, experts_group, at):
+    asked = at(2024, 5, 20, 10, 0)
+    question_id = ask(database, "ลาพักผ่อนสะสมได้กี่วัน", asked)
+    with database.session() as session:
+        record_answer(session, session.get(ExpertQuestion, question_id), None, "สะสมได้ไม่เกิน ๒๐ วันค่ะ", asked)
+    from scheduler.experts import send_answer
+
+    line_stub.fail_next("/v2/bot/message/push", 503, times=4)
+    assert send_answer(database, line_client, question_id, asked).status == "failed"
+    report = run_expert_duties(database, line_client, asked + timedelta(minutes=1), SETTINGS)
+    assert report.answers_resent == 1
+    assert len(pushes_to(line_stub, STAFF)) == 1
+    run_expert_duties(database, line_client, asked + timedelta(minutes=2), SETTINGS)
+    assert len(pushes_to(line_stub, STAFF)) == 1
+
+
+def test_questions_tried_in_the_simulator_never_reach_line(database, line_client, line_stub, experts_group, at):
+    asked = at(2024, 5, 20, 10, 0)
+    with database.session() as session:
+        trial = ensure_user(session, "web-0123456789abcdef01234567", asked)
+        session.flush()
+        question_id = create_question(session, "ลาพักผ่อนสะสมได้กี่วัน", trial.id, asked).id
+    for days in (0, 3, 8):
+        run_expert_duties(database, line_client, asked + timedelta(days=days, minutes=10), SETTINGS)
+    assert send_card(database, line_client, question_id, asked) == []
+    assert line_stub.pushes == []
