@@ -135,7 +135,7 @@ def test_a_fallback_question_goes_to_the_experts_and_comes_back_as_knowledge(
     sign_in(client)
     page = client.get("/admin/experts").get_data(as_text=True)
     assert QUESTION in page and "สมศรี ใจดี" in page and STAFF not in page
-    assert "ผู้ถามประเมิน 👍 1 👎 0" in page
+    assert "ผู้ถามประเมิน: ช่วยได้ 1 · ยังไม่ช่วย 0" in page
     token = csrf_token_of(client, "/admin/experts")
     published = client.post(f"/admin/experts/{question_id}/publish",
                             data={"csrf_token": token, "title": "เอกสารเบิกค่าเช่าบ้าน", "body": draft.body})

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from bot.core.calendar import format_thai_datetime, now, resolve_period, thai_digits, to_bangkok
+from bot.core.calendar import format_thai_datetime, now, resolve_period, to_bangkok
 from bot.core.tables import InteractionEvent
 from bot.web.admin import blueprint
 from bot.web.extensions import get_database
@@ -65,7 +65,7 @@ def experts() -> str:
         ranking = recognition(session, period.fiscal_year)
     return render_template("admin/experts.html", queue=queue, drafts=drafts, published=published[:20],
                            figures=figures, ranking=ranking, fiscal_year=period.fiscal_year,
-                           fiscal_year_text=thai_digits(period.fiscal_year))
+                           fiscal_year_text=str(period.fiscal_year))
 
 
 def _askers_feedback(session: Session) -> Counter[tuple[int, int]]:
