@@ -60,3 +60,13 @@ def test_forgetting_an_expert_removes_their_answers_name_and_drafts(cli, databas
         assert all("สมศรี" not in passage.text for passage in published.passages)
         # A draft made only of their words goes with them.
         assert session.get(Article, questions["draft_article"]) is None
+
+
+def test_the_cli_lists_the_queue_and_the_recognition_without_askers(cli, questions):
+    queue = json.loads(cli("experts", "queue", "--json").stdout)
+    assert [row["id"] for row in queue] == [questions["waiting"]]
+    assert queue[0]["question"] == "ลาพักผ่อนสะสมได้กี่วัน" and queue[0]["waiting_hours"] > 0
+    assert STAFF not in json.dumps(queue) and "มานี" not in json.dumps(queue, ensure_ascii=False)
+    ranking = json.loads(cli("experts", "recognition", "--fiscal-year", "2567", "--json").stdout)
+    assert ranking == [{"name": "สมศรี ใจดี", "answers": 2}]
+    assert json.loads(cli("experts", "recognition", "--fiscal-year", "2568", "--json").stdout) == []
