@@ -9,6 +9,7 @@ from linebot.v3.messaging.models import (
     FlexMessage,
     Message,
     QuickReply,
+    QuickReplyItem,
     TextMessage,
 )
 
@@ -62,12 +63,19 @@ def answer_bubble(answer: Answer, read_more_url: str | None) -> dict[str, Any]:
     }
 
 
-def fallback_messages(answer: Answer) -> list[Message]:
-    """The polite "not sure" reply, with close topics to try as quick replies."""
+def fallback_messages(answer: Answer, experts_offer: list[QuickReplyItem] | None = None,
+                      experts_offer_text: str = "") -> list[Message]:
+    """The polite "not sure" reply, with close topics to try as quick replies; with an experts
+    group, the buttons that send the question to the office's experts come first."""
     text = FALLBACK_TEXT
     if answer.close_topics:
         text += CLOSE_TOPICS_INTRO + "".join(f"\n• {shorten(topic, TOPIC_LIMIT)}" for topic in answer.close_topics)
-    return [TextMessage(text=shorten(text, TEXT_MESSAGE_LIMIT, squeeze=False), quick_reply=_question_quick_reply(answer.close_topics))]
+    if experts_offer:
+        text += experts_offer_text
+    quick_reply = _question_quick_reply(answer.close_topics)
+    if experts_offer:
+        quick_reply = QuickReply(items=[*experts_offer, *(quick_reply.items if quick_reply else [])])
+    return [TextMessage(text=shorten(text, TEXT_MESSAGE_LIMIT, squeeze=False), quick_reply=quick_reply)]
 
 
 def _feedback_button(label: str, answer: Answer, *, helpful: bool) -> dict[str, Any]:

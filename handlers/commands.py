@@ -25,6 +25,7 @@ from linebot.v3.messaging.models import (
 from bot.core.text import shorten
 
 from handlers import (
+    ask_experts,
     done_command,
     feedback,
     plan_command,
@@ -106,6 +107,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", ("สถิติ", "รายงาน"), stats_command.run,
             help="สรุปตัวเลขการใช้งาน (เลขานุการและกรรมการ)",
             roles=KM_TEAM, refusal=stats_command.REFUSAL),
+    Command("experts", ("ถามผู้รู้",), ask_experts.run_ask_command,
+            help="ส่งคำถามถึงผู้รู้ในสำนักงาน (ไม่ระบุชื่อผู้ถาม)", help_as="/experts หรือ /ถามผู้รู้ ตามด้วยคำถาม",
+            button=ask_experts.run_offer),
+    Command("answer", ("ตอบ",), ask_experts.run_answer_command,
+            help="ผู้รู้ตอบคำถาม (ในกลุ่มผู้รู้) เช่น /answer ๑๒ คำตอบ", help_as="/answer เลขข้อ คำตอบ"),
+    Command("credit", ("ใส่ชื่อ",), ask_experts.run_credit_command,
+            help="ผู้รู้ให้แสดงชื่อในคำตอบและนับในการยกย่องชมเชย", help_as="/credit ชื่อ-สกุล"),
     Command("help", ("วิธีใช้", "ช่วยเหลือ", "เมนู"), _help,
             help="ดูข้อความนี้อีกครั้ง", help_as="/help หรือ วิธีใช้", button=_help_button),
     Command("comment", ("ความเห็น", "ข้อเสนอแนะ"), survey_command.run_comment),
@@ -115,6 +123,9 @@ COMMANDS: tuple[Command, ...] = (
 # Buttons that are not a command: postback `action` -> function taking the data fields.
 BUTTONS: dict[str, PostbackHandler] = {
     "feedback": feedback.run_from_postback,
+    ask_experts.expert_pushes.ANSWER_ACTION: ask_experts.run_answer_button,
+    ask_experts.expert_pushes.PASS_ACTION: ask_experts.run_pass_button,
+    ask_experts.expert_pushes.FEEDBACK_ACTION: ask_experts.run_feedback_button,
 }
 
 COMMANDS_BY_WORD: dict[str, Command] = {word.lower(): command for command in COMMANDS for word in command.words}

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from linebot.v3.messaging.models import Message, TextMessage
+from linebot.v3.messaging.models import Message, QuickReply, TextMessage
 from pythainlp.util import thai_digit_to_arabic_digit
 from sqlalchemy import select
 
 from bot.core.calendar import BANGKOK, to_bangkok
 from bot.core.tables import InteractionEvent
+from handlers.ask_experts import experts_group_exists, unhelpful_offer
 from handlers.context import HandlerContext
 
 THANKS_HELPFUL = "ขอบคุณที่ช่วยประเมินนะคะ 😊 ดีใจที่คำตอบเป็นประโยชน์ค่ะ"
@@ -22,6 +23,7 @@ THANKS_UNHELPFUL = (
     "ขอบคุณที่ช่วยบอกนะคะ 🙏 น้องบอทบันทึกไว้ในรายงานของคณะทำงาน KM เพื่อปรับปรุงความรู้เรื่องนี้ค่ะ "
     "ถ้าสะดวก ลองพิมพ์คำถามด้วยคำอื่นอีกครั้งได้เลยนะคะ"
 )
+OFFER_AFTER_UNHELPFUL = "\n\nหรือกด \"ส่งคำถามถึงผู้รู้\" ให้ผู้รู้ในสำนักงานช่วยตอบก็ได้ค่ะ"
 ALREADY_RECORDED = "ได้รับความเห็นของท่านสำหรับคำตอบนี้ไว้แล้วค่ะ ขอบคุณนะคะ 🙏"
 NOT_UNDERSTOOD = "ขออภัยค่ะ น้องบอทอ่านปุ่มนี้ไม่ได้ ลองกดปุ่มใต้คำตอบล่าสุดอีกครั้งนะคะ"
 
@@ -36,6 +38,10 @@ def run_from_postback(data: dict[str, str], context: HandlerContext) -> list[Mes
     if already_recorded_today(context, article_id):
         return [TextMessage(text=ALREADY_RECORDED)]
     context.record("feedback", article_id=article_id, value=1 if helpful else 0)
+    if not helpful and experts_group_exists(context):
+        # The answer missed: the office's experts may know, so the reply offers to ask them.
+        return [TextMessage(text=THANKS_UNHELPFUL + OFFER_AFTER_UNHELPFUL,
+                            quick_reply=QuickReply(items=[unhelpful_offer(article_id)]))]
     return [TextMessage(text=THANKS_HELPFUL if helpful else THANKS_UNHELPFUL)]
 
 

@@ -10,7 +10,7 @@ from linebot.v3.webhooks import (
     TextMessageContent,
 )
 
-from handlers import question, registration
+from handlers import ask_experts, question, registration
 from handlers.commands import find_command, run_command
 from handlers.context import HandlerContext
 from kb.small_talk import small_talk_reply
@@ -37,6 +37,14 @@ def handle_message(event: Event, context: HandlerContext) -> list[Message]:
         for mentionee in (content.mention.mentionees if content.mention else [])
         if getattr(mentionee, "is_self", False)
     ]
+    quoted = getattr(content, "quoted_message_id", None)
+    if quoted and not context.source.is_one_to_one:
+        # A reply quoting a question's card in the experts group is an answer, mention or not.
+        said = text_for_bot(content.text, self_mention_spans, one_to_one=True) or ""
+        if not said.startswith("/"):
+            answered = ask_experts.answer_quoted(quoted, said, context)
+            if answered is not None:
+                return answered
     text = text_for_bot(content.text, self_mention_spans, one_to_one=context.source.is_one_to_one)
     if text is None:
         return []

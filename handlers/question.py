@@ -6,6 +6,7 @@ from linebot.v3.messaging.models import Message, TextMessage
 
 from bot.core.calendar import thai_digits
 from handlers.answer_card import answer_messages, fallback_messages
+from handlers.ask_experts import OFFER_TEXT, experts_group_exists, offer_items
 from handlers.context import HandlerContext
 from handlers.rate_limit import check_question_rate
 from handlers.unsend import note_kept_text
@@ -34,10 +35,14 @@ def answer_question(text: str, context: HandlerContext) -> list[Message]:
     # The event log keeps what happened, not what was said: staff messages stay private.
     context.record("question", detail={"confidence": round(answer.confidence, 3)})
     if not answer.answered:
+        gap_id = None
         if not context.source.is_simulated:
             # Only real staff's questions are gaps: trying the bot in a simulator is not a need.
-            note_kept_text(context, "gap", record_gap(context.session, text, context.received_at))
+            gap_id = record_gap(context.session, text, context.received_at)
+            note_kept_text(context, "gap", gap_id)
         context.record("fallback")
+        if gap_id is not None and experts_group_exists(context):
+            return fallback_messages(answer, offer_items(gap_id), OFFER_TEXT)
         return fallback_messages(answer)
     context.record("answer", article_id=answer.article_id, detail={"passage_id": answer.sources[0].passage_id})
     return answer_messages(answer, context.article_url(answer.article_id))

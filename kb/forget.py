@@ -6,6 +6,7 @@ the evidence notes they typed with `/done` are removed from the activities and f
 plan article that shows them. That an activity was done, and when, stays: it is the office's plan.
 Evidence files they sent stay too, as the office's record of its work, but no longer name them
 (`kb.evidence.forget_evidence`); their open requests for evidence are dropped.
+Their questions to the experts and their answers go too (`kb.expert_questions.forget_expert_data`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kb.evidence import forget_evidence
+from kb.expert_questions import forget_expert_data
 from kb.plan_store import refresh_plan_article
 from kb.tables import Activity, SharedTip
 
@@ -25,6 +27,8 @@ class ForgottenContributions:
     tips_removed: int
     notes_removed: int
     evidence_unlinked: int = 0
+    expert_questions_removed: int = 0
+    expert_answers_removed: int = 0
 
 
 def forget_contributions(session: Session, user_id: int) -> ForgottenContributions:
@@ -42,4 +46,9 @@ def forget_contributions(session: Session, user_id: int) -> ForgottenContributio
     session.flush()
     for plan in plans.values():
         refresh_plan_article(session, plan)
-    return ForgottenContributions(tips_removed=tips, notes_removed=notes, evidence_unlinked=unlinked)
+    experts = forget_expert_data(session, user_id)
+    return ForgottenContributions(
+        tips_removed=tips, notes_removed=notes, evidence_unlinked=unlinked,
+        expert_questions_removed=experts.questions_removed + experts.questions_unlinked,
+        expert_answers_removed=experts.answers_removed,
+    )

@@ -211,3 +211,71 @@ class EvidenceRequest(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_evidence_requests_chat", "chat_id", "expires_at"),)
+# --- questions for the office's experts -------------------------------------------------------
+
+EXPERT_QUESTION_STATUSES = ("open", "answered")
+
+
+class ExpertQuestion(Base):
+    """A question the bot could not answer, sent to the experts group at the asker's request.
+
+    Who asked is kept only to send the answer back; the experts see the asker's name only when
+    the asker chose to show it (``asker_name``).
+    """
+
+    __tablename__ = "expert_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(String(500))
+    category: Mapped[str] = mapped_column(String(120), default="")
+    asker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The asker agreed to show their name to the experts; the name as LINE gave it then.
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    asker_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # The card's two messages in the experts group (LINE's sentMessages ids): a quoted reply
+    # to either is an answer.
+    card_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    card_buttons_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    card_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # "Not ours" presses: the secretary sees which questions no expert takes on.
+    passes: Mapped[int] = mapped_column(Integer, default=0)
+    resurfaced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    asker_told_unanswered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+
+    answers: Mapped[list["ExpertAnswer"]] = relationship(
+        back_populates="question", cascade="all, delete-orphan", order_by="ExpertAnswer.id"
+    )
+
+    __table_args__ = (Index("ix_expert_questions_status_asked_at", "status", "asked_at"),)
+
+
+class ExpertAnswer(Base):
+    """An expert's answer; the first one goes to the asker, later ones are kept as additions."""
+
+    __tablename__ = "expert_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("expert_questions.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    first: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    question: Mapped[ExpertQuestion] = relationship(back_populates="answers")
+
+    __table_args__ = (Index("ix_expert_answers_question_id", "question_id"),)
+
+
+class ExpertCredit(Base):
+    """An expert who agreed to be named: the name on their answers and in the recognition list."""
+
+    __tablename__ = "expert_credits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    agreed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.core import calendar
 from bot.core.database import Database
 from bot.core.line_client import LineClient
+from scheduler.experts import ExpertSettings, run_expert_duties
 from scheduler.feedback_digest import send_feedback_digest
 from scheduler.knowledge_push import (
     WeeklySlot,
@@ -84,9 +85,11 @@ class ReminderClock:
         renew_every: timedelta = RENEW_EVERY,
         knowledge_push: KnowledgePushSettings | None = None,
         feedback_digest: FeedbackDigestSettings | None = None,
+        experts: ExpertSettings | None = None,
     ) -> None:
         self.database = database
         self.feedback_digest = feedback_digest
+        self.experts = experts or ExpertSettings(digest_hour=(policy or ReminderPolicy()).settings.hour)
         self.knowledge_push = knowledge_push
         self.line_client = line_client
         self.policy = policy or ReminderPolicy()
@@ -129,6 +132,7 @@ class ReminderClock:
                     send_feedback_digest(self.database, self.line_client, moment, self.policy.settings,
                                          declared_channels=self.feedback_digest.declared_channels,
                                          base_url=self.feedback_digest.base_url)
+                self.expert_duties(moment)
                 return report
             except SQLAlchemyError as error:
                 logger.error("reminder tick failed: database error (%s)", type(error).__name__)
@@ -140,6 +144,11 @@ class ReminderClock:
         if settings is not None and weekly_slot_reached(moment, settings.slot):
             push_weekly_knowledge(self.database, self.line_client, moment,
                                   article_id=settings.article_id, base_url=settings.base_url)
+
+    def expert_duties(self, moment: datetime) -> None:
+        """The experts' questions ride on the tick: failed cards again, the daily digest of
+        unanswered ones, and the honest word to askers nobody answered."""
+        run_expert_duties(self.database, self.line_client, moment, self.experts)
 
     def renew(self) -> None:
         """Renew the lease; a standby that takes it over (the holder died) catches up at once

@@ -69,14 +69,14 @@ def retry_key(namespace: uuid.UUID, text: str) -> str:
 
 @dataclass(frozen=True)
 class Parcel:
-    """One push to one LINE group: what the row records and what the push needs."""
+    """One push to one LINE group (or one person): what the row records and what the push needs."""
 
     purpose: str  # REMINDER or KNOWLEDGE
     key: str
     recipient: str  # the LINE group id
     retry_key: str
     group_id: int | None = None
-    group_kind: str = "group"  # "group" or "room", for LINE's member count
+    group_kind: str = "group"  # "group", "room" (for LINE's member count) or "user" (one person)
     last_known_members: int | None = None
     reminder_kind: str | None = None
     activity_id: int | None = None
@@ -119,6 +119,7 @@ class Sent:
     already_delivered: bool
     member_count: int | None
     member_count_source: str
+    message_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ class Outcome:
     request_id: str | None = None
     already_delivered: bool = False
     error: str | None = None
+    # LINE's ids of the messages this push sent (empty for a retry LINE answered 409).
+    message_ids: tuple[str, ...] = ()
 
 
 # --- the pipeline -------------------------------------------------------------------------
@@ -282,11 +285,13 @@ def _push_batch(
     recorded: list[Sent] = []
     with database.session() as session:
         for parcel, claim in batch.claims:
-            sent = Sent(parcel, now, delivery.request_id, delivery.already_delivered, member_count, source)
+            sent = Sent(parcel, now, delivery.request_id, delivery.already_delivered, member_count, source,
+                        delivery.message_ids)
             if mark_sent(session, claim, sent):
                 recorded.append(sent)
                 outcomes[parcel.key] = Outcome(
-                    "sent", request_id=delivery.request_id, already_delivered=delivery.already_delivered
+                    "sent", request_id=delivery.request_id, already_delivered=delivery.already_delivered,
+                    message_ids=delivery.message_ids,
                 )
             else:
                 # Another process took the row over meanwhile and records the push itself.
@@ -431,6 +436,9 @@ def push_failure_reason(error: Exception, what: str) -> str:
 
 def member_count_of(line_client: LineClient, parcel: Parcel) -> tuple[int | None, str]:
     """The group's size at send time and where it came from: "line", "last_known" or "unknown"."""
+    if parcel.group_kind == "user":
+        # A push to one person reaches one person; LINE has no member count to ask for.
+        return 1, "line"
     count = member_count_now(line_client, parcel.recipient, parcel.group_kind)
     if count is not None:
         return count, "line"

@@ -126,6 +126,8 @@ class LineStub:
     scripted: dict[str, list[tuple[int, dict[str, str], dict[str, Any] | None]]] = field(default_factory=dict)
     member_counts: dict[str, int] = field(default_factory=dict)
     group_names: dict[str, str] = field(default_factory=dict)
+    # LINE display names by user id (GET /v2/bot/profile/{userId} and the group member profile).
+    display_names: dict[str, str] = field(default_factory=dict)
     accepted_retry_keys: set[str] = field(default_factory=set)
     used_reply_tokens: set[str] = field(default_factory=set)
     refusals: list[tuple[RecordedCall, list[tuple[str, str]]]] = field(default_factory=list)
@@ -219,7 +221,11 @@ class LineStub:
             if retry_key:
                 self.accepted_retry_keys.add(retry_key)
             self.quota_used += len(call.body["messages"]) * self._members_of(call.body["to"])
-            return self._json({"sentMessages": [{"id": "1", "quoteToken": "q"}]})
+            # REF#send-push-message-response: one id per message sent, unique like LINE's.
+            first = 500000000000000000 + 100 * len(self.calls)
+            call.response = {"sentMessages": [{"id": str(first + index), "quoteToken": f"q{first + index}"}
+                                              for index, _ in enumerate(call.body["messages"])]}
+            return self._json(call.response)
         if request.path == "/v2/bot/message/quota":
             return self._json(self.quota)
         if request.path == "/v2/bot/message/quota/consumption":
@@ -237,6 +243,11 @@ class LineStub:
             return Response(data, status=200, content_type=content_type,
                             headers={"x-line-request-id": f"req-{len(self.calls)}"})
         # --- end of message content -----------------------------------------------------------
+        match = re.fullmatch(r"/v2/bot/(?:profile|group/[^/]+/member)/([^/]+)", request.path)
+        if match:
+            if match.group(1) not in self.display_names:
+                return self._json({"message": "Not found"}, 404)
+            return self._json({"userId": match.group(1), "displayName": self.display_names[match.group(1)]})
         match = re.fullmatch(r"/v2/bot/group/([^/]+)/summary", request.path)
         if match:
             group_id = match.group(1)
@@ -419,8 +430,10 @@ class LineEvents:
     @classmethod
     def text(cls, text: str, source: dict[str, Any] | None = None, *, mention_self_at: tuple[int, int] | None = None,
              event_id: str | None = None, redelivery: bool = False, reply_token: str | None = None,
-             timestamp: int | None = None) -> dict[str, Any]:
+             timestamp: int | None = None, quoted_message_id: str | None = None) -> dict[str, Any]:
         message: dict[str, Any] = {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": text, "quoteToken": "q" + uuid.uuid4().hex}
+        if quoted_message_id is not None:
+            message["quotedMessageId"] = quoted_message_id
         if mention_self_at is not None:
             index, length = mention_self_at
             message["mention"] = {"mentionees": [{"index": index, "length": length, "type": "user", "userId": BOT_USER_ID, "isSelf": True}]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from bot.cli import db, groups, kb, plan, reach, report, richmenu, scheduler, serve, survey, users
+from bot.cli import db, experts, groups, kb, plan, reach, report, richmenu, scheduler, serve, survey, users
 
 COMMANDS: tuple[click.Command, ...] = (
     serve.serve_command,
@@ -17,6 +17,7 @@ COMMANDS: tuple[click.Command, ...] = (
     db.db_group,
     users.users_group,
     groups.groups_group,
+    experts.experts_group,
     plan.plan_group,
     scheduler.reminders_group,
     scheduler.scheduler_group,

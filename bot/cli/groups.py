@@ -65,7 +65,8 @@ def groups_list_command(as_json: bool) -> None:
 @click.argument("role", type=click.Choice(list(GROUP_ROLES)))
 @with_appcontext
 def groups_set_role_command(group_id: str, role: str) -> None:
-    """Mark GROUP_ID as the `committee` group (it gets the reminders) or back to `staff`."""
+    """Mark GROUP_ID as the `committee` group (it gets the reminders), the `experts` group (it gets
+    the questions the bot could not answer, for its members to answer), or back to `staff`."""
     with get_database().session() as session:
         group = session.scalars(select(ChatGroup).where(ChatGroup.line_group_id == group_id)).one_or_none()
         if group is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -17,6 +17,7 @@ from bot.core import calendar
 from bot.core.config import Config
 from bot.web.extensions import get_config, get_database, get_line_client
 from scheduler.clock import FeedbackDigestSettings, KnowledgePushSettings, ReminderClock
+from scheduler.experts import ExpertSettings, run_expert_duties
 from scheduler.knowledge_push import parse_weekly_slot
 from scheduler.lease import lease_timing
 from scheduler.reminders import ReminderPolicy, preview_reminders, send_due_reminders
@@ -36,7 +37,12 @@ def clock_for_app(app: Flask) -> ReminderClock | None:
                          lease_duration=lease_duration, renew_every=renew_every,
                          knowledge_push=knowledge_push_settings(config),
                          feedback_digest=FeedbackDigestSettings(config.reach_channels, config.public_base_url)
-                         if config.feedback_digest else None)
+                         if config.feedback_digest else None, experts=expert_settings(config))
+
+
+def expert_settings(config: Config) -> ExpertSettings:
+    return ExpertSettings(resurface_after=timedelta(hours=config.expert_resurface_hours),
+                          give_up_after=timedelta(days=config.expert_give_up_days), digest_hour=config.reminder_hour)
 
 
 def knowledge_push_settings(config: Config) -> KnowledgePushSettings | None:
@@ -124,6 +130,7 @@ def scheduler_tick_command(now_text: str | None, as_json: bool) -> None:
     knowledge_push = knowledge_push_settings(get_config())
     if knowledge_push is not None:
         ReminderClock(get_database(), line_client, knowledge_push=knowledge_push).push_knowledge_if_due(moment)
+    run_expert_duties(get_database(), line_client, moment, expert_settings(get_config()))
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return

@@ -96,11 +96,14 @@ def users_forget_command(user_id: str, as_json: bool) -> None:
             "forgotten": True, "user": row_id, "comments_removed": comments,
             "tips_removed": contributions.tips_removed, "notes_removed": contributions.notes_removed,
             "evidence_unlinked": contributions.evidence_unlinked,
+            "expert_questions_removed": contributions.expert_questions_removed,
+            "expert_answers_removed": contributions.expert_answers_removed,
         }))
         return
     click.echo(
         f"ลบข้อมูลตัวตนแล้ว / forgotten: the LINE id is removed (anonymous user #{row_id} keeps its counts); "
         f"removed {comments} survey comment(s), {contributions.tips_removed} shared tip(s), "
-        f"{contributions.notes_removed} evidence note(s); {contributions.evidence_unlinked} evidence file(s) "
-        f"kept as the office's evidence, no longer linked to the person"
+        f"{contributions.notes_removed} evidence note(s), {contributions.expert_questions_removed} question(s) to the "
+        f"experts, {contributions.expert_answers_removed} expert answer(s); {contributions.evidence_unlinked} evidence "
+        f"file(s) kept as the office's evidence, no longer linked to the person"
     )

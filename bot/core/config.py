@@ -128,6 +128,12 @@ class Config:
     evidence_dir: str | None = None
     evidence_max_bytes: int = 20 * 1024 * 1024
     evidence_window_minutes: int = 30
+    # Questions for the experts group: an open question older than this many hours is shown
+    # once more in the group's daily digest (at the reminder hour); its asker is told honestly
+    # after this many days without an answer; one person may send this many a day.
+    expert_resurface_hours: float = 48.0
+    expert_give_up_days: int = 7
+    expert_questions_per_day: int = 5
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -177,6 +183,9 @@ class Config:
             evidence_dir=(environ.get("KMBOT_EVIDENCE_DIR") or "").strip() or None,
             evidence_max_bytes=int(environ.get("KMBOT_EVIDENCE_MAX_MB") or 20) * 1024 * 1024,
             evidence_window_minutes=int(environ.get("KMBOT_EVIDENCE_WINDOW_MINUTES") or 30),
+            expert_resurface_hours=float(environ.get("KMBOT_EXPERT_RESURFACE_HOURS") or 48),
+            expert_give_up_days=int(environ.get("KMBOT_EXPERT_GIVE_UP_DAYS") or 7),
+            expert_questions_per_day=int(environ.get("KMBOT_EXPERT_QUESTIONS_PER_DAY") or 5),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":

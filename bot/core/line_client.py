@@ -129,6 +129,9 @@ class Delivery:
     request_id: str | None
     status: int
     already_delivered: bool = False
+    # LINE's ids of the messages sent (a push's `sentMessages`), in the order sent; a quoted
+    # reply to one of them names it in `quotedMessageId`.
+    message_ids: tuple[str, ...] = ()
 
 
 class LineClient:
@@ -190,7 +193,21 @@ class LineClient:
             if error.status == ALREADY_ACCEPTED_STATUS:
                 return Delivery(request_id=error.request_id, status=error.status, already_delivered=True)
             raise
-        return Delivery(request_id=_request_id(response.headers), status=response.status_code)
+        return Delivery(request_id=_request_id(response.headers), status=response.status_code,
+                        message_ids=_sent_message_ids(response.raw_data))
+
+    def display_name(self, user_id: str, group_id: str | None = None) -> str | None:
+        """The person's LINE display name (GET /v2/bot/profile/{userId}, or the group member
+        profile in a group); None when LINE cannot say."""
+        try:
+            if group_id:
+                response = self._call("group member profile", lambda options: self._api.get_group_member_profile_with_http_info(group_id, user_id, **options))
+            else:
+                response = self._call("profile", lambda options: self._api.get_profile_with_http_info(user_id, **options))
+            name = json.loads(response.raw_data).get("displayName")
+        except (LineApiError, ValueError):
+            return None
+        return str(name) if name else None
 
     def member_count(self, chat_id: str, kind: str = "group") -> int:
         if kind == "room":
@@ -331,6 +348,16 @@ class LineClient:
         exponential = self._backoff * (2 ** (attempt - 1))
         wanted = retry_after if retry_after is not None else exponential
         return min(wanted, self._backoff_cap)
+
+
+def _sent_message_ids(raw: bytes | None) -> tuple[str, ...]:
+    """The ids in a push response's `sentMessages` (#send-push-message-response); () when the
+    body cannot be read, which never turns a delivered push into an error."""
+    try:
+        body = json.loads(raw or b"{}")
+        return tuple(str(item["id"]) for item in body.get("sentMessages", []) if item.get("id"))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ()
 
 
 def data_api_base_url(api_base_url: str) -> str:

@@ -25,8 +25,10 @@ from bot.core.tables import ChatGroup, InteractionEvent, RegistrationCode, User
 
 RowType = TypeVar("RowType", User, ChatGroup)
 
-ROLE_NAMES = {"staff": "บุคลากร", "secretary": "เลขานุการคณะทำงาน KM", "committee": "กรรมการ KM"}
-"""A role as people read it, in chat replies and on the admin pages."""
+ROLE_NAMES = {"staff": "บุคลากร", "secretary": "เลขานุการคณะทำงาน KM", "committee": "กรรมการ KM",
+              "experts": "กลุ่มผู้รู้"}
+"""A role as people read it, in chat replies and on the admin pages (``experts`` is a group's
+role only: the group that gets the questions the bot could not answer)."""
 
 # A prefix no LINE id has (LINE user ids start with "U"), so simulator people never mix with real ones.
 SIMULATOR_USER_PREFIX = "web-"

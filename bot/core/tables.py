@@ -22,7 +22,7 @@ from bot.core.calendar import now
 from bot.core.database import Base
 
 ROLES = ("staff", "secretary", "committee")
-GROUP_ROLES = ("staff", "committee")
+GROUP_ROLES = ("staff", "committee", "experts")
 
 
 class User(Base):

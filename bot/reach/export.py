@@ -65,6 +65,7 @@ def report_json(report: ReachReport) -> dict[str, Any]:
             for item in report.article_feedback
         ],
         "comments": [{"month": item.month, "score": item.score, "comment": item.comment} for item in report.comments],
+        "experts": report.experts,
     }
 
 
@@ -166,9 +167,25 @@ def summary_rows(report: ReachReport) -> list[list[Any]]:
         ["ช่องทางที่ใช้", ", ".join(report.channels) or "-"],
         ["กลุ่มที่ได้รับข้อความ (กลุ่ม)", report.push_groups],
         ["การส่งความรู้ที่ใช้จำนวนสมาชิกล่าสุดที่ทราบ (ครั้ง)", report.last_known_member_counts],
+        *experts_rows(report),
         ["จัดทำเมื่อ", format_thai_datetime(report.generated_at, "arabic")],
     ]
     return rows
+
+
+EXPERT_HEADINGS = (
+    ("sent", "คำถามที่ส่งถึงผู้รู้ (ข้อ)"),
+    ("answered", "คำถามที่ผู้รู้ตอบแล้ว (ข้อ)"),
+    ("median_hours_to_answer", "เวลาที่ผู้รู้ใช้ตอบ มัธยฐาน (ชั่วโมง)"),
+    ("articles_published", "บทความถาม-ตอบจากผู้รู้ที่เผยแพร่ (เรื่อง)"),
+)
+
+
+def experts_rows(report: ReachReport) -> list[list[Any]]:
+    """Questions sent to the experts group and what came of them (KMP 6 / CMP 6 evidence)."""
+    if not report.experts:
+        return []
+    return [[heading, _number(report.experts.get(key))] for key, heading in EXPERT_HEADINGS]
 
 
 def gap_rows(report: ReachReport) -> list[list[Any]]:

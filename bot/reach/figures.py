@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
@@ -669,6 +670,9 @@ class ReachReport:
     evidence_channels: list[str] = field(default_factory=list)
     push_groups: int = 0
     organisation: str | None = None
+    # Questions sent to the experts group in the period (kb.expert_questions.ExpertFigures):
+    # sent, answered, median hours to answer, published articles made from them, still open.
+    experts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def staff_reached_percent(self) -> float | None:

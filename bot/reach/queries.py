@@ -14,7 +14,8 @@ reads the time only through `bot.core.calendar.now`, and the bounds below are Ba
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
@@ -52,6 +53,7 @@ from bot.reach.figures import (
     SurveyComment,
     assemble_report,
 )
+from kb.expert_questions import expert_figures
 from kb.tables import Activity, Article, KnowledgeGap, Plan
 
 MAX_GAPS = 20
@@ -89,7 +91,7 @@ def collect_report(
     The evidence figures count LINE's channels and `declared_channels` (KMBOT_REACH_CHANNELS)."""
     months, first_day, last_day, month_label = report_period(fiscal_year, month)
     raw = collect_raw_counts(session, fiscal_year, months, evidence_channels(declared_channels))
-    return assemble_report(
+    report = assemble_report(
         raw,
         fiscal_year=fiscal_year,
         months=months,
@@ -100,6 +102,10 @@ def collect_report(
         month_label=month_label,
         organisation=organisation,
     )
+    # KMP 6 / CMP 6 evidence: questions that reached the people who know, and what came of them.
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=BANGKOK)
+    end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=BANGKOK) + timedelta(days=1)
+    return replace(report, experts=expert_figures(session, start, end).as_dict())
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:

@@ -18,6 +18,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("admin.articles", "คลังความรู้"),
     ("admin.gaps", "คำถามที่ยังตอบไม่ได้"),
     ("admin.tips", "เกร็ดความรู้รอตรวจ"),
+    ("admin.experts", "ถามผู้รู้"),
     ("admin.plan", "แผน KM"),
     ("admin.evidence", "หลักฐานและรายงานประจำปี"),
     ("admin.people", "ผู้ใช้และกลุ่ม"),
@@ -30,6 +31,6 @@ def register(app: Flask, config: Config) -> None:
     if not config.admin_password:
         return
     # Importing the view modules attaches their routes to the blueprint.
-    from bot.web.admin import auth, evidence, knowledge, people, plan, reach, simulator  # noqa: F401
+    from bot.web.admin import auth, evidence, experts, knowledge, people, plan, reach, simulator  # noqa: F401
 
     app.register_blueprint(blueprint)
