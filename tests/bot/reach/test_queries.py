@@ -203,7 +203,7 @@ def run_report(app, *arguments: str) -> dict[str, Any]:  # type: ignore[no-untyp
         ce_year = be_year - 543
         assert month.pop("month_ce") == f"{ce_year:04d}-{month_number:02d}"
     # Fields added beside SPEC's (checked in test_reach_evidence.py), set aside here.
-    # The experts' figures are checked in tests/experts.
+    # The experts' figures are checked in tests/handlers/test_ask_experts.py.
     for key in ("organisation", "evidence_channels", "by_channel", "push_groups", "feedback_by_article", "comments", "experts"):
         report.pop(key)
     for section in (report["totals"], *report["months"]):
