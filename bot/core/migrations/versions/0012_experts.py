@@ -1,14 +1,14 @@
 """questions for the office's experts: the questions, their answers, and experts who agreed to be named
 
 Revision ID: 0012_experts
-Revises: 0009
+Revises: 0011_evidence
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_experts'
-down_revision = '0009'
+down_revision = '0011_evidence'
 branch_labels = None
 depends_on = None
 
