@@ -123,6 +123,7 @@ COMMANDS: tuple[Command, ...] = (
 # Buttons that are not a command: postback `action` -> function taking the data fields.
 BUTTONS: dict[str, PostbackHandler] = {
     "feedback": feedback.run_from_postback,
+    feedback.REASON_ACTION: feedback.run_reason_from_postback,
     ask_experts.expert_pushes.ANSWER_ACTION: ask_experts.run_answer_button,
     ask_experts.expert_pushes.PASS_ACTION: ask_experts.run_pass_button,
     ask_experts.expert_pushes.FEEDBACK_ACTION: ask_experts.run_feedback_button,

@@ -3,7 +3,7 @@
 A 👎 under an answer is a sign that an article needs work; the reply to the person says the KM
 team will see it, so the team does. At the reminder hour of each working day, every active
 committee group gets one push listing the articles that got 👎 since the previous working day
-(its weekend and holidays included), most pressed first. No 👎, no push: the group and the
+(its weekend and holidays included), most pressed first, with the reasons people gave. No 👎, no push: the group and the
 channel's message allowance are not spent on "nothing to report".
 
 Pure parts (`digest_window`, `digest_text`) are tested directly; `send_feedback_digest` goes
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from linebot.v3.messaging.models import TextMessage
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.core.calendar import BANGKOK, format_thai_date, thai_digits, to_bangkok
 from bot.core.channels import evidence_channels
@@ -26,6 +27,7 @@ from bot.core.database import Database
 from bot.core.line_client import TEXT_LIMIT, LineClient
 from bot.core.tables import InteractionEvent
 from bot.core.text import shorten
+from kb.feedback_reasons import FEEDBACK_REASONS
 from kb.tables import Article
 from scheduler import deliveries
 from scheduler.deliveries import FEEDBACK, Parcel, Sent
@@ -44,6 +46,24 @@ TITLE_LIMIT = 80
 class UnhelpfulArticle:
     title: str
     presses: int
+    # (reason label, presses) for the presses whose person said why, most given first.
+    reasons: tuple[tuple[str, int], ...] = ()
+
+
+def summarise_presses(presses: list[tuple[int, str, str | None]]) -> list[UnhelpfulArticle]:
+    """(article id, title, reason code or None) per 👎 -> one line per article, most pressed first."""
+    titles: dict[int, str] = {}
+    counts: Counter[int] = Counter()
+    reasons: dict[int, Counter[str]] = defaultdict(Counter)
+    for article_id, title, reason in presses:
+        titles[article_id] = title
+        counts[article_id] += 1
+        if reason in FEEDBACK_REASONS:
+            reasons[article_id][FEEDBACK_REASONS[reason]] += 1
+    return [
+        UnhelpfulArticle(titles[article_id], presses, tuple(sorted(reasons[article_id].items(), key=lambda item: (-item[1], item[0]))))
+        for article_id, presses in sorted(counts.items(), key=lambda item: (-item[1], titles[item[0]]))
+    ]
 
 
 def digest_window(today: date, settings: ReminderSettings) -> tuple[date, date] | None:
@@ -69,7 +89,8 @@ def digest_text(first: date, last: date, articles: list[UnhelpfulArticle], base_
     total = sum(article.presses for article in articles)
     lines = [f"👎 สรุปคำตอบที่ยังไม่ตรงใจผู้ถาม ({period})", f"มีผู้กด 👎 รวม {thai_digits(total)} ครั้ง ในเรื่องต่อไปนี้ค่ะ", ""]
     for number, article in enumerate(articles[:MAX_ARTICLES], start=1):
-        lines.append(f"{thai_digits(number)}. {shorten(article.title, TITLE_LIMIT)} ({thai_digits(article.presses)} ครั้ง)")
+        why = "".join(f", {label} {thai_digits(count)}" for label, count in article.reasons)
+        lines.append(f"{thai_digits(number)}. {shorten(article.title, TITLE_LIMIT)} ({thai_digits(article.presses)} ครั้ง{why})")
     if len(articles) > MAX_ARTICLES:
         lines.append(f"และอีก {thai_digits(len(articles) - MAX_ARTICLES)} เรื่อง")
     lines.append("")
@@ -96,10 +117,10 @@ def send_feedback_digest(
     start = datetime.combine(first, time.min, tzinfo=BANGKOK)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=BANGKOK)
     with database.session() as session:
-        articles = [
-            UnhelpfulArticle(title, int(presses))
-            for title, presses in session.execute(
-                select(Article.title, func.count())
+        articles = summarise_presses([
+            (article_id, title, (detail or {}).get("reason"))
+            for article_id, title, detail in session.execute(
+                select(Article.id, Article.title, InteractionEvent.detail)
                 .join(InteractionEvent, InteractionEvent.article_id == Article.id)
                 .where(
                     InteractionEvent.kind == "feedback",
@@ -108,10 +129,8 @@ def send_feedback_digest(
                     InteractionEvent.occurred_at < end,
                     InteractionEvent.channel.in_(evidence_channels(declared_channels)),
                 )
-                .group_by(Article.id, Article.title)
-                .order_by(func.count().desc(), Article.title)
             )
-        ]
+        ])
         groups = [(group.id, group.line_group_id, group.kind, group.member_count) for group in committee_groups(session)]
     if not articles:
         return []

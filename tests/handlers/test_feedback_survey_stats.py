@@ -60,6 +60,31 @@ def test_a_thumbs_up_is_recorded_and_thanked(webhook, line_events, line_stub, da
     assert "ขอบคุณ" in last_text(line_stub) and "ค่ะ" in last_text(line_stub)
 
 
+def test_a_thumbs_down_asks_why_and_keeps_the_first_reason_given(webhook, line_events, line_stub, database, march_10):
+    source = line_events.group(user_id=STAFF)
+    webhook.send(line_events.postback("action=feedback&article=7&helpful=0", source))
+
+    reply = line_stub.replies[-1].body["messages"][0]
+    assert "ตรงไหน" in reply["text"]
+    buttons = {item["action"]["label"]: item["action"]["data"] for item in reply["quickReply"]["items"]}
+    assert buttons["ข้อมูลไม่ครบ"] == "action=feedback_reason&article=7&reason=incomplete"
+
+    webhook.send(line_events.postback(buttons["ข้อมูลไม่ครบ"], source))
+    webhook.send(line_events.postback(buttons["ไม่ตรงกับที่ถาม"], source))
+
+    assert "ขอบคุณที่ช่วยบอกเหตุผล" in last_text(line_stub)
+    [press] = events_of(database, "feedback")
+    assert press.value == 0 and press.detail == {"reason": "incomplete"}
+
+
+def test_a_reason_without_a_thumbs_down_today_changes_nothing(webhook, line_events, line_stub, database, march_10):
+    webhook.send(line_events.postback("action=feedback&article=7&helpful=1", line_events.user(STAFF)))
+    webhook.send(line_events.postback("action=feedback_reason&article=7&reason=outdated", line_events.user(STAFF)))
+
+    assert "ไม่พบการกด 👎" in last_text(line_stub)
+    assert [event.detail for event in events_of(database, "feedback")] == [None]
+
+
 def test_a_second_press_the_same_day_is_not_counted_but_the_next_day_is(webhook, line_events, line_stub, database, march_10, at):
     source = line_events.group(user_id=STAFF)
     webhook.send(line_events.postback("action=feedback&article=7&helpful=0", source))

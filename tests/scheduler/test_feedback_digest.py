@@ -27,16 +27,17 @@ def groups(add_group, line_stub) -> None:  # type: ignore[no-untyped-def]
 
 
 def add_articles_and_presses(database, at, presses):  # type: ignore[no-untyped-def]
-    """presses: (title, day moment, value, channel)"""
+    """presses: (title, day moment, value, channel[, reason])"""
     with database.session() as session:
         ids = {}
-        for title, moment, value, channel in presses:
+        for title, moment, value, channel, *reason in presses:
             if title not in ids:
                 article = Article(title=title, body="เนื้อหา", source=f"test:{title}", content_hash="0" * 64, status="published")
                 session.add(article)
                 session.flush()
                 ids[title] = article.id
-            session.add(InteractionEvent(kind="feedback", occurred_at=moment, channel=channel, article_id=ids[title], value=value))
+            session.add(InteractionEvent(kind="feedback", occurred_at=moment, channel=channel, article_id=ids[title], value=value,
+                                         detail={"reason": reason[0]} if reason else None))
 
 
 def test_monday_covers_the_weekend_and_a_holiday_is_skipped():
@@ -73,7 +74,7 @@ def test_the_text_is_thai_with_thai_digits_and_fits_line():
 
 def test_the_committee_gets_one_digest_of_real_staff_presses_at_the_reminder_hour(database, line_stub, line_client, groups, at):
     add_articles_and_presses(database, at, [
-        ("การลาพักผ่อน", at(2024, 3, 2, 14), 0, "group"),
+        ("การลาพักผ่อน", at(2024, 3, 2, 14), 0, "group", "outdated"),
         ("การลาพักผ่อน", at(2024, 3, 3, 10), 0, "1:1"),
         ("การเบิกค่าเดินทาง", at(2024, 3, 1, 16), 0, "1:1"),
         ("การเบิกค่าเดินทาง", at(2024, 3, 1, 16), 1, "1:1"),  # a 👍 is not in the digest
@@ -88,7 +89,7 @@ def test_the_committee_gets_one_digest_of_real_staff_presses_at_the_reminder_hou
     [push] = line_stub.delivered_pushes
     assert push.body["to"] == COMMITTEE_GROUP
     text = push.body["messages"][0]["text"]
-    assert text.index("การลาพักผ่อน (๒ ครั้ง)") < text.index("การเบิกค่าเดินทาง (๑ ครั้ง)")
+    assert text.index("การลาพักผ่อน (๒ ครั้ง, ข้อมูลเก่าแล้ว ๑)") < text.index("การเบิกค่าเดินทาง (๑ ครั้ง)")
     assert "ระเบียบพัสดุ" not in text and "รวม ๓ ครั้ง" in text
 
     assert send_feedback_digest(database, line_client, at(2024, 3, 5, 9, 0), SETTINGS) == [COMMITTEE_GROUP]
