@@ -13,6 +13,7 @@ fields. The article is regenerated whenever the plan or an activity changes.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,16 +21,21 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from pythainlp.util import thai_digit_to_arabic_digit
+
 from bot.core.calendar import format_thai_date, now, thai_digits, to_bangkok
 from kb.parsed import ParsedDocument, ParsedPassage
 from kb.plan_document import ActivityDraft, PlanDraft, PlanReading
 from kb.store import SaveOutcome, save_document
 from kb.tables import Activity, Plan
+from kb.thai_period import month_from_name
 
 __all__ = [
     "PlanImportSummary",
     "activity_dates_thai",
     "activity_label",
+    "activity_number",
+    "parse_typed_date",
     "find_activities_by_step",
     "mark_activity_done",
     "plan_article_source",
@@ -254,6 +260,18 @@ def find_activities_by_step(session: Session, step: str, plan_number: int | None
 # --- how an activity reads in Thai ---------------------------------------------------------
 
 
+def activity_number(activity: Activity) -> int:
+    """The one number an activity goes by everywhere: the admin page, `/plan`, `/done N`, the
+    reminders' buttons and `kmbot plan list`. It is the row's id, unique across plans and years,
+    so `/done 12` can never mean a different activity than the page showing "กิจกรรมที่ 12"."""
+    return activity.id
+
+
+def find_activity_by_number(session: Session, number: int) -> Activity | None:
+    """The activity that `activity_number` calls ``number``."""
+    return find_activity_by_id(session, number)
+
+
 def activity_label(activity: Activity) -> str:
     """"KMP5 การเข้าถึงความรู้": the step code and the activity's name."""
     return " ".join(part for part in (activity.step, activity.name) if part)
@@ -361,3 +379,40 @@ def _status_sentence(activity: Activity) -> str:
     if activity.evidence_note:
         sentence += f" หลักฐาน: {activity.evidence_note}"
     return sentence
+
+
+# --- a date typed by the secretary -----------------------------------------------------------
+
+_ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+# "12 มี.ค. 2567", "๑๒ มีนาคม ๒๕๖๗", "12 มี.ค. 67": day, a Thai month name, a BE (or CE) year.
+_THAI_DATE = re.compile(r"\s*(\d{1,2})\s*([ก-๏.]+?)\s*(\d{4}|\d{2})(?!\d)")
+
+
+class TypedDateError(ValueError):
+    """A date that cannot be read; the message is Thai and says what was typed."""
+
+
+def parse_typed_date(text: str) -> tuple[date, str]:
+    """The date at the start of ``text`` and what follows it (a holiday's name, a note).
+
+    Accepts ISO (``2024-03-12``) and Thai (``12 มี.ค. 2567``, Thai or Arabic digits, full or
+    abbreviated month, a BE year in four or two digits, or a CE year such as 2024).
+    """
+    plain = thai_digit_to_arabic_digit(text)
+    match = _ISO_DATE.match(plain)
+    if match:
+        year, month, day = (int(group) for group in match.groups())
+    else:
+        match = _THAI_DATE.match(plain)
+        month = month_from_name(match.group(2)) if match else None
+        if match is None or month is None:
+            raise TypedDateError(f"อ่านวันที่ “{text.strip()[:40]}” ไม่ได้ค่ะ พิมพ์เช่น 12 มี.ค. 2567 หรือ 2024-03-12")
+        day, year = int(match.group(1)), int(match.group(3))
+        if year < 100:
+            year += 2500
+        if year > 2400:
+            year -= 543
+    try:
+        return date(year, month, day), text[match.end():].strip()
+    except ValueError:
+        raise TypedDateError(f"ไม่มีวันที่ “{text[:match.end()].strip()}” ในปฏิทินค่ะ") from None

@@ -20,6 +20,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -74,9 +75,12 @@ class ReminderClock:
         lease_duration: timedelta = LEASE_DURATION,
         renew_every: timedelta = RENEW_EVERY,
         knowledge_push: KnowledgePushSettings | None = None,
+        settings_source: Callable[[], tuple[ReminderPolicy, KnowledgePushSettings | None]] | None = None,
     ) -> None:
         self.database = database
         self.knowledge_push = knowledge_push
+        # Read on every tick: settings the secretary changes in /admin apply without a restart.
+        self.settings_source = settings_source
         self.line_client = line_client
         self.policy = policy or ReminderPolicy()
         self.holder = holder or new_holder_id()
@@ -112,6 +116,8 @@ class ReminderClock:
             if not self.hold_lease(moment):
                 return None
             try:
+                if self.settings_source is not None:
+                    self.policy, self.knowledge_push = self.settings_source()
                 report = send_due_reminders(self.database, self.line_client, moment, self.policy)
                 self.push_knowledge_if_due(moment)
                 return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import threading
 from datetime import datetime
@@ -21,6 +22,8 @@ from scheduler.knowledge_push import parse_weekly_slot
 from scheduler.lease import lease_timing
 from scheduler.reminders import ReminderPolicy, preview_reminders, send_due_reminders
 
+logger = logging.getLogger(__name__)
+
 
 def clock_for_app(app: Flask) -> ReminderClock | None:
     """The app's reminder clock, or None in local mode (no LINE credentials: nothing to push with)."""
@@ -34,7 +37,19 @@ def clock_for_app(app: Flask) -> ReminderClock | None:
         raise click.ClickException(str(error)) from None
     return ReminderClock(get_database(app), line_client, ReminderPolicy.from_config(config),
                          lease_duration=lease_duration, renew_every=renew_every,
-                         knowledge_push=knowledge_push_settings(config))
+                         knowledge_push=knowledge_push_settings(config),
+                         settings_source=lambda: current_clock_settings(app))
+
+
+def current_clock_settings(app: Flask) -> tuple[ReminderPolicy, KnowledgePushSettings | None]:
+    """The reminder policy and weekly push as the settings stand now (the clock reads them each tick)."""
+    config = get_config(app)
+    try:
+        push = knowledge_push_settings(config)
+    except click.ClickException as error:
+        logger.warning("weekly knowledge push is off: %s", error.message)
+        push = None
+    return ReminderPolicy.from_config(config), push
 
 
 def knowledge_push_settings(config: Config) -> KnowledgePushSettings | None:

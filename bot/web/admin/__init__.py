@@ -21,6 +21,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("admin.plan", "แผน KM"),
     ("admin.people", "ผู้ใช้และกลุ่ม"),
     ("admin.simulator", "ทดลองแชต"),
+    ("admin.settings", "ตั้งค่า"),
 )
 
 
@@ -29,6 +30,6 @@ def register(app: Flask, config: Config) -> None:
     if not config.admin_password:
         return
     # Importing the view modules attaches their routes to the blueprint.
-    from bot.web.admin import auth, knowledge, people, plan, reach, simulator  # noqa: F401
+    from bot.web.admin import auth, knowledge, people, plan, reach, settings, simulator  # noqa: F401
 
     app.register_blueprint(blueprint)
