@@ -17,7 +17,7 @@ from bot.core.calendar import (
 )
 from bot.web.admin import blueprint
 from bot.web.extensions import get_database
-from kb.plan_store import activity_dates_thai
+from kb.plan_store import activity_dates_thai, activity_number
 from kb.tables import Activity, Plan
 from scheduler.deliveries import REMINDER
 from scheduler.tables import Delivery
@@ -70,7 +70,8 @@ def _activity_view(activity: Activity, reminders: ReminderSummary | None) -> dic
     return {
         "id": activity.id,
         "step": activity.step,
-        "number": activity.number,
+        # The number /done, /plan, the reminders and the CLI use too (not the row's place in the plan).
+        "number": activity_number(activity),
         "name": activity.name,
         # Arabic digits, like every other figure on these pages.
         "dates": convert_digits(activity_dates_thai(activity), "arabic"),
