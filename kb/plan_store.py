@@ -25,7 +25,15 @@ from pythainlp.util import thai_digit_to_arabic_digit
 
 from bot.core.calendar import format_thai_date, now, thai_digits, to_bangkok
 from kb.parsed import ParsedDocument, ParsedPassage
-from kb.plan_document import ActivityDraft, PlanDraft, PlanReading
+from kb.plan_document import (
+    ActivityDraft,
+    PlanDraft,
+    PlanFormatError,
+    PlanReading,
+    read_plan_csv,
+    read_plan_text,
+    read_plan_yaml,
+)
 from kb.store import SaveOutcome, save_document
 from kb.tables import Activity, Plan
 from kb.thai_period import month_from_name
@@ -39,6 +47,8 @@ __all__ = [
     "find_activities_by_step",
     "mark_activity_done",
     "plan_article_source",
+    "read_plan_upload",
+    "reopen_activity",
     "refresh_plan_article",
     "save_plan_reading",
     "set_activity_dates",
@@ -233,6 +243,17 @@ def mark_activity_done(
     return activity
 
 
+def reopen_activity(session: Session, activity: Activity) -> Activity:
+    """Undo "done" (marked by mistake): the activity's remaining reminders come back."""
+    activity.status = "pending"
+    activity.done_at = None
+    activity.done_by_user_id = None
+    activity.evidence_note = None
+    session.flush()
+    refresh_plan_article(session, activity.plan)
+    return activity
+
+
 # The range of a 32-bit INTEGER column (PostgreSQL's; SQLite's are 64-bit).
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
 
@@ -416,3 +437,57 @@ def parse_typed_date(text: str) -> tuple[date, str]:
         return date(year, month, day), text[match.end():].strip()
     except ValueError:
         raise TypedDateError(f"ไม่มีวันที่ “{text[:match.end()].strip()}” ในปฏิทินค่ะ") from None
+
+
+# --- a plan file uploaded in the browser -----------------------------------------------------
+
+PLAN_UPLOAD_SUFFIXES = (".txt", ".md", ".csv", ".yaml", ".yml", ".xlsx")
+
+
+def read_plan_upload(filename: str, data: bytes) -> PlanReading:
+    """Read an uploaded plan: the sample's text tables, the CSV or YAML template, or an Excel
+    workbook whose first sheet has the template's columns (docs/plan-template.md)."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in PLAN_UPLOAD_SUFFIXES:
+        raise PlanFormatError(f"ไม่รองรับไฟล์ชนิด “{suffix or filename}” ค่ะ (ใช้ .txt .csv .yaml .xlsx)")
+    if suffix == ".xlsx":
+        return read_plan_csv(_xlsx_as_csv(data), filename)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlanFormatError(f"{filename}: ไฟล์ไม่ได้เข้ารหัสเป็น UTF-8 ค่ะ (บันทึกเป็น UTF-8 แล้วลองใหม่)") from None
+    if suffix == ".csv":
+        return read_plan_csv(text, filename)
+    if suffix in (".yaml", ".yml"):
+        return read_plan_yaml(text, filename)
+    return read_plan_text(text, source=filename)
+
+
+def _xlsx_as_csv(data: bytes) -> str:
+    """The first sheet as the CSV template reads it; a date cell becomes an ISO date."""
+    import csv
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise PlanFormatError("เปิดไฟล์ Excel ไม่ได้ค่ะ (ต้องเป็นไฟล์ .xlsx)") from None
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in workbook.worksheets[0].iter_rows(values_only=True):
+        writer.writerow(["" if cell is None else _cell_text(cell) for cell in row])
+    workbook.close()
+    return out.getvalue()
+
+
+def _cell_text(cell: object) -> str:
+    if isinstance(cell, datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
