@@ -23,7 +23,7 @@ from bot.web.admin import blueprint
 from bot.web.admin.paging import paginate
 from bot.web.extensions import get_database
 from bot.web.pages import render_markdown
-from kb.gaps import top_gaps
+from kb.gaps import dismiss_gap, merge_gap, top_gaps
 from kb.ingest import parse_text
 from kb.parsed import IngestError
 from kb.store import remove_article, save_document, set_status
@@ -251,6 +251,36 @@ def gaps() -> str:
             for gap in top_gaps(session, MAX_GAPS_SHOWN)
         ]
     return render_template("admin/gaps.html", gaps=items)
+
+
+def _gap_or_404(session: Session, gap_id: int) -> KnowledgeGap:
+    gap = session.get(KnowledgeGap, gap_id)
+    if gap is None:
+        abort(404)
+    return gap
+
+
+@blueprint.post("/gaps/<int:gap_id>/dismiss")
+def dismiss_gap_view(gap_id: int) -> Response:
+    with get_database().session() as session:
+        gap = _gap_or_404(session, gap_id)
+        dismiss_gap(session, gap)
+        flash(f"ซ่อน “{gap.question}” แล้วค่ะ ไม่นับเป็นคำถามที่ยังตอบไม่ได้ แม้มีคนถามอีก", "success")
+    return redirect(url_for("admin.gaps"))
+
+
+@blueprint.post("/gaps/<int:gap_id>/merge")
+def merge_gap_view(gap_id: int) -> Response:
+    into_id = _optional_id(request.form.get("into"))
+    with get_database().session() as session:
+        gap = _gap_or_404(session, gap_id)
+        into = session.get(KnowledgeGap, into_id or 0)
+        if into is None or into.id == gap.id:
+            flash("โปรดเลือกคำถามอื่นที่จะรวมเข้าด้วยกันค่ะ", "error")
+            return redirect(url_for("admin.gaps"))
+        merge_gap(session, gap, into)
+        flash(f"รวม “{gap.question}” เข้ากับ “{into.question}” แล้วค่ะ", "success")
+    return redirect(url_for("admin.gaps"))
 
 
 # --- shared tips ----------------------------------------------------------------------------
