@@ -137,6 +137,11 @@ class LineStub:
     rich_menu_images: dict[str, bytes] = field(default_factory=dict)
     user_rich_menus: dict[str, str] = field(default_factory=dict)
     default_rich_menu: str | None = None
+    # --- profiles (REF#get-profile, #get-group-member-profile) ---------------------------------
+    # {userId: displayName} of people who are the bot's friends; {groupId: {userId: displayName}}
+    # of group members. Anyone else is 404, as LINE answers for a stranger or a former member.
+    profiles: dict[str, str] = field(default_factory=dict)
+    group_member_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -226,7 +231,31 @@ class LineStub:
             if group_id not in self.group_names:
                 return self._json({"message": "Not found"}, 404)
             return self._json({"groupId": group_id, "groupName": self.group_names[group_id]})
+        profile = self._profile(request)
+        if profile is not None:
+            return profile
         return self._rich_menu(request, call)
+
+    # --- profiles: one separate block -----------------------------------------------------------
+
+    def _profile(self, request: Request) -> Response | None:
+        """GET /v2/bot/profile/{userId} and GET /v2/bot/group/{groupId}/member/{userId}."""
+        if request.method != "GET":
+            return None
+        match = re.fullmatch(r"/v2/bot/profile/([^/]+)", request.path)
+        if match:
+            user_id = match.group(1)
+            if user_id not in self.profiles:
+                return self._json({"message": "Not found"}, 404)
+            return self._json({"userId": user_id, "displayName": self.profiles[user_id], "language": "th"})
+        match = re.fullmatch(r"/v2/bot/group/([^/]+)/member/([^/]+)", request.path)
+        if match:
+            group_id, user_id = match.groups()
+            name = self.group_member_names.get(group_id, {}).get(user_id)
+            if name is None:
+                return self._json({"message": "Not found"}, 404)
+            return self._json({"userId": user_id, "displayName": name})
+        return None
 
     def _rich_menu(self, request: Request, call: RecordedCall) -> Response:
         path = request.path

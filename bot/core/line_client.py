@@ -224,6 +224,25 @@ class LineClient:
             return None
         return json.loads(response.raw_data).get("groupName")
 
+    # --- profiles (#get-profile, #get-group-member-profile): names for the secretary ------------
+
+    def display_name(self, user_id: str, group_id: str | None = None) -> str | None:
+        """The person's LINE display name: from their profile (friends of the bot), else from the
+        group they wrote in; None when LINE cannot say (blocked, left, or a stranger)."""
+        try:
+            response = self._call("profile", lambda options: self._api.get_profile_with_http_info(user_id, **options))
+        except LineApiError:
+            if group_id is None:
+                return None
+            try:
+                response = self._call(
+                    "group member profile",
+                    lambda options: self._api.get_group_member_profile_with_http_info(group_id, user_id, **options),
+                )
+            except LineApiError:
+                return None
+        return json.loads(response.raw_data).get("displayName") or None
+
     # --- rich menus (#rich-menu) ---------------------------------------------------------------
 
     def rich_menus(self) -> list[dict[str, Any]]:
