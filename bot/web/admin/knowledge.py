@@ -239,6 +239,45 @@ def delete_article(article_id: int) -> Response:
     return redirect(url_for("admin.articles"))
 
 
+# --- a document uploaded in the browser -------------------------------------------------------
+
+UPLOAD_SOURCE_PREFIX = "upload:"
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+@blueprint.post("/kb/upload")
+def upload_document() -> Response:
+    """A .md, .docx, .html or .txt file becomes an article, read as `kmbot kb import` reads it;
+    uploading a file of the same name again updates that article instead of adding another."""
+    import tempfile
+    from pathlib import Path
+
+    from kb.ingest import parse_file
+
+    upload = request.files.get("document")
+    name = Path((upload.filename if upload else "") or "").name[:150]
+    data = upload.read(MAX_UPLOAD_BYTES + 1) if upload and name else b""
+    if not data:
+        flash("ยังไม่ได้เลือกไฟล์ หรือไฟล์ว่างเปล่าค่ะ", "error")
+        return redirect(url_for("admin.articles"))
+    if len(data) > MAX_UPLOAD_BYTES:
+        flash("ไฟล์ใหญ่เกิน 10 MB ค่ะ", "error")
+        return redirect(url_for("admin.articles"))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            document = parse_file(path)
+        except IngestError as error:
+            flash(str(error).replace(str(path), name).replace(folder, ""), "error")
+            return redirect(url_for("admin.articles"))
+    with get_database().session() as session:
+        saved = save_document(session, document, source=UPLOAD_SOURCE_PREFIX + name)
+    done = {"created": "นำเข้า", "updated": "ปรับปรุง", "unchanged": "ไฟล์นี้นำเข้าไว้แล้ว ไม่มีการเปลี่ยนแปลง:"}
+    flash(f"{done.get(saved.outcome, 'นำเข้า')} “{name}” แล้วค่ะ ตรวจทานเนื้อหาด้านล่างได้", "success")
+    return redirect(url_for("admin.edit_article", article_id=saved.article_id))
+
+
 # --- knowledge gaps -------------------------------------------------------------------------
 
 
