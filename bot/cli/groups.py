@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from bot.cli.output import print_rows
-from bot.core.people import refresh_names
+from bot.core.people import ROLE_NAMES, refresh_names
 from bot.core.tables import GROUP_ROLES, ChatGroup
 from bot.web.extensions import get_database, get_line_client
 
@@ -74,4 +74,4 @@ def groups_set_role_command(group_id: str, role: str) -> None:
                 "add the bot to the group first (see `kmbot groups list`)"
             )
         group.role = role
-    click.echo(f"group {group_id} is now {role}")
+    click.echo(f"ตั้งกลุ่ม {group_id} เป็น “{ROLE_NAMES[role]}” แล้ว / group is now {role}")

@@ -73,3 +73,12 @@ def test_kb_list_fits_80_columns_with_thai_broken_between_words(cli, starter_pac
             start = title.index(piece, position)
             assert start in boundaries and start + len(piece) in boundaries, (title, piece)
             position = start + len(piece)
+
+
+def test_messages_a_person_reads_come_in_thai_first(cli, add_group):
+    add_group("C0123456789abcdef0123456789abcdef", role="staff")
+
+    assert cli("groups", "set-role", "C0123456789abcdef0123456789abcdef", "committee").output.startswith(
+        "ตั้งกลุ่ม C0123456789abcdef0123456789abcdef เป็น “กรรมการ KM” แล้ว")
+    assert cli("users", "invite", "committee").output.startswith("รหัสเชิญสำหรับกรรมการ KM: KM-")
+    assert "ไม่พบบทความหมายเลข 999" in cli("kb", "show", "999").output
