@@ -150,6 +150,11 @@ class Config:
         object.__setattr__(self, "reminder_holidays", tuple(sorted(holidays)))
 
     @property
+    def organisation_title(self) -> str | None:
+        """The name on a report's title: the division and the organisation, as set."""
+        return " ".join(part for part in (self.division_name, self.organisation_name) if part) or None
+
+    @property
     def line_configured(self) -> bool:
         """True when the bot can talk to LINE; otherwise it runs in local mode."""
         return bool(self.line_channel_secret and self.line_channel_access_token)

@@ -183,3 +183,14 @@ def test_any_text_either_reads_as_a_date_or_gets_a_thai_error(text: str) -> None
         assert "ค่ะ" in str(error)
     else:
         assert isinstance(day, date) and len(rest) <= len(text)
+
+
+def test_the_division_and_organisation_saved_head_the_reach_report(app, cli):
+    client = signed_in_client(app)
+    save(client, organisation_name="องค์การบริหารส่วนจังหวัดตัวอย่าง", division_name="กองยุทธศาสตร์และงบประมาณ")
+
+    page = client.get("/admin/reach/export/json").get_data(as_text=True)
+    exported = cli("reach", "report", "--format", "json").output
+
+    for text in (page, exported):
+        assert "กองยุทธศาสตร์และงบประมาณ องค์การบริหารส่วนจังหวัดตัวอย่าง" in text
