@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -28,7 +30,7 @@ def groups_list_command(as_json: bool) -> None:
         # rows; asked with no transaction open. The stored name stays when LINE cannot say.
         with get_database().session() as session:
             group_ids = [group.id for group in session.scalars(select(ChatGroup).order_by(ChatGroup.id))]
-        refresh_names(get_database(), line_client, [], group_ids)
+        refresh_names(get_database(), line_client, [], group_ids, limit=len(group_ids), fresh_for=timedelta(0))
     with get_database().session() as session:
         groups = session.scalars(select(ChatGroup).order_by(ChatGroup.id)).all()
         rows = [

@@ -122,3 +122,16 @@ def test_an_invite_code_made_on_the_web_gives_its_sender_the_role(client, people
         assert session.scalars(select(User.role).where(User.line_user_id == FRIEND)).one() == "committee"
     refused = client.post("/admin/people/invite", data={"csrf_token": token_of(client), "role": "admin"})
     assert refused.status_code == 400
+
+
+def test_group_names_are_asked_again_only_when_a_day_old(client, people, line_stub):
+    sign_in(client).get("/admin/people")
+    asked = len(line_stub.calls_to(f"/v2/bot/group/{STAFF_GROUP}/summary"))
+    line_stub.group_names[STAFF_GROUP] = "บุคลากรกองยุทธศาสตร์ (ใหม่)"
+
+    client.get("/admin/people")
+    assert len(line_stub.calls_to(f"/v2/bot/group/{STAFF_GROUP}/summary")) == asked
+
+    with time_machine.travel(datetime.now(BANGKOK) + timedelta(days=1, minutes=1), tick=False):
+        page = sign_in(client).get("/admin/people").get_data(as_text=True)
+    assert "บุคลากรกองยุทธศาสตร์ (ใหม่)" in page
