@@ -119,8 +119,9 @@ def _activity_view(activity: Activity, reminders: ReminderSummary | None) -> dic
 
 # --- importing a plan file: preview first, then save -------------------------------------------
 
-# A plan file is tables of text; the sample is 125 kB. Anything far larger is not a plan.
-MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
+# A plan file is tables of text; the sample is 125 kB. The preview carries the file back in a
+# form field as base64, which must stay under Flask's 500 kB limit for a form field.
+MAX_PLAN_FILE_BYTES = 360_000
 
 
 def _preview_view(reading: PlanReading) -> list[dict[str, object]]:
@@ -163,7 +164,7 @@ def _uploaded() -> tuple[str, bytes]:
     if not data:
         raise PlanFormatError("ยังไม่ได้เลือกไฟล์แผนค่ะ")
     if len(data) > MAX_PLAN_FILE_BYTES:
-        raise PlanFormatError("ไฟล์ใหญ่เกิน 2 MB ค่ะ ไฟล์แผนปกติมีขนาดไม่กี่ร้อย kB")
+        raise PlanFormatError("ไฟล์ใหญ่เกิน 360 kB ค่ะ (ไฟล์แผนตัวอย่างมีขนาด 125 kB) ลบรูปภาพหรือส่วนที่ไม่ใช่ตารางกิจกรรมออกก่อน")
     return name, data
 
 

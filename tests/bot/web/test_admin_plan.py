@@ -155,3 +155,16 @@ def test_a_done_date_in_the_future_is_refused(signed_in, database, imported_plan
         sign_in(signed_in)
         html = post(signed_in, f"/admin/plan/activities/{kmp5.id}/done", done_on="1 ก.ย. 2567").get_data(as_text=True)
     assert "ต้องไม่อยู่ในอนาคต" in html and activity_of(database, "KMP5").status == "pending"
+
+
+def test_a_plan_file_of_the_largest_size_survives_the_preview_and_a_larger_one_is_refused(signed_in, database, sample_plan_path):
+    from bot.web.admin.plan import MAX_PLAN_FILE_BYTES
+
+    text = sample_plan_path.read_bytes()
+    padded = text + b"\n" * (MAX_PLAN_FILE_BYTES - len(text))
+    html = upload(signed_in, "แผน.txt", padded).get_data(as_text=True)
+    assert "ตรวจแผนก่อนนำเข้า" in html
+    assert "นำเข้าแผนแล้วค่ะ" in confirm(signed_in, html).get_data(as_text=True)
+
+    refused = upload(signed_in, "แผน.txt", padded + b"\n").get_data(as_text=True)
+    assert "ไฟล์ใหญ่เกิน 360 kB" in refused
