@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from werkzeug.wrappers import Response
 
 from bot.core.calendar import (
     BANGKOK,
