@@ -194,3 +194,15 @@ def test_the_division_and_organisation_saved_head_the_reach_report(app, cli):
 
     for text in (page, exported):
         assert "กองยุทธศาสตร์และงบประมาณ องค์การบริหารส่วนจังหวัดตัวอย่าง" in text
+
+
+def test_a_question_limit_saved_on_the_page_holds_in_line_at_once(app, webhook, line_events, line_stub, starter_pack):
+    assert save(signed_in_client(app), question_limit="2", question_window="hour").status_code == 302
+    asker = line_events.user("U" + "e" * 32)
+
+    for _ in range(3):
+        assert webhook.send(line_events.text("KM คืออะไร", asker)).status_code == 200
+
+    texts = [reply.body["messages"][0].get("text", "(flex)") for reply in line_stub.replies]
+    assert texts[:2] == ["(flex)", "(flex)"]
+    assert "ขออภัย" in texts[2] and "๒ คำถามใน ๑ ชั่วโมง" in texts[2]
