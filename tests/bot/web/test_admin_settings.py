@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot import create_app
 from bot.core.calendar import format_thai_date
-from bot.core.config import Config, with_stored_settings
+from bot.core.config import SETTINGS_BY_FIELD, Config, with_stored_settings
 from bot.core.migrate import upgrade_database
 from bot.core.settings import LiveConfig, store_settings
 from bot.web.extensions import get_config, get_database
@@ -206,3 +206,16 @@ def test_a_question_limit_saved_on_the_page_holds_in_line_at_once(app, webhook, 
     texts = [reply.body["messages"][0].get("text", "(flex)") for reply in line_stub.replies]
     assert texts[:2] == ["(flex)", "(flex)"]
     assert "ขออภัย" in texts[2] and "๒ คำถามใน ๑ ชั่วโมง" in texts[2]
+
+
+ENVIRONMENT = {"KMBOT_STAFF_COUNT": "80", "KMBOT_REMINDER_HOUR": "7", "KMBOT_PUBLIC_HOLIDAYS": "off",
+               "KMBOT_HOLIDAYS": "2024-01-02", "KMBOT_QUESTION_RATE": "5/minute", "KMBOT_ORGANISATION": "อบจ.ตัวอย่าง"}
+
+
+@given(stored=st.dictionaries(st.sampled_from(sorted(SETTINGS_BY_FIELD)), st.text(max_size=20)))
+def test_whatever_is_stored_a_variable_that_is_set_wins_and_nothing_fails(stored: dict[str, str]) -> None:
+    environment = Config.from_environment(ENVIRONMENT)
+    config = with_stored_settings(environment, stored)
+    for field in environment.environment_fields:
+        assert getattr(config, field) == getattr(environment, field), field
+    assert config.reminder_holidays == (date(2024, 1, 2),)
