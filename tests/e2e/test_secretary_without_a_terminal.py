@@ -38,6 +38,8 @@ def shots(tmp_path: Path):  # type: ignore[no-untyped-def]
     def take(page: Any, name: str) -> None:
         for label, (width, height) in (("phone", PHONE_WIDTH), ("desktop", DESK_WIDTH)):
             page.set_viewport_size({"width": width, "height": height})
+            # Two frames after the resize, so the full-page height is the new layout's.
+            page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))")
             page.evaluate("document.fonts.ready.then(() => true)")
             page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
             # Nothing of the page may stick out sideways on a phone.
