@@ -35,7 +35,7 @@ def _percent_text(value: float | None) -> str:
 def run(arguments: str, context: HandlerContext) -> list[Message]:
     fiscal_year = resolve_period(on=to_bangkok(context.received_at).date()).fiscal_year
     report = collect_report(context.session, fiscal_year, staff_count=context.config.staff_count,
-                            declared_channels=context.config.reach_channels, organisation=context.config.organisation_name)
+                            declared_channels=context.config.reach_channels, organisation=context.config.organisation_title)
     report_url = f"{context.base_url.rstrip('/')}{REPORT_PATH}" if context.base_url else None
     return [FlexMessage(alt_text=summary_text(report), contents=FlexContainer.from_dict(stats_bubble(report, report_url)))]
 

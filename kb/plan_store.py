@@ -13,6 +13,7 @@ fields. The article is regenerated whenever the plan or an activity changes.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,19 +21,34 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from pythainlp.util import thai_digit_to_arabic_digit
+
 from bot.core.calendar import format_thai_date, now, thai_digits, to_bangkok
 from kb.parsed import ParsedDocument, ParsedPassage
-from kb.plan_document import ActivityDraft, PlanDraft, PlanReading
+from kb.plan_document import (
+    ActivityDraft,
+    PlanDraft,
+    PlanFormatError,
+    PlanReading,
+    read_plan_csv,
+    read_plan_text,
+    read_plan_yaml,
+)
 from kb.store import SaveOutcome, save_document
 from kb.tables import Activity, Plan
+from kb.thai_period import month_from_name
 
 __all__ = [
     "PlanImportSummary",
     "activity_dates_thai",
     "activity_label",
+    "activity_number",
+    "parse_typed_date",
     "find_activities_by_step",
     "mark_activity_done",
     "plan_article_source",
+    "read_plan_upload",
+    "reopen_activity",
     "refresh_plan_article",
     "save_plan_reading",
     "set_activity_dates",
@@ -227,6 +243,17 @@ def mark_activity_done(
     return activity
 
 
+def reopen_activity(session: Session, activity: Activity) -> Activity:
+    """Undo "done" (marked by mistake): the activity's remaining reminders come back."""
+    activity.status = "pending"
+    activity.done_at = None
+    activity.done_by_user_id = None
+    activity.evidence_note = None
+    session.flush()
+    refresh_plan_article(session, activity.plan)
+    return activity
+
+
 # The range of a 32-bit INTEGER column (PostgreSQL's; SQLite's are 64-bit).
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
 
@@ -252,6 +279,18 @@ def find_activities_by_step(session: Session, step: str, plan_number: int | None
 
 
 # --- how an activity reads in Thai ---------------------------------------------------------
+
+
+def activity_number(activity: Activity) -> int:
+    """The one number an activity goes by everywhere: the admin page, `/plan`, `/done N`, the
+    reminders' buttons and `kmbot plan list`. It is the row's id, unique across plans and years,
+    so `/done 12` can never mean a different activity than the page showing "กิจกรรมที่ 12"."""
+    return activity.id
+
+
+def find_activity_by_number(session: Session, number: int) -> Activity | None:
+    """The activity that `activity_number` calls ``number``."""
+    return find_activity_by_id(session, number)
 
 
 def activity_label(activity: Activity) -> str:
@@ -361,3 +400,94 @@ def _status_sentence(activity: Activity) -> str:
     if activity.evidence_note:
         sentence += f" หลักฐาน: {activity.evidence_note}"
     return sentence
+
+
+# --- a date typed by the secretary -----------------------------------------------------------
+
+_ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+# "12 มี.ค. 2567", "๑๒ มีนาคม ๒๕๖๗", "12 มี.ค. 67": day, a Thai month name, a BE (or CE) year.
+_THAI_DATE = re.compile(r"\s*(\d{1,2})\s*([ก-๏.]+?)\s*(\d{4}|\d{2})(?!\d)")
+
+
+class TypedDateError(ValueError):
+    """A date that cannot be read; the message is Thai and says what was typed."""
+
+
+def parse_typed_date(text: str) -> tuple[date, str]:
+    """The date at the start of ``text`` and what follows it (a holiday's name, a note).
+
+    Accepts ISO (``2024-03-12``) and Thai (``12 มี.ค. 2567``, Thai or Arabic digits, full or
+    abbreviated month, a BE year in four or two digits, or a CE year such as 2024).
+    """
+    plain = thai_digit_to_arabic_digit(text)
+    match = _ISO_DATE.match(plain)
+    if match:
+        year, month, day = (int(group) for group in match.groups())
+    else:
+        match = _THAI_DATE.match(plain)
+        month = month_from_name(match.group(2)) if match else None
+        if match is None or month is None:
+            raise TypedDateError(f"อ่านวันที่ “{text.strip()[:40]}” ไม่ได้ค่ะ พิมพ์เช่น 12 มี.ค. 2567 หรือ 2024-03-12")
+        day, year = int(match.group(1)), int(match.group(3))
+        if year < 100:
+            year += 2500
+        if year > 2400:
+            year -= 543
+    try:
+        return date(year, month, day), text[match.end():].strip()
+    except ValueError:
+        raise TypedDateError(f"ไม่มีวันที่ “{text[:match.end()].strip()}” ในปฏิทินค่ะ") from None
+
+
+# --- a plan file uploaded in the browser -----------------------------------------------------
+
+PLAN_UPLOAD_SUFFIXES = (".txt", ".md", ".csv", ".yaml", ".yml", ".xlsx")
+
+
+def read_plan_upload(filename: str, data: bytes) -> PlanReading:
+    """Read an uploaded plan: the sample's text tables, the CSV or YAML template, or an Excel
+    workbook whose first sheet has the template's columns (docs/plan-template.md)."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in PLAN_UPLOAD_SUFFIXES:
+        raise PlanFormatError(f"ไม่รองรับไฟล์ชนิด “{suffix or filename}” ค่ะ (ใช้ .txt .csv .yaml .xlsx)")
+    if suffix == ".xlsx":
+        return read_plan_csv(_xlsx_as_csv(data), filename)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlanFormatError(f"{filename}: ไฟล์ไม่ได้เข้ารหัสเป็น UTF-8 ค่ะ (บันทึกเป็น UTF-8 แล้วลองใหม่)") from None
+    if suffix == ".csv":
+        return read_plan_csv(text, filename)
+    if suffix in (".yaml", ".yml"):
+        return read_plan_yaml(text, filename)
+    return read_plan_text(text, source=filename)
+
+
+def _xlsx_as_csv(data: bytes) -> str:
+    """The first sheet as the CSV template reads it; a date cell becomes an ISO date."""
+    import csv
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise PlanFormatError("เปิดไฟล์ Excel ไม่ได้ค่ะ (ต้องเป็นไฟล์ .xlsx)") from None
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in workbook.worksheets[0].iter_rows(values_only=True):
+        writer.writerow(["" if cell is None else _cell_text(cell) for cell in row])
+    workbook.close()
+    return out.getvalue()
+
+
+def _cell_text(cell: object) -> str:
+    if isinstance(cell, datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)

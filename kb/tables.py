@@ -89,6 +89,10 @@ class KnowledgeGap(Base):
     first_asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     last_asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     resolved_article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    # The secretary's housekeeping (kb/gaps.py): a greeting or chatter dismissed as no gap, or a
+    # question merged into another asking the same thing (its later askings count there).
+    dismissed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("knowledge_gaps.id", ondelete="SET NULL"))
 
 
 class SharedTip(Base):

@@ -20,6 +20,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -71,6 +72,11 @@ class FeedbackDigestSettings:
     base_url: str | None = None
 
 
+# What the clock reads from the settings on each tick: the reminder policy, the weekly push and
+# the 👎 digest (None where off).
+ClockSettings = tuple[ReminderPolicy, KnowledgePushSettings | None, FeedbackDigestSettings | None]
+
+
 class ReminderClock:
     """Sends due reminders every minute while it holds the lease."""
 
@@ -86,11 +92,14 @@ class ReminderClock:
         knowledge_push: KnowledgePushSettings | None = None,
         feedback_digest: FeedbackDigestSettings | None = None,
         experts: ExpertSettings | None = None,
+        settings_source: Callable[[], ClockSettings] | None = None,
     ) -> None:
         self.database = database
         self.feedback_digest = feedback_digest
         self.experts = experts or ExpertSettings(digest_hour=(policy or ReminderPolicy()).settings.hour)
         self.knowledge_push = knowledge_push
+        # Read on every tick: settings the secretary changes in /admin apply without a restart.
+        self.settings_source = settings_source
         self.line_client = line_client
         self.policy = policy or ReminderPolicy()
         self.holder = holder or new_holder_id()
@@ -126,6 +135,8 @@ class ReminderClock:
             if not self.hold_lease(moment):
                 return None
             try:
+                if self.settings_source is not None:
+                    self.policy, self.knowledge_push, self.feedback_digest = self.settings_source()
                 report = send_due_reminders(self.database, self.line_client, moment, self.policy)
                 self.push_knowledge_if_due(moment)
                 if self.feedback_digest is not None:

@@ -126,8 +126,6 @@ class LineStub:
     scripted: dict[str, list[tuple[int, dict[str, str], dict[str, Any] | None]]] = field(default_factory=dict)
     member_counts: dict[str, int] = field(default_factory=dict)
     group_names: dict[str, str] = field(default_factory=dict)
-    # LINE display names by user id (GET /v2/bot/profile/{userId} and the group member profile).
-    display_names: dict[str, str] = field(default_factory=dict)
     accepted_retry_keys: set[str] = field(default_factory=set)
     used_reply_tokens: set[str] = field(default_factory=set)
     refusals: list[tuple[RecordedCall, list[tuple[str, str]]]] = field(default_factory=list)
@@ -139,6 +137,11 @@ class LineStub:
     rich_menu_images: dict[str, bytes] = field(default_factory=dict)
     user_rich_menus: dict[str, str] = field(default_factory=dict)
     default_rich_menu: str | None = None
+    # --- profiles (REF#get-profile, #get-group-member-profile) ---------------------------------
+    # {userId: displayName} of people who are the bot's friends; {groupId: {userId: displayName}}
+    # of group members. Anyone else is 404, as LINE answers for a stranger or a former member.
+    profiles: dict[str, str] = field(default_factory=dict)
+    group_member_names: dict[str, dict[str, str]] = field(default_factory=dict)
     # --- message content (evidence files): message id -> (bytes, content type) -----------------
     message_contents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
@@ -243,18 +246,37 @@ class LineStub:
             return Response(data, status=200, content_type=content_type,
                             headers={"x-line-request-id": f"req-{len(self.calls)}"})
         # --- end of message content -----------------------------------------------------------
-        match = re.fullmatch(r"/v2/bot/(?:profile|group/[^/]+/member)/([^/]+)", request.path)
-        if match:
-            if match.group(1) not in self.display_names:
-                return self._json({"message": "Not found"}, 404)
-            return self._json({"userId": match.group(1), "displayName": self.display_names[match.group(1)]})
         match = re.fullmatch(r"/v2/bot/group/([^/]+)/summary", request.path)
         if match:
             group_id = match.group(1)
             if group_id not in self.group_names:
                 return self._json({"message": "Not found"}, 404)
             return self._json({"groupId": group_id, "groupName": self.group_names[group_id]})
+        profile = self._profile(request)
+        if profile is not None:
+            return profile
         return self._rich_menu(request, call)
+
+    # --- profiles: one separate block -----------------------------------------------------------
+
+    def _profile(self, request: Request) -> Response | None:
+        """GET /v2/bot/profile/{userId} and GET /v2/bot/group/{groupId}/member/{userId}."""
+        if request.method != "GET":
+            return None
+        match = re.fullmatch(r"/v2/bot/profile/([^/]+)", request.path)
+        if match:
+            user_id = match.group(1)
+            if user_id not in self.profiles:
+                return self._json({"message": "Not found"}, 404)
+            return self._json({"userId": user_id, "displayName": self.profiles[user_id], "language": "th"})
+        match = re.fullmatch(r"/v2/bot/group/([^/]+)/member/([^/]+)", request.path)
+        if match:
+            group_id, user_id = match.groups()
+            name = self.group_member_names.get(group_id, {}).get(user_id)
+            if name is None:
+                return self._json({"message": "Not found"}, 404)
+            return self._json({"userId": user_id, "displayName": name})
+        return None
 
     def _rich_menu(self, request: Request, call: RecordedCall) -> Response:
         path = request.path

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from bot.cli.output import print_rows
+from bot.core.people import ROLE_NAMES, refresh_names
 from bot.core.tables import GROUP_ROLES, ChatGroup
 from bot.web.extensions import get_database, get_line_client
 
@@ -22,15 +25,14 @@ def groups_group() -> None:
 def groups_list_command(as_json: bool) -> None:
     """Every group and room the bot has met, with its name, role and member count."""
     line_client = get_line_client()
+    if line_client is not None:
+        # The names as LINE shows them now (GET /v2/bot/group/{groupId}/summary), kept on the
+        # rows; asked with no transaction open. The stored name stays when LINE cannot say.
+        with get_database().session() as session:
+            group_ids = [group.id for group in session.scalars(select(ChatGroup).order_by(ChatGroup.id))]
+        refresh_names(get_database(), line_client, [], group_ids, limit=len(group_ids), fresh_for=timedelta(0))
     with get_database().session() as session:
         groups = session.scalars(select(ChatGroup).order_by(ChatGroup.id)).all()
-        for group in groups:
-            # The name as LINE shows it now (GET /v2/bot/group/{groupId}/summary), kept on the row;
-            # the stored name when LINE cannot say (the bot left, local mode) or for a room.
-            if line_client is not None and group.kind == "group" and group.active:
-                name = line_client.group_name(group.line_group_id)
-                if name:
-                    group.name = name[:200]
         rows = [
             {
                 "id": group.line_group_id,
@@ -75,4 +77,4 @@ def groups_set_role_command(group_id: str, role: str) -> None:
                 "add the bot to the group first (see `kmbot groups list`)"
             )
         group.role = role
-    click.echo(f"group {group_id} is now {role}")
+    click.echo(f"ตั้งกลุ่ม {group_id} เป็น “{ROLE_NAMES[role]}” แล้ว / group is now {role}")

@@ -123,7 +123,7 @@ def kb_show_command(article_id: int, as_json: bool) -> None:
     with get_database().session() as session:
         article = session.get(Article, article_id)
         if article is None:
-            raise click.ClickException(f"no article {article_id}")
+            raise click.ClickException(f"ไม่พบบทความหมายเลข {article_id} / no article {article_id} (ดู `kmbot kb list`)")
         data = {
             "id": article.id, "title": article.title, "category": article.category, "status": article.status,
             "tags": article.tags, "aliases": article.aliases, "sample_questions": article.sample_questions,
@@ -148,5 +148,5 @@ def kb_remove_command(article_id: int) -> None:
     """Delete an article and its passages."""
     with get_database().session() as session:
         if not remove_article(session, article_id):
-            raise click.ClickException(f"no article {article_id}")
-    click.echo(f"article {article_id} removed")
+            raise click.ClickException(f"ไม่พบบทความหมายเลข {article_id} / no article {article_id} (ดู `kmbot kb list`)")
+    click.echo(f"ลบบทความหมายเลข {article_id} แล้ว / article {article_id} removed")

@@ -48,7 +48,7 @@ def reach_report_command(fiscal_year: int | None, month: str | None, format_name
     with get_database().session() as session:
         try:
             report = collect_report(session, fiscal_year, month_label, staff_count=config.staff_count,
-                                    declared_channels=config.reach_channels, organisation=config.organisation_name)
+                                    declared_channels=config.reach_channels, organisation=config.organisation_title)
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
     _progress(f"สรุปข้อมูลเสร็จใน {time.perf_counter() - started:.2f} วินาที")

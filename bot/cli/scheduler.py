@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import threading
 from datetime import datetime, timedelta
@@ -16,11 +17,13 @@ from bot.cli.output import print_rows
 from bot.core import calendar
 from bot.core.config import Config
 from bot.web.extensions import get_config, get_database, get_line_client
-from scheduler.clock import FeedbackDigestSettings, KnowledgePushSettings, ReminderClock
+from scheduler.clock import ClockSettings, FeedbackDigestSettings, KnowledgePushSettings, ReminderClock
 from scheduler.experts import ExpertSettings, run_expert_duties
 from scheduler.knowledge_push import parse_weekly_slot
 from scheduler.lease import lease_timing
 from scheduler.reminders import ReminderPolicy, preview_reminders, send_due_reminders
+
+logger = logging.getLogger(__name__)
 
 
 def clock_for_app(app: Flask) -> ReminderClock | None:
@@ -36,8 +39,23 @@ def clock_for_app(app: Flask) -> ReminderClock | None:
     return ReminderClock(get_database(app), line_client, ReminderPolicy.from_config(config),
                          lease_duration=lease_duration, renew_every=renew_every,
                          knowledge_push=knowledge_push_settings(config),
-                         feedback_digest=FeedbackDigestSettings(config.reach_channels, config.public_base_url)
-                         if config.feedback_digest else None, experts=expert_settings(config))
+                         feedback_digest=feedback_digest_settings(config), experts=expert_settings(config),
+                         settings_source=lambda: current_clock_settings(app))
+
+
+def current_clock_settings(app: Flask) -> ClockSettings:
+    """The reminder policy, weekly push and 👎 digest as the settings stand now (read each tick)."""
+    config = get_config(app)
+    try:
+        push = knowledge_push_settings(config)
+    except click.ClickException as error:
+        logger.warning("weekly knowledge push is off: %s", error.message)
+        push = None
+    return ReminderPolicy.from_config(config), push, feedback_digest_settings(config)
+
+
+def feedback_digest_settings(config: Config) -> FeedbackDigestSettings | None:
+    return FeedbackDigestSettings(config.reach_channels, config.public_base_url) if config.feedback_digest else None
 
 
 def expert_settings(config: Config) -> ExpertSettings:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.core.calendar import format_thai_datetime, now
 from bot.core.people import (
     DEFAULT_INVITE_DAYS,
+    ROLE_NAMES,
     create_invitation,
     ensure_user,
     forget_user,
@@ -47,7 +48,7 @@ def users_grant_command(user_id: str, role: str) -> None:
     with get_database().session() as session:
         user = ensure_user(session, user_id, now())
         user.role = role
-    click.echo(f"{masked_id(user_id)} is now {role}")
+    click.echo(f"{masked_id(user_id)} ได้สิทธิ์ “{ROLE_NAMES[role]}” แล้ว / is now {role}")
     line_client = get_line_client()
     if line_client is None:
         return  # local mode: no channel, no menus
@@ -55,7 +56,7 @@ def users_grant_command(user_id: str, role: str) -> None:
         click.echo(apply_role_menu(line_client, user_id, role))
     except LineApiError as error:
         # The role is granted either way; the menu can follow with another grant.
-        click.echo(f"rich menu not changed: {error}", err=True)
+        click.echo(f"ยังไม่ได้เปลี่ยนเมนูของผู้ใช้ / rich menu not changed: {error}", err=True)
 
 
 @users_group.command("invite")
@@ -70,9 +71,10 @@ def users_invite_command(role: str, days: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"code": invitation.code, "role": role, "expires_at": invitation.expires_at.isoformat()}, ensure_ascii=False))
         return
-    click.echo(f"registration code for {role}: {invitation.code}")
-    click.echo(f"valid once, until {format_thai_datetime(invitation.expires_at, 'arabic')} ({invitation.expires_at.isoformat()})")
-    click.echo("the person sends this code to the bot in a 1:1 chat to get the role")
+    click.echo(f"รหัสเชิญสำหรับ{ROLE_NAMES[role]}: {invitation.code}  (registration code for {role})")
+    click.echo(f"ใช้ได้ครั้งเดียว ถึง {format_thai_datetime(invitation.expires_at, 'arabic')} "
+               f"(valid once, until {invitation.expires_at.isoformat()})")
+    click.echo("ให้ผู้ได้รับเชิญพิมพ์รหัสนี้ส่งถึงบอทในแชต LINE ส่วนตัว / the person sends this code to the bot in a 1:1 chat")
 
 
 @users_group.command("forget")

@@ -1,4 +1,5 @@
-"""Configuration as data: one frozen object read from the environment (and a `.env` file)."""
+"""Configuration as data: one frozen object read from the environment (and a `.env` file),
+with the settings the secretary stores in /admin laid under it (`with_stored_settings`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 DEFAULT_DATABASE_URL = "sqlite:///kmbot.db"
 DEFAULT_LINE_API_BASE_URL = "https://api.line.me"
@@ -55,10 +56,18 @@ def thai_public_holidays(first_year: int, last_year: int) -> frozenset[date]:
     National Labour Day is left out: it is a holiday for private employers, and government
     offices work on it.
     """
+    return frozenset(thai_public_holiday_names(first_year, last_year))
+
+
+@lru_cache(maxsize=8)
+def thai_public_holiday_names(first_year: int, last_year: int) -> dict[date, str]:
+    """The same days with their Thai names (วันขึ้นปีใหม่, ...), as the settings page lists them."""
     import holidays
 
-    calendar = holidays.Thailand(years=range(first_year, last_year + 1), categories=("public",))
-    return frozenset(day for day, name in calendar.items() if "Labor Day" not in name)
+    years = range(first_year, last_year + 1)
+    english = holidays.Thailand(years=years, categories=("public",))
+    thai = holidays.Thailand(years=years, categories=("public",), language="th")
+    return {day: thai.get(day, name) for day, name in sorted(english.items()) if "Labor Day" not in name}
 
 
 def _dates(days: Iterable[date | str]) -> set[date]:
@@ -96,6 +105,9 @@ class Config:
     reminder_hour: int = 9
     reminder_days_before: tuple[int, ...] = (7, 1)
     reminder_holidays: tuple[date, ...] = ()
+    # The office's own days as given (KMBOT_HOLIDAYS or the settings page), before the public
+    # holidays are added to `reminder_holidays`; None: the same as `reminder_holidays` was given.
+    office_holidays: tuple[date, ...] | None = None
     # Thailand's public holidays (the `holidays` package) are holidays as well unless this is
     # off (KMBOT_PUBLIC_HOLIDAYS=off); the office's own list (KMBOT_HOLIDAYS) adds to them.
     public_holidays: bool = True
@@ -118,6 +130,8 @@ class Config:
     # and channels besides LINE the office declares real staff traffic (KMBOT_REACH_CHANNELS,
     # e.g. "web" when staff use the web chat for work); simulator traffic is never evidence otherwise.
     organisation_name: str | None = None
+    # The division running the KM plan (e.g. กองยุทธศาสตร์และงบประมาณ), shown with the organisation.
+    division_name: str | None = None
     reach_channels: tuple[str, ...] = ()
     # LINE's content host (api-data.line.me), where photos and files sent in a chat are fetched;
     # None derives it from line_api_base_url (a stub or proxy then serves both).
@@ -134,18 +148,28 @@ class Config:
     expert_resurface_hours: float = 48.0
     expert_give_up_days: int = 7
     expert_questions_per_day: int = 5
+    # Which of the secretary's settings the environment set (field names): those win over the
+    # stored ones, and the settings page says so.
+    environment_fields: frozenset[str] = frozenset()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.public_base_url is not None:
             object.__setattr__(self, "public_base_url", validate_public_url(self.public_base_url))
         holidays = _dates(self.reminder_holidays)
+        if self.office_holidays is None:
+            object.__setattr__(self, "office_holidays", tuple(sorted(holidays)))
         if self.public_holidays:
             from bot.core.calendar import today
 
             year = today().year
             holidays |= thai_public_holidays(year - PUBLIC_HOLIDAY_YEARS_AROUND, year + PUBLIC_HOLIDAY_YEARS_AROUND)
         object.__setattr__(self, "reminder_holidays", tuple(sorted(holidays)))
+
+    @property
+    def organisation_title(self) -> str | None:
+        """The name on a report's title: the division and the organisation, as set."""
+        return " ".join(part for part in (self.division_name, self.organisation_name) if part) or None
 
     @property
     def line_configured(self) -> bool:
@@ -178,6 +202,7 @@ class Config:
             expect_clock=(environ.get("KMBOT_EXPECT_CLOCK") or "").strip().lower() in ("1", "true", "yes", "on"),
             question_rate=parse_question_rate(environ.get("KMBOT_QUESTION_RATE") or DEFAULT_QUESTION_RATE),
             organisation_name=(environ.get("KMBOT_ORGANISATION") or "").strip() or None,
+            division_name=(environ.get("KMBOT_DIVISION") or "").strip() or None,
             reach_channels=tuple(_items(environ.get("KMBOT_REACH_CHANNELS") or "")),
             line_data_api_base_url=(environ.get("LINE_DATA_API_BASE_URL") or "").rstrip("/") or None,
             evidence_dir=(environ.get("KMBOT_EVIDENCE_DIR") or "").strip() or None,
@@ -186,6 +211,9 @@ class Config:
             expert_resurface_hours=float(environ.get("KMBOT_EXPERT_RESURFACE_HOURS") or 48),
             expert_give_up_days=int(environ.get("KMBOT_EXPERT_GIVE_UP_DAYS") or 7),
             expert_questions_per_day=int(environ.get("KMBOT_EXPERT_QUESTIONS_PER_DAY") or 5),
+            environment_fields=frozenset(
+                setting.field for setting in EDITABLE_SETTINGS if (environ.get(setting.variable) or "").strip()
+            ),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":
@@ -196,6 +224,8 @@ class Config:
             values["database_url"] = normalize_database_url(values["database_url"])
         if unknown:
             values["extra"] = {**self.extra, **unknown}
+        if "reminder_holidays" in values and "office_holidays" not in values:
+            values["office_holidays"] = None
         return replace(self, **values)
 
 
@@ -247,3 +277,107 @@ def normalize_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+# --- the settings the secretary edits in /admin ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditableSetting:
+    """A Config field the settings page edits: its environment variable (which wins when set)
+    and how the stored text becomes the field's value."""
+
+    field: str
+    variable: str
+    parse: Callable[[str], Any]
+
+
+def _positive_integer(text: str) -> int | None:
+    cleaned = text.strip().replace(",", "")
+    if not cleaned:
+        return None
+    value = int(cleaned)
+    if value <= 0:
+        raise ValueError(f"a positive whole number is needed, got {text!r}")
+    return value
+
+
+def _hour(text: str) -> int:
+    value = int(text.strip())
+    if not 0 <= value <= 23:
+        raise ValueError(f"an hour is 0..23, got {text!r}")
+    return value
+
+
+def _days_before(text: str) -> tuple[int, ...]:
+    days = _integers(text)
+    if any(day < 1 or day > 90 for day in days):
+        raise ValueError(f"days before a deadline are 1..90, got {text!r}")
+    return tuple(sorted(set(days), reverse=True))
+
+
+def _grace_hours(text: str) -> float:
+    value = float(text.strip())
+    if not 0 < value <= 24 * 14:
+        raise ValueError(f"the grace is more than 0 and at most 336 hours, got {text!r}")
+    return value
+
+
+def _switch(text: str) -> bool:
+    return text.strip().lower() not in ("0", "off", "false", "no", "")
+
+
+def _optional_text(text: str) -> str | None:
+    return text.strip() or None
+
+
+def _optional_url(text: str) -> str | None:
+    return validate_public_url(text) if text.strip() else None
+
+
+def _holiday_dates(text: str) -> tuple[date, ...]:
+    """Stored as ISO dates, one a line, each optionally followed by the day's name."""
+    return tuple(sorted(date.fromisoformat(line.split()[0]) for line in text.splitlines() if line.strip()))
+
+
+EDITABLE_SETTINGS: tuple[EditableSetting, ...] = (
+    EditableSetting("organisation_name", "KMBOT_ORGANISATION", _optional_text),
+    EditableSetting("division_name", "KMBOT_DIVISION", _optional_text),
+    EditableSetting("staff_count", "KMBOT_STAFF_COUNT", _positive_integer),
+    EditableSetting("public_base_url", "KMBOT_PUBLIC_URL", _optional_url),
+    EditableSetting("reminder_hour", "KMBOT_REMINDER_HOUR", _hour),
+    EditableSetting("reminder_days_before", "KMBOT_REMINDER_DAYS_BEFORE", _days_before),
+    EditableSetting("reminder_grace_hours", "KMBOT_REMINDER_GRACE_HOURS", _grace_hours),
+    EditableSetting("overdue_until_fiscal_year_end", "KMBOT_OVERDUE_UNTIL_YEAR_END", _switch),
+    EditableSetting("knowledge_push_schedule", "KMBOT_KNOWLEDGE_PUSH", _optional_text),
+    EditableSetting("knowledge_push_article_id", "KMBOT_KNOWLEDGE_PUSH_ARTICLE", _positive_integer),
+    EditableSetting("question_rate", "KMBOT_QUESTION_RATE", parse_question_rate),
+    EditableSetting("public_holidays", "KMBOT_PUBLIC_HOLIDAYS", _switch),
+    EditableSetting("office_holidays", "KMBOT_HOLIDAYS", _holiday_dates),
+)
+SETTINGS_BY_FIELD = {setting.field: setting for setting in EDITABLE_SETTINGS}
+
+
+def parse_setting(field_name: str, text: str) -> Any:
+    """The value a stored setting's text gives; ValueError (or ConfigError) when it cannot."""
+    return SETTINGS_BY_FIELD[field_name].parse(text)
+
+
+def with_stored_settings(config: Config, stored: Mapping[str, str]) -> Config:
+    """`config` with the stored settings laid under it: a field the environment set keeps its
+    value; a stored text that no longer parses is skipped (the page shows it as an error)."""
+    values: dict[str, Any] = {}
+    for field_name, text in stored.items():
+        if field_name not in SETTINGS_BY_FIELD or field_name in config.environment_fields:
+            continue
+        try:
+            values[field_name] = parse_setting(field_name, text)
+        except (ValueError, ConfigError):
+            continue
+    if not values:
+        return config
+    if "office_holidays" in values or "public_holidays" in values:
+        # The public days are added again from the office's own list, so switching them off works.
+        values["reminder_holidays"] = values.get("office_holidays", config.office_holidays or ())
+        values.setdefault("office_holidays", config.office_holidays or ())
+    return replace(config, **values)

@@ -196,19 +196,6 @@ class LineClient:
         return Delivery(request_id=_request_id(response.headers), status=response.status_code,
                         message_ids=_sent_message_ids(response.raw_data))
 
-    def display_name(self, user_id: str, group_id: str | None = None) -> str | None:
-        """The person's LINE display name (GET /v2/bot/profile/{userId}, or the group member
-        profile in a group); None when LINE cannot say."""
-        try:
-            if group_id:
-                response = self._call("group member profile", lambda options: self._api.get_group_member_profile_with_http_info(group_id, user_id, **options))
-            else:
-                response = self._call("profile", lambda options: self._api.get_profile_with_http_info(user_id, **options))
-            name = json.loads(response.raw_data).get("displayName")
-        except (LineApiError, ValueError):
-            return None
-        return str(name) if name else None
-
     def member_count(self, chat_id: str, kind: str = "group") -> int:
         if kind == "room":
             response = self._call(
@@ -240,6 +227,25 @@ class LineClient:
         except LineApiError:
             return None
         return json.loads(response.raw_data).get("groupName")
+
+    # --- profiles (#get-profile, #get-group-member-profile): names for the secretary ------------
+
+    def display_name(self, user_id: str, group_id: str | None = None) -> str | None:
+        """The person's LINE display name: from their profile (friends of the bot), else from the
+        group they wrote in; None when LINE cannot say (blocked, left, or a stranger)."""
+        try:
+            response = self._call("profile", lambda options: self._api.get_profile_with_http_info(user_id, **options))
+        except LineApiError:
+            if group_id is None:
+                return None
+            try:
+                response = self._call(
+                    "group member profile",
+                    lambda options: self._api.get_group_member_profile_with_http_info(group_id, user_id, **options),
+                )
+            except LineApiError:
+                return None
+        return json.loads(response.raw_data).get("displayName") or None
 
     # --- rich menus (#rich-menu) ---------------------------------------------------------------
 

@@ -12,16 +12,21 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import now
-from bot.core.database import insert_ignoring_duplicates
+from bot.core.database import Database, insert_ignoring_duplicates
 from bot.core.tables import ChatGroup, InteractionEvent, RegistrationCode, User
+
+if TYPE_CHECKING:
+    from bot.core.line_client import LineClient
 
 RowType = TypeVar("RowType", User, ChatGroup)
 
@@ -150,6 +155,8 @@ def forget_user(session: Session, user: User, at: datetime) -> int:
     store (tips, evidence notes) is the kb layer's to remove: `kb.forget.forget_contributions`.
     """
     user.line_user_id = None
+    user.display_name = None
+    user.display_name_at = None
     user.role = "staff"
     user.following = False
     user.forgotten_at = at
@@ -165,3 +172,81 @@ def forget_user(session: Session, user: User, at: datetime) -> int:
         update(RegistrationCode).where(RegistrationCode.used_by_user_id == user.id).values(used_by_user_id=None)
     )
     return removed
+
+
+# --- names from LINE, for the secretary's eyes ------------------------------------------------
+
+# A display name older than this is asked for again when the secretary looks at the person.
+NAME_FRESH_FOR = timedelta(days=1)
+# At most this many LINE look-ups per page view: the page must come back in about a second.
+MAX_NAME_LOOKUPS = 30
+# Per database (an app has one): LINE group id -> when its name was last asked.
+_GROUP_NAMES_ASKED: "weakref.WeakKeyDictionary[Database, dict[str, datetime]]" = weakref.WeakKeyDictionary()
+_GROUP_NAMES_ASKED_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class NameLookups:
+    """Whom to ask LINE about: (user row id, LINE user id, a LINE group they wrote in or None),
+    and (group row id, LINE group id)."""
+
+    users: tuple[tuple[int, str, str | None], ...]
+    groups: tuple[tuple[int, str], ...]
+
+
+def names_to_look_up(session: Session, user_ids: list[int], group_ids: list[int], at: datetime,
+                     limit: int = MAX_NAME_LOOKUPS, fresh_for: timedelta = NAME_FRESH_FOR,
+                     asked: Mapping[str, datetime] | None = None) -> NameLookups:
+    """The shown people and groups (those the bot is in) whose name is missing or stale."""
+    stale_before = at - fresh_for
+    users = session.scalars(
+        select(User).where(User.id.in_(user_ids), User.line_user_id.like("U%"))
+        .where((User.display_name_at.is_(None)) | (User.display_name_at < stale_before))
+        .limit(limit)
+    ).all()
+    wanted_users = []
+    for user in users:
+        group = session.scalars(
+            select(ChatGroup.line_group_id).join(InteractionEvent, InteractionEvent.group_id == ChatGroup.id)
+            .where(InteractionEvent.user_id == user.id, ChatGroup.kind == "group", ChatGroup.active.is_(True))
+            .order_by(InteractionEvent.occurred_at.desc()).limit(1)
+        ).first()
+        wanted_users.append((user.id, str(user.line_user_id), group))
+    groups = session.execute(
+        select(ChatGroup.id, ChatGroup.line_group_id)
+        .where(ChatGroup.id.in_(group_ids), ChatGroup.kind == "group", ChatGroup.active.is_(True))
+    ).all()
+    # When each group's name was last asked is kept in this process, not in a column: a
+    # restart or another worker only asks once more.
+    never = datetime.min.replace(tzinfo=at.tzinfo)
+    stale = [(row_id, line_id) for row_id, line_id in groups if (asked or {}).get(line_id, never) < stale_before]
+    return NameLookups(tuple(wanted_users), tuple(stale[: max(0, limit - len(wanted_users))]))
+
+
+def refresh_names(database: Database, line_client: "LineClient", user_ids: list[int], group_ids: list[int], *,
+                  limit: int = MAX_NAME_LOOKUPS, fresh_for: timedelta = NAME_FRESH_FOR) -> None:
+    """Ask LINE for the names of the people and groups on the secretary's page and keep them.
+
+    Three steps so that no LINE call happens inside a database transaction: read whom to ask,
+    ask LINE with no session open, then write the answers in a short unit of work.
+    """
+    at = now()
+    with _GROUP_NAMES_ASKED_LOCK:
+        asked = dict(_GROUP_NAMES_ASKED.setdefault(database, {}))
+    with database.session() as session:
+        lookups = names_to_look_up(session, user_ids, group_ids, at, limit, fresh_for, asked)
+    user_names = {row_id: line_client.display_name(line_id, group) for row_id, line_id, group in lookups.users}
+    group_names = {row_id: line_client.group_name(line_id) for row_id, line_id in lookups.groups}
+    with _GROUP_NAMES_ASKED_LOCK:
+        _GROUP_NAMES_ASKED.setdefault(database, {}).update({line_id: at for _row_id, line_id in lookups.groups})
+    with database.session() as session:
+        for row_id, name in user_names.items():
+            user = session.get(User, row_id)
+            if user is not None and user.line_user_id is not None:  # not forgotten meanwhile
+                user.display_name = name[:200] if name else user.display_name
+                user.display_name_at = at
+        for row_id, name in group_names.items():
+            group = session.get(ChatGroup, row_id)
+            if group is not None and name:
+                group.name = name[:200]
+

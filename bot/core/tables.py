@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +37,10 @@ class User(Base):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     forgotten_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The LINE display name, shown to the secretary only; refreshed from LINE's profile endpoint
+    # when the secretary looks, and erased by `users forget`.
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    display_name_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ChatGroup(Base):
@@ -144,3 +149,17 @@ class SignInThrottleBucket(Base):
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_sign_in_throttle_last_failure_at", "last_failure_at"),)
+
+
+class Setting(Base):
+    """One setting the secretary edits in /admin (ตั้งค่า), stored as the text typed in the form.
+
+    `bot.core.config.with_stored_settings` lays these under the environment: a variable that is
+    set wins, so a deployment's operator keeps the last word.
+    """
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -414,7 +414,7 @@ RULES: dict[str, str] = {
                 "1 ครั้งต่อคนต่อบทความต่อวัน) เฉพาะช่องทาง LINE",
     "distinct_users": "จำนวนคนไม่ซ้ำ (users.id) ที่ถาม ได้คำตอบ อ่านบทความ กดประเมิน ตอบแบบสอบถาม "
                       "เพิ่มเพื่อน หรือใช้คำสั่ง ผ่านช่องทาง LINE",
-    "staff_reached_percent": "บุคลากรที่ใช้งานผ่าน LINE ÷ จำนวนบุคลากร (KMBOT_STAFF_COUNT) × 100; "
+    "staff_reached_percent": "บุคลากรที่ใช้งานผ่าน LINE ÷ จำนวนบุคลากร (หน้าตั้งค่า) × 100; "
                              "ร้อยละในแผน (KMP 7, CMP 1–2) เป็นเป้าหมายการเรียนรู้/ความเข้าใจ จึงไม่นำมาเทียบ",
     "documents_disseminated": "จำนวนบทความไม่ซ้ำที่ส่งถึงบุคลากรทาง LINE: ใช้ตอบคำถาม อ่านจากลิงก์ "
                               "หรือส่งเป็นความรู้ประจำสัปดาห์",
@@ -503,7 +503,7 @@ def build_indicators(
     """The plan's indicators for the period: each measured one with its value, target, rule and
     the events it rests on; then each target of the plan the bot does not measure."""
     reached = percent(totals.distinct_users, staff_count) if staff_count else None
-    reached_note = "" if staff_count else "ยังไม่ได้ตั้งจำนวนบุคลากร (KMBOT_STAFF_COUNT)"
+    reached_note = "" if staff_count else "ยังไม่ได้ตั้งจำนวนบุคลากร (ตั้งได้ที่หน้า ตั้งค่า)"
     indicators = [
         _indicator("accesses", "จำนวนการเข้าถึงคลังความรู้ (KMP 5)", totals.accesses, "ครั้ง",
                    note="คำถามที่ตอบได้ + การอ่านบทความจากลิงก์ใน LINE", events=totals.accesses),

@@ -53,6 +53,7 @@ from bot.reach.figures import (
     SurveyComment,
     assemble_report,
 )
+from kb.gaps import open_gap
 from kb.expert_questions import expert_figures
 from kb.tables import Activity, Article, KnowledgeGap, Plan
 
@@ -285,7 +286,7 @@ def _last_known_member_count(dialect: str) -> ColumnElement[bool]:
 def _gaps(session: Session, start: datetime, end: datetime) -> tuple[list[Gap], int]:
     """Open knowledge gaps asked during the period; `count` is how often each was asked in all."""
     asked_in_period = and_(
-        KnowledgeGap.resolved_article_id.is_(None),
+        open_gap(),
         KnowledgeGap.first_asked_at < end,
         KnowledgeGap.last_asked_at >= start,
     )

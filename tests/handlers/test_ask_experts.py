@@ -171,7 +171,7 @@ def test_a_fallback_question_goes_to_the_experts_and_comes_back_as_knowledge(
 
 def test_an_asker_who_agrees_is_named_and_one_who_does_not_is_not(
         webhook, line_events, line_stub, starter_pack, experts_group):
-    line_stub.display_names[STAFF] = "มานี มีนา"
+    line_stub.profiles[STAFF] = "มานี มีนา"
     card = send_to_experts(webhook, line_events, line_stub, named=True)
     assert "ผู้ถาม: มานี มีนา" in card.body["messages"][0]["text"]
 

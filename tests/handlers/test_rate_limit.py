@@ -59,7 +59,9 @@ def test_the_limit_is_off_when_configured_so(app, webhook, line_events, line_stu
 
     from bot.web.extensions import CONFIG_KEY
 
-    app.extensions[CONFIG_KEY] = replace(app.extensions[CONFIG_KEY], question_rate=None)
+    live = app.extensions[CONFIG_KEY]
+    live.base = replace(live.base, question_rate=None)
+    live.invalidate()
     for _ in range(5):
         webhook.send(line_events.text("KM คืออะไร"))
 

@@ -23,6 +23,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("admin.evidence", "หลักฐานและรายงานประจำปี"),
     ("admin.people", "ผู้ใช้และกลุ่ม"),
     ("admin.simulator", "ทดลองแชต"),
+    ("admin.settings", "ตั้งค่า"),
 )
 
 
@@ -31,6 +32,6 @@ def register(app: Flask, config: Config) -> None:
     if not config.admin_password:
         return
     # Importing the view modules attaches their routes to the blueprint.
-    from bot.web.admin import auth, evidence, experts, knowledge, people, plan, reach, simulator  # noqa: F401
+    from bot.web.admin import auth, evidence, experts, knowledge, people, plan, reach, settings, simulator  # noqa: F401
 
     app.register_blueprint(blueprint)

@@ -23,7 +23,7 @@ from bot.web.admin import blueprint
 from bot.web.admin.paging import paginate
 from bot.web.extensions import get_database
 from bot.web.pages import render_markdown
-from kb.gaps import top_gaps
+from kb.gaps import dismiss_gap, merge_gap, top_gaps
 from kb.ingest import parse_text
 from kb.parsed import IngestError
 from kb.store import remove_article, save_document, set_status
@@ -239,6 +239,45 @@ def delete_article(article_id: int) -> Response:
     return redirect(url_for("admin.articles"))
 
 
+# --- a document uploaded in the browser -------------------------------------------------------
+
+UPLOAD_SOURCE_PREFIX = "upload:"
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+@blueprint.post("/kb/upload")
+def upload_document() -> Response:
+    """A .md, .docx, .html or .txt file becomes an article, read as `kmbot kb import` reads it;
+    uploading a file of the same name again updates that article instead of adding another."""
+    import tempfile
+    from pathlib import Path
+
+    from kb.ingest import parse_file
+
+    upload = request.files.get("document")
+    name = Path((upload.filename if upload else "") or "").name[:150]
+    data = upload.read(MAX_UPLOAD_BYTES + 1) if upload and name else b""
+    if not data:
+        flash("ยังไม่ได้เลือกไฟล์ หรือไฟล์ว่างเปล่าค่ะ", "error")
+        return redirect(url_for("admin.articles"))
+    if len(data) > MAX_UPLOAD_BYTES:
+        flash("ไฟล์ใหญ่เกิน 10 MB ค่ะ", "error")
+        return redirect(url_for("admin.articles"))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            document = parse_file(path)
+        except IngestError as error:
+            flash(str(error).replace(str(path), name).replace(folder, ""), "error")
+            return redirect(url_for("admin.articles"))
+    with get_database().session() as session:
+        saved = save_document(session, document, source=UPLOAD_SOURCE_PREFIX + name)
+    done = {"created": "นำเข้า", "updated": "ปรับปรุง", "unchanged": "ไฟล์นี้นำเข้าไว้แล้ว ไม่มีการเปลี่ยนแปลง:"}
+    flash(f"{done.get(saved.outcome, 'นำเข้า')} “{name}” แล้วค่ะ ตรวจทานเนื้อหาด้านล่างได้", "success")
+    return redirect(url_for("admin.edit_article", article_id=saved.article_id))
+
+
 # --- knowledge gaps -------------------------------------------------------------------------
 
 
@@ -251,6 +290,36 @@ def gaps() -> str:
             for gap in top_gaps(session, MAX_GAPS_SHOWN)
         ]
     return render_template("admin/gaps.html", gaps=items)
+
+
+def _gap_or_404(session: Session, gap_id: int) -> KnowledgeGap:
+    gap = session.get(KnowledgeGap, gap_id)
+    if gap is None:
+        abort(404)
+    return gap
+
+
+@blueprint.post("/gaps/<int:gap_id>/dismiss")
+def dismiss_gap_view(gap_id: int) -> Response:
+    with get_database().session() as session:
+        gap = _gap_or_404(session, gap_id)
+        dismiss_gap(session, gap)
+        flash(f"ซ่อน “{gap.question}” แล้วค่ะ ไม่นับเป็นคำถามที่ยังตอบไม่ได้ แม้มีคนถามอีก", "success")
+    return redirect(url_for("admin.gaps"))
+
+
+@blueprint.post("/gaps/<int:gap_id>/merge")
+def merge_gap_view(gap_id: int) -> Response:
+    into_id = _optional_id(request.form.get("into"))
+    with get_database().session() as session:
+        gap = _gap_or_404(session, gap_id)
+        into = session.get(KnowledgeGap, into_id or 0)
+        if into is None or into.id == gap.id:
+            flash("โปรดเลือกคำถามอื่นที่จะรวมเข้าด้วยกันค่ะ", "error")
+            return redirect(url_for("admin.gaps"))
+        merge_gap(session, gap, into)
+        flash(f"รวม “{gap.question}” เข้ากับ “{into.question}” แล้วค่ะ", "success")
+    return redirect(url_for("admin.gaps"))
 
 
 # --- shared tips ----------------------------------------------------------------------------

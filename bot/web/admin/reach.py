@@ -54,7 +54,7 @@ def _collect(fiscal_year: int, month: str | None) -> ReachReport:
     with get_database().session() as session:
         config = get_config()
         return collect_report(session, fiscal_year, month=month, staff_count=config.staff_count,
-                              declared_channels=config.reach_channels, organisation=config.organisation_name)
+                              declared_channels=config.reach_channels, organisation=config.organisation_title)
 
 
 def _year_choices(selected: int) -> list[int]:

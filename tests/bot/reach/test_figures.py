@@ -102,7 +102,7 @@ def test_without_a_roster_size_the_percent_reached_is_unknown_not_zero():
                                   documents_disseminated=0, channels=[], open_gaps=0)
     reached = next(indicator for indicator in indicators if indicator.key == "staff_reached_percent")
     assert (reached.value, reached.target, reached.met) == (None, None, None)
-    assert "KMBOT_STAFF_COUNT" in reached.note
+    assert "ตั้งค่า" in reached.note and "KMBOT_" not in reached.note
 
 
 def test_rates_never_divide_by_zero():

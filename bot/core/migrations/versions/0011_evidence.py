@@ -4,14 +4,14 @@ Evidence is keyed by the activity's identity in the plan (fiscal year, plan numb
 activity number), not by the activity's row, so it survives re-importing the plan.
 
 Revision ID: 0011_evidence
-Revises: 0009
+Revises: 0010_settings
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_evidence'
-down_revision = '0009'
+down_revision = '0010_settings'
 branch_labels = None
 depends_on = None
 
