@@ -36,8 +36,9 @@ def answer_question(text: str, context: HandlerContext) -> list[Message]:
     context.record("question", detail={"confidence": round(answer.confidence, 3)})
     if not answer.answered:
         gap_id = None
-        if not context.source.is_simulated:
-            # Only real staff's questions are gaps: trying the bot in a simulator is not a need.
+        if context.source.kind != "web":
+            # Someone trying the public simulator is not staff in need. The secretary's own trials
+            # (the admin simulator) are kept, so she can try the experts loop, and dismissed there.
             gap_id = record_gap(context.session, text, context.received_at)
             note_kept_text(context, "gap", gap_id)
         context.record("fallback")
