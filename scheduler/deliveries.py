@@ -52,6 +52,21 @@ REMINDER = "reminder"
 KNOWLEDGE = "knowledge"
 FEEDBACK = "feedback"  # the committee's daily 👎 digest
 
+# What each kind of push is, as the secretary reads it (other modules' purposes included).
+PURPOSE_LABELS: dict[str, str] = {
+    REMINDER: "แจ้งเตือนกิจกรรมตามแผน",
+    KNOWLEDGE: "ความรู้ประจำสัปดาห์",
+    FEEDBACK: "สรุปคำตอบที่มีผู้กด 👎",
+    "experts": "คำถามถึงผู้รู้/คำตอบถึงผู้ถาม",
+    "survey": "แบบสอบถามความพึงพอใจ",
+}
+# Why a push has not arrived, in plain Thai, by its row's state.
+UNDELIVERED_STATES: dict[str, str] = {
+    "held": "รอโควตาข้อความของเดือนถัดไป (ข้อความฟรีของเดือนนี้หมดแล้ว) ระบบจะส่งให้เองเมื่อขึ้นเดือนใหม่",
+    "refused": "LINE ไม่รับข้อความนี้ (เช่น บอทไม่ได้อยู่ในกลุ่มแล้ว หรือผู้รับบล็อกบอท) ระบบจะไม่ส่งซ้ำ",
+    "failed": "ส่งไม่สำเร็จชั่วคราว ระบบกำลังลองส่งใหม่อัตโนมัติ",
+}
+
 MAX_ERROR_CHARS = 300  # the `error` column of `deliveries`
 
 # What a claim answers instead of the right to push.
@@ -454,3 +469,36 @@ def member_count_now(line_client: LineClient, line_group_id: str, kind: str) -> 
     except (LineApiError, ValueError, KeyError):
         logger.warning("member count of a group unavailable; using the last known value")
         return None
+
+
+@dataclass(frozen=True)
+class UndeliveredPush:
+    """A push that has not reached its group, for the secretary's dashboard."""
+
+    purpose: str
+    recipient: str
+    group_id: int | None
+    state: str
+    claimed_at: datetime
+    attempts: int
+
+    @property
+    def purpose_label(self) -> str:
+        return PURPOSE_LABELS.get(self.purpose, self.purpose)
+
+    @property
+    def reason(self) -> str:
+        return UNDELIVERED_STATES[self.state]
+
+
+def undelivered_pushes(session: Session, since: datetime, limit: int = 50) -> list[UndeliveredPush]:
+    """Pushes since `since` that are held for the quota, refused by LINE, or still failing; newest first."""
+    return [
+        UndeliveredPush(row.purpose, row.recipient, row.group_id, row.state, row.claimed_at, row.attempts)
+        for row in session.scalars(
+            select(Delivery)
+            .where(Delivery.state.in_(tuple(UNDELIVERED_STATES)), Delivery.claimed_at >= since)
+            .order_by(Delivery.claimed_at.desc(), Delivery.id.desc())
+            .limit(limit)
+        )
+    ]

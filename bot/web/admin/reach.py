@@ -8,6 +8,8 @@ script, and they print and scale like the rest of the page.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, abort, render_template, request
 from markupsafe import Markup
 from sqlalchemy import select
@@ -17,8 +19,11 @@ from bot.core.calendar import (
     fiscal_months,
     format_thai_datetime,
     format_thai_month,
+    now,
     resolve_period,
 )
+from bot.core.people import masked_id
+from bot.core.tables import ChatGroup
 from bot.reach.export import (
     CHART_SERIES,
     CHART_TITLE,
@@ -32,6 +37,7 @@ from bot.reach.queries import collect_report
 from bot.web.admin import blueprint
 from bot.web.extensions import get_config, get_database
 from kb.tables import Plan
+from scheduler.deliveries import undelivered_pushes
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -40,6 +46,8 @@ EXPORT_TYPES = {
     "json": "application/json; charset=utf-8",
 }
 YEARS_BACK = 4
+# Pushes older than this that never arrived are history, not something to act on.
+UNDELIVERED_LOOKBACK = timedelta(days=31)
 # Figures shown as cards at the top, in this order.
 CARD_KEYS = ("questions", "answered", "distinct_users", "article_views", "feedback_helpful", "feedback_unhelpful",
              "pushes", "survey_responses")
@@ -73,6 +81,7 @@ def reach() -> str:
     yearly = report if month is None else _collect(fiscal_year, None)
     return render_template(
         "admin/reach.html",
+        undelivered=_undelivered(),
         report=report,
         cards=cards,
         indicators=[_indicator_view(indicator) for indicator in report.indicators],
@@ -84,6 +93,20 @@ def reach() -> str:
         generated=format_thai_datetime(report.generated_at, "arabic"),
         staff_reached_percent=report.staff_reached_percent,
     )
+
+
+def _undelivered() -> list[dict[str, object]]:
+    """The last month's pushes that have not reached their group, each with its group's name."""
+    with get_database().session() as session:
+        pushes = undelivered_pushes(session, now() - UNDELIVERED_LOOKBACK)
+        names = dict(session.execute(
+            select(ChatGroup.id, ChatGroup.name).where(ChatGroup.id.in_({push.group_id for push in pushes if push.group_id}))
+        ).all())
+    return [
+        {"what": push.purpose_label, "to": names.get(push.group_id) or masked_id(push.recipient),
+         "when": format_thai_datetime(push.claimed_at, "arabic"), "reason": push.reason, "state": push.state}
+        for push in pushes
+    ]
 
 
 def _chart(report: ReachReport, series: tuple[tuple[str, str, str], ...], title: str, fiscal_year: int) -> dict[str, object]:

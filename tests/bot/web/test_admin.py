@@ -438,3 +438,26 @@ def test_forwarded_headers_count_only_when_a_proxy_is_trusted(tmp_path):
 def test_the_trusted_proxy_count_is_read_from_the_environment():
     assert Config.from_environment({"KMBOT_TRUSTED_PROXIES": "1"}).trusted_proxies == 1
     assert Config.from_environment({}).trusted_proxies == 0
+
+
+def test_the_dashboard_lists_pushes_that_have_not_reached_line_with_the_reason(signed_in, database, add_group):
+    from datetime import timedelta
+
+    from bot.core.calendar import now
+    from bot.core.tables import ChatGroup
+    from scheduler.tables import Delivery
+
+    group_id = add_group("C00000000000000000000000000000km1", role="committee")
+    with database.session() as session:
+        session.get(ChatGroup, group_id).name = "คณะทำงาน KM อบจ."
+        moment = now()
+        for key, state in (("a1:due:0", "held"), ("knowledge:2026-W48", "refused"), ("a2:due:0", "sent"), ("a3:due:0", "held")):
+            session.add(Delivery(purpose="knowledge" if key.startswith("knowledge") else "reminder", delivery_key=key,
+                                 recipient="C00000000000000000000000000000km1", group_id=group_id, state=state,
+                                 claimed_at=moment - (timedelta(days=40) if key == "a3:due:0" else timedelta(hours=1))))
+
+    page = signed_in.get("/admin/reach").get_data(as_text=True)
+
+    assert "ข้อความที่ยังส่งไม่ถึง LINE (2)" in page  # the sent one and the one from last month are not listed
+    assert "แจ้งเตือนกิจกรรมตามแผน</strong> ถึง คณะทำงาน KM อบจ." in page and "รอโควตาข้อความของเดือนถัดไป" in page
+    assert "ความรู้ประจำสัปดาห์</strong>" in page and "LINE ไม่รับข้อความนี้" in page
