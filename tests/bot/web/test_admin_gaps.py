@@ -13,8 +13,8 @@ from bot.reach.queries import collect_report
 from kb.gaps import record_gap, top_gaps
 from kb.tables import KnowledgeGap
 
-ADMIN_PASSWORD = "รหัส-ทดสอบ-2567"
 
+from tests.bot.web.admin_pages import ADMIN_PASSWORD, csrf_token_of, sign_in
 
 @pytest.fixture
 def app_config(app_config):  # type: ignore[no-untyped-def]
@@ -22,13 +22,12 @@ def app_config(app_config):  # type: ignore[no-untyped-def]
 
 
 def token_of(client, path: str = "/admin/gaps") -> str:  # type: ignore[no-untyped-def]
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+    return csrf_token_of(client, path)
 
 
 @pytest.fixture
 def signed_in(client):  # type: ignore[no-untyped-def]
-    client.post("/admin/sign-in", data={"csrf_token": token_of(client, "/admin/sign-in"), "password": ADMIN_PASSWORD})
-    return client
+    return sign_in(client)
 
 
 def asked(database, *questions: str) -> dict[str, int]:  # type: ignore[no-untyped-def]

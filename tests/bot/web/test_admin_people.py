@@ -15,8 +15,8 @@ from bot.core.calendar import BANGKOK
 from bot.core.line_client import LineClient
 from bot.core.people import ensure_group, ensure_user
 from bot.core.tables import ChatGroup, User
+from tests.bot.web.admin_pages import ADMIN_PASSWORD, csrf_token_of, sign_in
 
-ADMIN_PASSWORD = "รหัส-ทดสอบ-2567"
 FRIEND = "U5555555555555555555555555555aaaa"
 GROUP_ONLY = "U6666666666666666666666666666bbbb"
 STAFF_GROUP = "C7777777777777777777777777777cccc"
@@ -29,14 +29,8 @@ def app_config(app_config):  # type: ignore[no-untyped-def]
 
 
 def token_of(client, path: str = "/admin/people") -> str:  # type: ignore[no-untyped-def]
-    page = client.get(path)
-    assert page.status_code == 200, page.status_code
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return csrf_token_of(client, path)
 
-
-def sign_in(client):  # type: ignore[no-untyped-def]
-    client.post("/admin/sign-in", data={"csrf_token": token_of(client, "/admin/sign-in"), "password": ADMIN_PASSWORD})
-    return client
 
 
 @pytest.fixture

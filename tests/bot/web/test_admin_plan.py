@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from bot.core.calendar import to_bangkok
 from kb.tables import Activity, Plan
 
-ADMIN_PASSWORD = "รหัส-ทดสอบ-2567"
 
+from tests.bot.web.admin_pages import ADMIN_PASSWORD, csrf_token_of, sign_in
 
 @pytest.fixture
 def app_config(app_config):  # type: ignore[no-untyped-def]
@@ -24,14 +24,8 @@ def app_config(app_config):  # type: ignore[no-untyped-def]
 
 
 def token_of(client, path: str = "/admin/plan") -> str:  # type: ignore[no-untyped-def]
-    page = client.get(path)
-    assert page.status_code == 200, page.status_code
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return csrf_token_of(client, path)
 
-
-def sign_in(client):  # type: ignore[no-untyped-def]
-    client.post("/admin/sign-in", data={"csrf_token": token_of(client, "/admin/sign-in"), "password": ADMIN_PASSWORD})
-    return client
 
 
 @pytest.fixture

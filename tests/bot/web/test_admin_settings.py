@@ -19,27 +19,16 @@ from bot.core.settings import LiveConfig, store_settings
 from bot.web.extensions import get_config, get_database
 from kb.plan_store import TypedDateError, parse_typed_date
 
-ADMIN_PASSWORD = "รหัส-ทดสอบ-2567"
 
+from tests.bot.web.admin_pages import ADMIN_PASSWORD, csrf_token_of, sign_in
 
 @pytest.fixture
 def app_config(app_config):  # type: ignore[no-untyped-def]
     return {**app_config, "admin_password": ADMIN_PASSWORD}
 
 
-def csrf_token_of(client, path: str) -> str:  # type: ignore[no-untyped-def]
-    page = client.get(path)
-    assert page.status_code == 200, page.status_code
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
 def signed_in_client(app):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    token = csrf_token_of(client, "/admin/sign-in")
-    assert client.post("/admin/sign-in", data={"csrf_token": token, "password": ADMIN_PASSWORD}).status_code == 302
-    return client
+    return sign_in(app.test_client())
 
 
 def settings_form(**changes: str) -> dict[str, str]:

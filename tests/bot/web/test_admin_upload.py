@@ -4,7 +4,6 @@ answers from; the same file again updates its article; anything else gets a Thai
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from docx import Document
@@ -12,8 +11,8 @@ from sqlalchemy import func, select
 
 from kb.tables import Article
 
-ADMIN_PASSWORD = "รหัส-ทดสอบ-2567"
 
+from tests.bot.web.admin_pages import ADMIN_PASSWORD, csrf_token_of, sign_in
 
 @pytest.fixture
 def app_config(app_config):  # type: ignore[no-untyped-def]
@@ -21,13 +20,12 @@ def app_config(app_config):  # type: ignore[no-untyped-def]
 
 
 def token_of(client, path: str = "/admin/kb") -> str:  # type: ignore[no-untyped-def]
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+    return csrf_token_of(client, path)
 
 
 @pytest.fixture
 def signed_in(client):  # type: ignore[no-untyped-def]
-    client.post("/admin/sign-in", data={"csrf_token": token_of(client, "/admin/sign-in"), "password": ADMIN_PASSWORD})
-    return client
+    return sign_in(client)
 
 
 def upload(client, name: str, data: bytes):  # type: ignore[no-untyped-def]
