@@ -242,6 +242,31 @@ def report_heading(report: ReachReport) -> str:
     return " – ".join(part for part in parts if part)
 
 
+def set_up_table_sheet(sheet: Any, rows: list[list[Any]], heading_row: int, title: str, *, widest: int = 60) -> None:
+    """A table sheet fit to file: a coloured heading row kept on screen and on every printed page,
+    columns as wide as their text (up to `widest`), A4 landscape fit to the page width, the title
+    in the page header and page numbers in the footer."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    for cell in sheet[heading_row]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1B4F72")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.freeze_panes = f"A{heading_row + 1}"
+    for column_index in range(1, len(rows[0]) + 1):
+        longest = max((len(str(row[column_index - 1] or "")) for row in rows if len(row) >= column_index), default=10)
+        sheet.column_dimensions[get_column_letter(column_index)].width = min(max(10, longest + 2), widest)
+    sheet.print_title_rows = f"{heading_row}:{heading_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.oddFooter.center.text = "หน้า &P / &N"
+    sheet.oddHeader.center.text = title[:200].replace("&", "&&")
+
+
 def to_xlsx(report: ReachReport) -> bytes:
     """One sheet per view, a document to file: the title (organisation, fiscal year) above a
     bold heading row that repeats on every printed page; numbers as numbers with thousands
@@ -249,13 +274,10 @@ def to_xlsx(report: ReachReport) -> bytes:
     A4 landscape, fit to the page width."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import TYPE_STRING
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import Alignment, Font
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    heading_font = Font(bold=True, color="FFFFFF")
-    heading_fill = PatternFill("solid", fgColor="1B4F72")
     title = report_heading(report)
     for sheet_title, rows_of in SHEETS:
         sheet = workbook.create_sheet(sheet_title)
@@ -287,22 +309,7 @@ def to_xlsx(report: ReachReport) -> bytes:
                     cell.number_format = "#,##0"
                 elif isinstance(cell.value, float):
                     cell.number_format = "#,##0.0#"
-        for cell in sheet[heading_row]:
-            cell.font = heading_font
-            cell.fill = heading_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.freeze_panes = f"A{heading_row + 1}"
-        for column_index in range(1, len(rows[0]) + 1):
-            longest = max(len(str(row[column_index - 1])) for row in rows if len(row) >= column_index)
-            sheet.column_dimensions[get_column_letter(column_index)].width = min(max(10, longest + 2), 60)
-        sheet.print_title_rows = f"{heading_row}:{heading_row}"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.oddFooter.center.text = "หน้า &P / &N"
-        sheet.oddHeader.center.text = title[:200].replace("&", "&&")
+        set_up_table_sheet(sheet, rows, heading_row, title, widest=60)
     if report.months:
         total_row = workbook["รายเดือน"][len(report.months) + 4]
         for cell in total_row:

@@ -27,6 +27,7 @@ from bot.core.calendar import (
 from bot.core.people import masked_id
 from bot.core.steps import STEPS
 from bot.core.tables import InteractionEvent, User
+from bot.reach.export import set_up_table_sheet
 from kb.evidence import KINDS, ActivityKey, evidence_of_year
 from kb.tables import Activity, EvidenceFile, Plan
 
@@ -247,13 +248,10 @@ def to_xlsx(register: Register) -> bytes:
     fiscal year, its heading row repeated on every printed page; A4 landscape fitted to width."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import TYPE_STRING
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import Alignment, Font
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    heading_font = Font(bold=True, color="FFFFFF")
-    heading_fill = PatternFill("solid", fgColor="1B4F72")
     heading_row = 3
     for sheet_title, rows in (("ทะเบียนกิจกรรม", register_rows(register)), ("ไฟล์หลักฐาน", evidence_rows(register)),
                               ("แผน", plan_rows(register))):
@@ -272,22 +270,7 @@ def to_xlsx(register: Register) -> bytes:
                     cell.number_format = "d mmm yyyy"
                 elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
                     cell.number_format = "#,##0" if column != 0 else "0"
-        for cell in sheet[heading_row]:
-            cell.font = heading_font
-            cell.fill = heading_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.freeze_panes = f"A{heading_row + 1}"
-        for column_index in range(1, len(rows[0]) + 1):
-            longest = max((len(str(row[column_index - 1] or "")) for row in rows if len(row) >= column_index), default=10)
-            sheet.column_dimensions[get_column_letter(column_index)].width = min(max(10, longest + 2), 50)
-        sheet.print_title_rows = f"{heading_row}:{heading_row}"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.oddFooter.center.text = "หน้า &P / &N"
-        sheet.oddHeader.center.text = register.heading[:200].replace("&", "&&")
+        set_up_table_sheet(sheet, rows, heading_row, register.heading, widest=50)
     workbook.properties.title = register.heading
     workbook.properties.creator = register.organisation or "kmbot"
     buffer = io.BytesIO()
