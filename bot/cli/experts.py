@@ -40,8 +40,8 @@ def experts_queue_command(as_json: bool) -> None:
                 select(ExpertQuestion).where(ExpertQuestion.status == "open").order_by(ExpertQuestion.asked_at)
             )
         ]
-    print_rows(rows, [("id", "no."), ("question", "question"), ("waiting_hours", "hours"), ("not_ours", "not ours")],
-               as_json=as_json, title="Questions waiting for the experts")
+    print_rows(rows, [("id", "ข้อ"), ("question", "คำถาม"), ("waiting_hours", "รอ (ชม.)"), ("not_ours", "ไม่ใช่เรื่องของเรา")],
+               as_json=as_json, title="คำถามที่รอผู้รู้ตอบ (questions waiting for the experts)")
 
 
 @experts_group.command("recognition")
@@ -56,5 +56,5 @@ def experts_recognition_command(fiscal_year: str | None, as_json: bool) -> None:
         raise click.BadParameter(str(error), param_hint="--fiscal-year") from None
     with get_database().session() as session:
         rows = [{"name": row.name, "answers": row.answers} for row in recognition(session, period.fiscal_year)]
-    print_rows(rows, [("name", "expert"), ("answers", "answers")], as_json=as_json,
-               title=f"Experts who shared knowledge, fiscal year {period.fiscal_year}")
+    print_rows(rows, [("name", "ผู้รู้"), ("answers", "คำตอบ")], as_json=as_json,
+               title=f"ผู้รู้ที่แบ่งปันความรู้ ปีงบประมาณ {period.fiscal_year} (experts who shared knowledge)")

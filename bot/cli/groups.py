@@ -55,9 +55,9 @@ def groups_list_command(as_json: bool) -> None:
         ]
     print_rows(
         rows,
-        [("id", "group"), ("name", "name"), ("shown_role", "role"), ("member_count", "members"), ("joined", "joined")],
+        [("id", "รหัสกลุ่ม"), ("name", "ชื่อกลุ่ม"), ("shown_role", "บทบาท"), ("member_count", "สมาชิก"), ("joined", "เข้าร่วม")],
         as_json=as_json,
-        title="LINE groups",
+        title="กลุ่ม LINE ที่บอทอยู่ (LINE groups)",
         no_wrap=("id",),
     )
 

@@ -90,9 +90,9 @@ def _print_outcomes(outcomes: list[ImportOutcome]) -> None:
              "passages": outcome.passages if outcome.outcome != "failed" else None, "error": outcome.error}
             for outcome in outcomes
         ],
-        [("path", "file"), ("outcome", "result"), ("id", "id"), ("title", "title"), ("passages", "passages"), ("error", "error")],
+        [("path", "ไฟล์"), ("outcome", "ผล"), ("id", "รหัส"), ("title", "ชื่อเรื่อง"), ("passages", "ย่อหน้า"), ("error", "ข้อผิดพลาด")],
         as_json=False,
-        title="Knowledge import",
+        title="นำเข้าความรู้ (knowledge import)",
     )
 
 
@@ -108,8 +108,8 @@ def kb_list_command(as_json: bool) -> None:
              "passages": counts.get(article.id, 0), "source": article.source, "updated_at": article.updated_at.isoformat()}
             for article in list_articles(session)
         ]
-    print_rows(rows, [("id", "id"), ("title", "title"), ("category", "category"), ("status", "status"), ("passages", "passages"), ("source", "source")],
-               as_json=as_json, title="Knowledge store")
+    print_rows(rows, [("id", "รหัส"), ("title", "ชื่อเรื่อง"), ("category", "หมวด"), ("status", "สถานะ"), ("passages", "ย่อหน้า"), ("source", "ที่มา")],
+               as_json=as_json, title="คลังความรู้ (knowledge store)")
 
 
 @kb_group.command("show")

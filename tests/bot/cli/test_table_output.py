@@ -59,7 +59,7 @@ def test_kb_list_fits_80_columns_with_thai_broken_between_words(cli, starter_pac
     current = None
     for line in output.splitlines():
         cells = [cell.strip() for cell in line.split("│")[1:-1]]
-        if len(cells) < 2 or cells[0] == "id":
+        if len(cells) < 2 or cells[0] == "รหัส":
             continue
         current = cells[0] or current
         if cells[1]:
