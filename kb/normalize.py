@@ -32,6 +32,7 @@ __all__ = [
     "canonical_token",
     "canonicalize",
     "expand_synonyms",
+    "fold_thai",
     "normalize_query",
     "normalize_text",
     "strip_trigger",
@@ -535,3 +536,25 @@ def written_forms() -> dict[str, str]:
     for word, canonical in TOKEN_SYNONYMS.items():
         forms.setdefault(word, canonical)
     return forms
+
+
+# What typing Thai gets wrong most without changing how a word sounds: tone marks and ็ / ์
+# left out or misplaced, ใ for ไ, a short vowel for a long one, one of the letters that
+# share a sound (ณ/น, ศ/ษ/ส, ฎ/ฏ ...), a final ล/ร/ญ read as น.
+_FOLD_DROP = dict.fromkeys(map(ord, "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c"))
+_FOLD_SAME = str.maketrans({
+    "ใ": "ไ", "ู": "ุ", "ี": "ิ", "ื": "ึ",
+    "ณ": "น", "ศ": "ส", "ษ": "ส", "ฎ": "ต", "ฏ": "ต", "ฑ": "ท", "ฒ": "ท", "ธ": "ท",
+    "ภ": "พ", "ฐ": "ถ", "ฆ": "ค", "ฬ": "ล",
+})
+_FOLD_FINAL = re.compile(r"(?<=[\u0e01-\u0e2e\u0e31\u0e32\u0e34-\u0e39])[ลรญ]$")
+
+
+def fold_thai(word: str) -> str:
+    """A key two spellings of one word share when they differ only as a quick typist's
+    do ("เซน" and "เซ็น", "ใหน" and "ไหน", "ปฎิบัติ" and "ปฏิบัติ", "บาง" and "บ้าง").
+
+    Idempotent, and never longer than the word; non-Thai text is left as it is.
+    """
+    folded = word.translate(_FOLD_DROP).translate(_FOLD_SAME)
+    return _FOLD_FINAL.sub("น", folded)

@@ -34,7 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from kb.normalize import canonicalize, normalize_query, normalize_text, written_forms
+from kb.normalize import canonical_token, canonicalize, fold_thai, normalize_query, normalize_text, written_forms
 from kb.tokenizer import tokenize
 
 __all__ = [
@@ -318,7 +318,10 @@ class SearchIndex:
         ]
         # A word no passage contains weighs most: it is what makes "หวยออกอะไร" foreign.
         self._unknown_idf = math.log1p((max(len(entries), 1) + 0.5) / 0.5)
-        self._speller = Speller(matrix.vocabulary, written_forms())
+        self._speller = Speller(
+            matrix.vocabulary, written_forms(), 
+            {word: -float(matrix.idf[word_id]) for word, word_id in matrix.vocabulary.items() if word_id < len(matrix.idf)}
+        )
 
     # -- building ------------------------------------------------------------------------
 
@@ -599,7 +602,12 @@ class Speller:
     SPAN = 2  # neighbouring tokens joined on each side of an unknown one
     MIN_CHARS = 4
 
-    def __init__(self, vocabulary: Iterable[str], aliases: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        aliases: dict[str, str] | None = None,
+        frequency: dict[str, float] | None = None,
+    ) -> None:
         self._known = frozenset(vocabulary)
         # Written forms of the canonical terms ("ขั้นตอน" for step, "กลั่นกรองความรู้" for
         # kmp4): a misspelt form is put right to the term the store indexes.
@@ -609,6 +617,14 @@ class Speller:
             if len(word) >= self.MIN_CHARS - 1 and _THAI_LETTER.search(word):
                 by_length.setdefault(len(word), []).append(word)
         self._by_length = {length: sorted(words) for length, words in by_length.items()}
+        # Words that differ only in what typing gets wrong most (tone marks, ็, ใ/ไ, vowel
+        # length, letters of one sound) share a key; of several, the store's most used wins.
+        frequency = frequency or {}
+        folded: dict[str, str] = {}
+        for word in sorted(self._known | set(self._aliases), key=lambda w: (-frequency.get(w, 0.0), w)):
+            if _THAI_LETTER.search(word):
+                folded.setdefault(fold_thai(word), word)
+        self._folded = folded
 
     @staticmethod
     def max_edits(span: str) -> int:
@@ -626,14 +642,26 @@ class Speller:
         repaired = list(tokens)
         position = 0
         while position < len(repaired):
-            if not self._unknown(repaired[position]) or repaired[position] in NON_CONTENT_WORDS:
+            if not self._unknown(repaired[position]):
                 position += 1
                 continue
-            best: tuple[int, int, int, int, str] | None = None  # (edits, -span chars, start, end, word)
+            # A chat spelling of a function word ("อยุ่", "เปน") is only read as the word it
+            # stands for, never as a content word a few edits away.
+            chat = repaired[position] in NON_CONTENT_WORDS
+            best: tuple[float, int, int, int, str] | None = None  # (edits, -span chars, start, end, word)
             for start in range(max(0, position - self.SPAN), position + 1):
                 for end in range(position + 1, min(len(repaired), position + 1 + self.SPAN) + 1):
                     span = "".join(repaired[start:end])
-                    if len(span) < self.MIN_CHARS or not _THAI_LETTER.search(span):
+                    if not _THAI_LETTER.search(span):
+                        continue
+                    same = self._folded.get(fold_thai(span))
+                    if same is not None and same != span:
+                        # Spelt as the word sounds: better than any edit.
+                        option = (0.5, -len(span), start, end, same)
+                        if best is None or option < best:
+                            best = option
+                        continue
+                    if chat or len(span) < self.MIN_CHARS:
                         continue
                     limit = self.max_edits(span)
                     candidates = [
@@ -642,14 +670,14 @@ class Speller:
                     ]
                     found = extractOne(span, candidates, scorer=Levenshtein.distance, score_cutoff=limit)
                     if found is not None:
-                        option = (int(found[1]), -len(span), start, end, found[0])
+                        option = (float(found[1]), -len(span), start, end, found[0])
                         if best is None or option < best:
                             best = option
             if best is None:
                 position += 1
                 continue
             _, _, start, end, word = best
-            repaired[start:end] = [self._aliases.get(word, word)]
+            repaired[start:end] = [canonical_token(self._aliases.get(word, word))]
             position = start + 1
         return repaired
 

@@ -26,6 +26,7 @@ from kb.search import (
     confidence_from_signals,
     related_questions,
 )
+from kb.normalize import fold_thai
 from kb.tokenizer import tokenize
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -350,6 +351,35 @@ def test_the_search_service_rebuilds_after_an_edit_from_its_token_cache(database
 def test_a_misspelt_word_meets_the_store_word_it_means(typed: str, meant: str) -> None:
     speller = Speller(["ความรู้", "สำเร็จ", "ปัจจัย", "วัตถุประสงค์", "ประเมินผล", "แผน", "หลักฐาน", "เอกสาร", "เตรียมการ"])
     assert meant in speller.repair(tokenize(typed))
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("ใครเซนประกาศแผน", "ลงนาม"),  # a dropped ็ (เซ็น, signed, is read as ลงนาม)
+        ("ก.พ.ร. คือหน่วยงานใหน", "ไหน"),  # ใ for ไ in a function word
+        ("ความรู้แบ่งไดกี่แบบ", "ได้"),  # a dropped tone mark in a word of two letters
+        ("ชุมชนนักปฎิบัติ", "ปฏิบัติ"),  # ฎ for ฏ, which look alike
+        ("CMP มีกี่ขันคะ", "step"),  # ขั้น without its tone mark is still the canonical step
+        ("ความรุ้ที่ฝังอยุ่ในคน", "อยู่"),  # a chat spelling of a function word
+    ],
+)
+def test_a_word_spelt_as_it_sounds_meets_the_store_word(typed: str, meant: str) -> None:
+    speller = Speller(["ความรู้", "ฝัง", "อยู่", "คน", "ลงนาม", "เซ็น", "ประกาศ", "แผน", "ไหน", "ได้", "แบ่ง", "แบบ",
+                       "ชุมชน", "นัก", "ปฏิบัติ", "step", "หน่วยงาน"], {"ขั้น": "step", "เซ็น": "ลงนาม"})
+    assert meant in speller.repair(tokenize(typed))
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x0E01, max_codepoint=0x0E5B), max_size=12))
+def test_folding_is_idempotent_and_never_lengthens(word: str) -> None:
+    folded = fold_thai(word)
+    assert fold_thai(folded) == folded
+    assert len(folded) <= len(word)
+
+
+def test_folding_keeps_words_that_sound_different_apart() -> None:
+    assert fold_thai("เซน") == fold_thai("เซ็น") and fold_thai("รางวัน") == fold_thai("รางวัล")
+    assert fold_thai("ขาย") != fold_thai("ข่าว") and fold_thai("ความรู้") != fold_thai("ความรัก")
 
 
 def test_known_words_and_foreign_words_are_left_alone() -> None:
