@@ -572,9 +572,20 @@ def _query_words(query: str) -> list[str]:
 def _content_words(tokens: Iterable[str]) -> list[str]:
     words: list[str] = []
     for word in tokens:
-        if word not in NON_CONTENT_WORDS and word not in words:
+        if word not in NON_CONTENT_WORDS and word not in words and not _non_content_misspelt(word):
             words.append(word)
     return words
+
+
+# A function word typed without its tone mark ("บาง" for บ้าง, "ที" for ที่) is often a
+# word of its own too, so the speller never sees it as unknown; it still asks nothing. Only
+# a dropped mark counts: a different mark makes a different word (ใช้ is not ใช่).
+_TONE_MARKS = dict.fromkeys(map(ord, "\u0e47\u0e48\u0e49\u0e4a\u0e4b"))
+_NON_CONTENT_UNMARKED = frozenset(word.translate(_TONE_MARKS) for word in NON_CONTENT_WORDS)
+
+
+def _non_content_misspelt(word: str) -> bool:
+    return word in _NON_CONTENT_UNMARKED and bool(_THAI_LETTER.match(word))
 
 
 _THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")

@@ -451,3 +451,10 @@ def test_a_section_number_the_store_does_not_have_is_not_answered() -> None:
     index = starter_index("what-is-km", "km-glossary")
     assert index.answer("มาตรา 11 เกี่ยวกับ KM ยังไง", limit=8).answered
     assert not index.answer("มาตรา 7 เกี่ยวกับ KM ยังไง", limit=8).answered  # 7 is in the store, not in section 11
+
+
+def test_a_function_word_without_its_tone_mark_asks_nothing(index: SearchIndex) -> None:
+    assert "บาง" not in index.query_words("เข้าถึงความรู้ได้ช่องทางไหนบาง")
+    assert "ที" not in index.query_words("คณะทำงานมีหน้าทีอะไร")
+    # A different mark is a different word: ใช้ (use) is not ใช่ (yes).
+    assert "ใช้" in index.query_words("ระบบพี่เลี้ยงใช้ยังไง")
