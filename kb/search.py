@@ -62,8 +62,8 @@ __all__ = [
 # passage lacks), relative score and margin were fitted too and added nothing once these two
 # were in; they are reported in `signals`. The threshold was chosen on the dev set to cut
 # out-of-domain answers without losing right ones (docs/search.md).
-CONFIDENCE_BIAS = -2.385
-CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.779, "unknown": -3.488}
+CONFIDENCE_BIAS = -2.668
+CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.074, "unknown": -4.029, "own_coverage": 1.36}
 ANSWER_THRESHOLD = 0.35
 
 # BM25 parameters (Lucene variant).
@@ -421,6 +421,7 @@ class SearchIndex:
             candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
         best_possible = float(sum(self._matrix.best_word_score[word_id] for word_id in known))
         unknown_share = 1.0 - len(known) / len(word_ids)
+        own_coverage = self._own_coverage(candidates[:limit], words)
         hits = []
         for position in range(min(limit, len(candidates))):
             row = candidates[position]
@@ -428,6 +429,7 @@ class SearchIndex:
             other = _best_other_article_score(self._article_keys[candidates], ranked, position)
             signals = {
                 "coverage": float(coverage[position]),
+                "own_coverage": float(own_coverage[position]),
                 "missing": float(missing[position]),
                 "unknown": unknown_share,
                 "relative_score": min(1.0, float(scores[row]) / best_possible) if best_possible else 0.0,
@@ -461,6 +463,14 @@ class SearchIndex:
             ranked *= [DEFINITION_BOOST if _defines(self._entries[row].text, words) else 1.0 for row in passages]
         best = int(np.lexsort((passages, -ranked))[0])  # of equals, the earlier passage
         return int(rows[best]) if ranked[best] > 0 else 0
+
+    def _own_coverage(self, rows: np.ndarray, words: list[str]) -> np.ndarray:
+        """For each of `rows`, the IDF-weighted share of the question's words in the passage's
+        own text and headings: what the passage shown says, not what its article's title does."""
+        word_ids = [self._passages.vocabulary.get(word) for word in words]
+        weights = np.array([self._passages.idf[word_id] if word_id is not None else self._unknown_idf for word_id in word_ids])
+        present = np.array([self._passages.contains(word_id, rows) for word_id in word_ids])
+        return (weights @ present) / weights.sum()
 
     def following(self, entry: IndexEntry) -> IndexEntry | None:
         """The passage after `entry` in its article, if any (passages are indexed in order)."""
