@@ -80,6 +80,12 @@ _IDENTIFIER = re.compile(r"(?:plan|kmp|cmp)[0-9]")
 _DEFINITION = re.compile(r"คือ|หมายถึง|แปลว่า|ย่อมาจาก|ย่อว่า")
 DEFINITION_BOOST = 2.0
 DEFINITION_WINDOW = 25  # characters between a term and the word that defines it
+# Words that ask for a list or a count: "มีอะไรบ้าง", "กี่ขั้น", "ได้แก่อะไร".
+_LIST_ASKED = re.compile(r"บ้าง|บาง|มั่ง|กี่|ได้แก่|ไรมั่ง")
+# A list: lines that start with a number ("1.", "๒)") or a bullet.
+_LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:[-•*]|[0-9๐-๙]{1,2}[.)])\s*\S")
+LIST_BOOST = 2.0
+LIST_ITEMS = 3  # items that make a passage a list
 
 # Words that say *how* something is asked, not *what* is asked: question words, particles,
 # pronouns, greetings and thanks, in standard and chat spelling. They are left out of the
@@ -415,7 +421,9 @@ class SearchIndex:
         order = np.lexsort((candidates, -ranked))
         candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
 
-        first = self._answering_passage(candidates, words, definition_asked=bool(_DEFINITION.search(query)))
+        first = self._answering_passage(
+            candidates, words, definition_asked=bool(_DEFINITION.search(query)), list_asked=bool(_LIST_ASKED.search(query))
+        )
         if first:
             order = np.r_[first, np.delete(np.arange(len(candidates)), first)]
             candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
@@ -440,7 +448,9 @@ class SearchIndex:
             )
         return hits
 
-    def _answering_passage(self, candidates: np.ndarray, words: list[str], *, definition_asked: bool = False) -> int:
+    def _answering_passage(
+        self, candidates: np.ndarray, words: list[str], *, definition_asked: bool = False, list_asked: bool = False
+    ) -> int:
         """The position among `candidates` of the best article's passage that itself answers
         (by its own words, not its article's); 0 when that is the first one already.
 
@@ -461,6 +471,9 @@ class SearchIndex:
         if definition_asked:
             # "X คืออะไร" is answered by the passage that says what X is.
             ranked *= [DEFINITION_BOOST if _defines(self._entries[row].text, words) else 1.0 for row in passages]
+        if list_asked:
+            # "… มีอะไรบ้าง" is answered by the list, not by the paragraph that introduces it.
+            ranked *= [LIST_BOOST if _is_list(self._entries[row].text) else 1.0 for row in passages]
         best = int(np.lexsort((passages, -ranked))[0])  # of equals, the earlier passage
         return int(rows[best]) if ranked[best] > 0 else 0
 
@@ -761,6 +774,10 @@ def _defines(text: str, words: Sequence[str]) -> bool:
 
 _NUMBER = re.compile(r"(?<![0-9.A-Za-z])[0-9]+(?:\.[0-9]+)*(?![0-9A-Za-z])")
 _YEAR = re.compile(r"(?:25|20)[0-9]{2}")
+
+
+def _is_list(text: str) -> bool:
+    return len(_LIST_ITEM.findall(text)) >= LIST_ITEMS
 
 
 def _lacks_asked_numbers(query: str, entry: IndexEntry) -> bool:

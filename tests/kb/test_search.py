@@ -435,6 +435,13 @@ def test_the_passage_shown_is_the_one_that_answers_not_the_articles_introduction
     assert answer in best.entry.text
 
 
+def test_a_question_that_asks_for_a_list_is_shown_the_list() -> None:
+    # The article's introduction shares the question's words; the seven numbered steps answer it.
+    index = starter_index("km-process-overview", "what-is-km")
+    best = index.search("ขั้นตอนจัดการความรู้ 7 ขั้นของ กพร มีไรบ้าง", limit=1)[0]
+    assert "การบ่งชี้ความรู้" in best.entry.text and "การแบ่งปันแลกเปลี่ยนความรู้" in best.entry.text
+
+
 def test_a_lead_in_that_announces_a_list_is_shown_with_the_list() -> None:
     from kb.answering import answer_text
 
