@@ -48,6 +48,7 @@ __all__ = [
     "SearchIndex",
     "TokenCache",
     "confidence_from_signals",
+    "question_words",
     "related_questions",
 ]
 
@@ -585,6 +586,11 @@ def related_questions(
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def question_words(text: str) -> list[str]:
+    """The distinct content words of a question or a line of text, as search reads them."""
+    return _query_words(text)
 
 
 def _query_words(query: str) -> list[str]:
