@@ -28,6 +28,7 @@ __all__ = [
     "CANONICAL_TERMS",
     "MONTHS",
     "THAI_ABBREVIATIONS",
+    "LOANWORDS",
     "TOKEN_SYNONYMS",
     "canonical_token",
     "canonicalize",
@@ -236,6 +237,29 @@ TOKEN_SYNONYMS: dict[str, str] = {
     "หนึ่ง": "1", "สอง": "2", "สาม": "3", "สี่": "4", "ห้า": "5",
     "หก": "6", "เจ็ด": "7", "แปด": "8", "เก้า": "9", "สิบ": "10",
 }
+
+# English words staff write in Thai letters, and everyday words, for the word an office's
+# documents use ("ไปเทรนมา" is ไปอบรมมา, "ถ่ายรูป" is ถ่ายภาพ). Not about KM: any office
+# speaks like this. The segmenter learns each form as a word (kb.tokenizer), so "เทรน" is
+# not cut into เท + รน.
+LOANWORDS: dict[str, str] = {
+    "เทรน": "อบรม", "เทรนนิ่ง": "อบรม", "เทรนนิ้ง": "อบรม",
+    "เฟสบุ๊ค": "facebook", "เฟซบุ๊ค": "facebook", "เฟสบุ๊ก": "facebook", "เฟซบุ๊ก": "facebook",
+    "เฟสบุค": "facebook", "เฟซบุค": "facebook", "fb": "facebook",
+    "รีพอร์ต": "รายงาน", "รีพอร์ท": "รายงาน",
+    "แพลน": "แผน",
+    "โปรเจค": "โครงการ", "โปรเจ็ค": "โครงการ", "โปรเจกต์": "โครงการ", "โปรเจ็กต์": "โครงการ",
+    "มีตติ้ง": "ประชุม", "มีทติ้ง": "ประชุม",
+    "ฟีดแบค": "ความคิดเห็น", "ฟีดแบ็ค": "ความคิดเห็น", "ฟีดแบ็ก": "ความคิดเห็น",
+    "เซอร์เวย์": "สำรวจ",
+    "เดดไลน์": "กำหนด",
+    "เมล": "email", "อีเมล": "email", "อีเมล์": "email",
+    "ปริ้น": "พิมพ์", "ปริ้นท์": "พิมพ์", "ปริ๊นท์": "พิมพ์", "ปริ๊น": "พิมพ์",
+    "ลิงก์": "link", "ลิ้งค์": "link", "ลิงค์": "link", "ลิ้ง": "link",
+    "คอม": "คอมพิวเตอร์",
+    "ถ่ายรูป": "ถ่ายภาพ", "รูปถ่าย": "ภาพถ่าย", "รูป": "ภาพ",
+}
+TOKEN_SYNONYMS.update({form: word for form, word in LOANWORDS.items() if form not in TOKEN_SYNONYMS})
 
 # "KMP 5", "KMP5", "kmp๕" (after digit conversion), "KMIP 1" (a misspelling in real plans),
 # "CMP 3": one code per step, so a question about KMP 5 finds the plan row about KMP 5.

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 
-from kb.normalize import canonical_token, canonicalize, normalize_text
+from kb.normalize import LOANWORDS, canonical_token, canonicalize, normalize_text
 
 __all__ = [
     "EXTRA_WORDS",
@@ -37,7 +37,7 @@ EXTRA_WORDS: tuple[str, ...] = (
     "ผลสำเร็จ", "ชุมชนนักปฏิบัติ", "คลังความรู้", "องค์ความรู้", "ประชาสัมพันธ์",
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "มี.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
     "ต.ค.", "พ.ย.", "ธ.ค.",
-)
+) + tuple(form for form in LOANWORDS if not form.isascii())
 
 # Dictionary entries that glue a function word to a content word, so that a question and a
 # passage written a little differently no longer share the content word ("ต้องหา" for
@@ -46,7 +46,7 @@ EXTRA_WORDS: tuple[str, ...] = (
 SPLIT_WORDS: frozenset[str] = frozenset(
     {
         "ต้องหา", "ให้หา", "ได้ที่", "ได้ประโยชน์", "ไปหา", "เป็นการ", "ของกอง", "หมายตัว",
-        "ที่อยู่", "นคะ", "นครับ", "ในการ", "ของการ", "ที่จะ", "ได้มา", "เป็นเรื่อง",
+        "ที่อยู่", "นคะ", "นครับ", "ในการ", "ของการ", "ที่จะ", "ได้มา", "เป็นเรื่อง", "รูปคน",
     }
 )
 

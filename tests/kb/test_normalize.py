@@ -329,3 +329,21 @@ def test_tokens_are_clean(text: str) -> None:
         assert word and not word.isspace()
         assert any(character.isalnum() for character in word)
         assert word == word.strip()
+
+
+@pytest.mark.parametrize(
+    ("asked", "written"),
+    [
+        ("ไปเทรนมาแล้วต้องเก็บอะไร", "อบรม"),  # an English word in Thai letters, cut whole
+        ("ลงเฟสบุ๊คได้ไหม", "facebook"),
+        ("ถ่ายรูปคนเข้าร่วมกิจกรรม", "ถ่ายภาพ"),  # not ถ่าย + รูปคน
+        ("เดดไลน์ส่งรายงาน", "กำหนด"),
+    ],
+)
+def test_words_staff_say_meet_the_words_documents_write(asked: str, written: str) -> None:
+    assert written in tokenize(asked)
+
+
+def test_a_loanword_inside_a_longer_word_is_left_alone() -> None:
+    assert "ภาพ" not in tokenize("รูปแบบเอกสาร")  # รูปแบบ (format) is not รูป (picture)
+    assert "facebook" not in tokenize("เฟสแรกของโครงการ")  # เฟส alone is a phase
