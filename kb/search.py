@@ -665,6 +665,13 @@ class Speller:
             if _THAI_LETTER.search(word):
                 folded.setdefault(fold_thai(word), word)
         self._folded = folded
+        # A canonical word stands for Thai text ("ขั้นตอร" is segmented as step + ตอ + ร, the
+        # ขั้น already read as step): spans are compared as Thai, with its shortest form.
+        spelt: dict[str, str] = {}
+        for form, word in sorted(self._aliases.items(), key=lambda item: (len(item[0]), item[0])):
+            if word.isascii():
+                spelt.setdefault(word, form)
+        self._spelt = spelt
 
     @staticmethod
     def max_edits(span: str) -> int:
@@ -691,7 +698,7 @@ class Speller:
             best: tuple[float, int, int, int, str] | None = None  # (edits, -span chars, start, end, word)
             for start in range(max(0, position - self.SPAN), position + 1):
                 for end in range(position + 1, min(len(repaired), position + 1 + self.SPAN) + 1):
-                    span = "".join(repaired[start:end])
+                    span = "".join(self._spelt.get(token, token) for token in repaired[start:end])
                     if not _THAI_LETTER.search(span):
                         continue
                     same = self._folded.get(fold_thai(span))

@@ -465,3 +465,11 @@ def test_a_function_word_without_its_tone_mark_asks_nothing(index: SearchIndex) 
     assert "ที" not in index.query_words("คณะทำงานมีหน้าทีอะไร")
     # A different mark is a different word: ใช้ (use) is not ใช่ (yes).
     assert "ใช้" in index.query_words("ระบบพี่เลี้ยงใช้ยังไง")
+
+
+def test_a_misspelt_word_whose_start_was_read_as_a_canonical_term_is_put_right() -> None:
+    # "ขั้นตอร": ขั้น is read as step before the speller sees ตอ + ร; compared as Thai, the
+    # span meets ขั้นตอน (step) and no fragment is left to count as an unknown word.
+    speller = Speller(["step", "cmprocess", "อะไร"], {"ขั้นตอน": "step", "ขั้น": "step"})
+    repaired = speller.repair(tokenize("CMP มีกี่ขั้นตอรอะไรบ้าง"))
+    assert "step" in repaired and "ตอ" not in repaired and "ร" not in repaired
