@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -473,3 +474,20 @@ def test_a_misspelt_word_whose_start_was_read_as_a_canonical_term_is_put_right()
     speller = Speller(["step", "cmprocess", "อะไร"], {"ขั้นตอน": "step", "ขั้น": "step"})
     repaired = speller.repair(tokenize("CMP มีกี่ขั้นตอรอะไรบ้าง"))
     assert "step" in repaired and "ตอ" not in repaired and "ร" not in repaired
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["ก", "ข", "ค", "km", "แผน", "2567"]), max_size=6), min_size=1, max_size=25),
+    st.lists(st.integers(min_value=0, max_value=24), max_size=30),
+)
+def test_which_documents_contain_a_word_is_answered_exactly(documents: list[list[str]], rows: list[int]) -> None:
+    from kb.search import _Bm25Matrix
+
+    matrix = _Bm25Matrix(documents)
+    asked = np.array([row for row in rows if row < len(documents)], dtype=np.int64)
+    for word, word_id in matrix.vocabulary.items():
+        if word_id >= len(matrix.indptr) - 1:
+            continue
+        expected = [word in documents[row] for row in asked]
+        assert matrix.contains(word_id, asked).tolist() == expected
