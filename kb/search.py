@@ -63,8 +63,8 @@ __all__ = [
 # passage lacks), relative score and margin were fitted too and added nothing once these two
 # were in; they are reported in `signals`. The threshold was chosen on the dev set to cut
 # out-of-domain answers without losing right ones (docs/search.md).
-CONFIDENCE_BIAS = -2.668
-CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.074, "unknown": -4.029, "own_coverage": 1.36}
+CONFIDENCE_BIAS = -2.735
+CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.024, "unknown": -4.185, "own_coverage": 1.907, "fact_missing": -1.361}
 ANSWER_THRESHOLD = 0.35
 
 # BM25 parameters (Lucene variant).
@@ -86,6 +86,16 @@ _LIST_ASKED = re.compile(r"บ้าง|บาง|มั่ง|กี่|ได�
 # A list: lines that start with a number ("1.", "๒)") or a bullet.
 _LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:[-•*]|[0-9๐-๙]{1,2}[.)])\s*\S")
 LIST_BOOST = 2.0
+# The kind of fact a question asks for, and what a passage holding it shows: "เดือนไหน" is
+# answered by a passage with a month or a year, "กี่คน" by one with a number.
+_ASKS_WHEN = re.compile(r"เมื่อไหร่|เมื่อไร|เมื่อใด|ตอนไหน|ช่วงไหน|เดือนไหน|ปีไหน|วันไหน|วันที่เท่า|กี่โมง")
+_HAS_WHEN = re.compile(
+    r"[0-9๐-๙]|มกรา|กุมภา|มีนา|เมษา|พฤษภา|มิถุนา|กรกฎา|สิงหา|กันยา|ตุลา|พฤศจิกา|ธันวา"
+    r"|ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|พ\.ค\.|มิ\.ย\.|ก\.ค\.|ส\.ค\.|ก\.ย\.|ต\.ค\.|พ\.ย\.|ธ\.ค\."
+    r"|ทุกปี|ทุกเดือน|ต้นปี|สิ้นปี|ปลายปี|ไตรมาส"
+)
+_ASKS_COUNT = re.compile(r"กี่|เท่าไหร่|เท่าไร|จำนวนเท่า")
+_HAS_COUNT = re.compile(r"[0-9๐-๙]|หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ร้อย|พัน|ทุก")
 LIST_ITEMS = 3  # items that make a passage a list
 
 # Words that say *how* something is asked, not *what* is asked: question words, particles,
@@ -445,6 +455,7 @@ class SearchIndex:
         best_possible = float(sum(self._matrix.best_word_score[word_id] for word_id in known))
         unknown_share = 1.0 - len(known) / len(word_ids)
         own_coverage = self._own_coverage(candidates[:limit], words)
+        asked_kinds = _asked_fact_kinds(query)
         hits = []
         for position in range(min(limit, len(candidates))):
             row = candidates[position]
@@ -453,6 +464,7 @@ class SearchIndex:
             signals = {
                 "coverage": float(coverage[position]),
                 "own_coverage": float(own_coverage[position]),
+                "fact_missing": _fact_missing(asked_kinds, self._entries[row]),
                 "missing": float(missing[position]),
                 "unknown": unknown_share,
                 "relative_score": min(1.0, float(scores[row]) / best_possible) if best_possible else 0.0,
@@ -805,6 +817,17 @@ _YEAR = re.compile(r"(?:25|20)[0-9]{2}")
 
 def _is_list(text: str) -> bool:
     return len(_LIST_ITEM.findall(text)) >= LIST_ITEMS
+
+
+def _asked_fact_kinds(query: str) -> tuple[re.Pattern[str], ...]:
+    """What a passage must show to hold the fact the question asks for (a date, a number)."""
+    text = normalize_text(query)
+    return tuple(has for asks, has in ((_ASKS_WHEN, _HAS_WHEN), (_ASKS_COUNT, _HAS_COUNT)) if asks.search(text))
+
+
+def _fact_missing(kinds: Sequence[re.Pattern[str]], entry: IndexEntry) -> float:
+    """1 when the question asks for a date or a number and the passage shows none."""
+    return float(any(not has.search(entry.text) for has in kinds))
 
 
 def _lacks_asked_numbers(query: str, entry: IndexEntry) -> bool:

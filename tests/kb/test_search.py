@@ -491,3 +491,24 @@ def test_which_documents_contain_a_word_is_answered_exactly(documents: list[list
             continue
         expected = [word in documents[row] for row in asked]
         assert matrix.contains(word_id, asked).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "holds", "lacks"),
+    [
+        # "when" is answered by a month or a year, "how many" by a number
+        ("ยกย่องชมเชยทำเดือนไหน", "ยกย่องชมเชยภายในเดือนกันยายน ๒๕๖๗", "ยกย่องชมเชยเพื่อให้กำลังใจคนที่แบ่งปันความรู้"),
+        ("คณะผู้จัดทำแผนมีกี่คน", "คณะผู้จัดทำแผนมี ๕ คน", "คณะผู้จัดทำแผนมาจากฝ่ายส่งเสริมและเผยแพร่วิชาการ"),
+    ],
+)
+def test_a_passage_without_the_kind_of_fact_asked_is_less_confident(question: str, holds: str, lacks: str) -> None:
+    index = SearchIndex.build([entry(1, 1, "a", "เรื่องหนึ่ง", holds), entry(2, 2, "b", "เรื่องสอง", lacks)])
+    hits = {hit.entry.passage_id: hit for hit in index.search(question, limit=2)}
+    assert hits[1].signals["fact_missing"] == 0.0 and hits[2].signals["fact_missing"] == 1.0
+    # Everything else equal, the passage that lacks the fact weighs less.
+    same = {**hits[1].signals, "fact_missing": 1.0}
+    assert confidence_from_signals(same) < confidence_from_signals(hits[1].signals)
+
+
+def test_a_question_that_asks_for_no_date_or_number_misses_nothing(index: SearchIndex) -> None:
+    assert all(hit.signals["fact_missing"] == 0.0 for hit in index.search("KM คืออะไร", limit=3))
