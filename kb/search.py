@@ -63,8 +63,8 @@ __all__ = [
 # passage lacks), relative score and margin were fitted too and added nothing once these two
 # were in; they are reported in `signals`. The threshold was chosen on the dev set to cut
 # out-of-domain answers without losing right ones (docs/search.md).
-CONFIDENCE_BIAS = -2.735
-CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.024, "unknown": -4.185, "own_coverage": 1.907, "fact_missing": -1.361}
+CONFIDENCE_BIAS = -2.726
+CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.063, "unknown": -4.215, "own_coverage": 1.891, "fact_missing": -1.722}
 ANSWER_THRESHOLD = 0.35
 
 # BM25 parameters (Lucene variant).
@@ -93,6 +93,11 @@ _HAS_WHEN = re.compile(
     r"[0-9๐-๙]|มกรา|กุมภา|มีนา|เมษา|พฤษภา|มิถุนา|กรกฎา|สิงหา|กันยา|ตุลา|พฤศจิกา|ธันวา"
     r"|ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|พ\.ค\.|มิ\.ย\.|ก\.ค\.|ส\.ค\.|ก\.ย\.|ต\.ค\.|พ\.ย\.|ธ\.ค\."
     r"|ทุกปี|ทุกเดือน|ต้นปี|สิ้นปี|ปลายปี|ไตรมาส"
+)
+_ASKS_WHO = re.compile(r"ใคร|หน่วยงานไหน|ฝ่ายไหน|กองไหน")
+_HAS_WHO = re.compile(
+    r"นาย|นาง|หัวหน้า|ผู้อำนวยการ|ผู้บริหาร|ผู้รับผิดชอบ|คณะ|ฝ่าย|กอง|สำนัก|ส่วนราชการ|หน่วยงาน"
+    r"|เจ้าหน้าที่|บุคลากร|พนักงาน|ข้าราชการ|ทีม|กรรมการ|ผู้ประเมิน|ผู้เข้าร่วม|ทุกคน"
 )
 _ASKS_COUNT = re.compile(r"กี่|เท่าไหร่|เท่าไร|จำนวนเท่า")
 _HAS_COUNT = re.compile(r"[0-9๐-๙]|หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ร้อย|พัน|ทุก")
@@ -822,7 +827,8 @@ def _is_list(text: str) -> bool:
 def _asked_fact_kinds(query: str) -> tuple[re.Pattern[str], ...]:
     """What a passage must show to hold the fact the question asks for (a date, a number)."""
     text = normalize_text(query)
-    return tuple(has for asks, has in ((_ASKS_WHEN, _HAS_WHEN), (_ASKS_COUNT, _HAS_COUNT)) if asks.search(text))
+    kinds = ((_ASKS_WHEN, _HAS_WHEN), (_ASKS_COUNT, _HAS_COUNT), (_ASKS_WHO, _HAS_WHO))
+    return tuple(has for asks, has in kinds if asks.search(text))
 
 
 def _fact_missing(kinds: Sequence[re.Pattern[str]], entry: IndexEntry) -> float:

@@ -499,6 +499,8 @@ def test_which_documents_contain_a_word_is_answered_exactly(documents: list[list
         # "when" is answered by a month or a year, "how many" by a number
         ("ยกย่องชมเชยทำเดือนไหน", "ยกย่องชมเชยภายในเดือนกันยายน ๒๕๖๗", "ยกย่องชมเชยเพื่อให้กำลังใจคนที่แบ่งปันความรู้"),
         ("คณะผู้จัดทำแผนมีกี่คน", "คณะผู้จัดทำแผนมี ๕ คน", "คณะผู้จัดทำแผนมาจากฝ่ายส่งเสริมและเผยแพร่วิชาการ"),
+        # "who" by a person, a post or a unit
+        ("ใครติดตามผลแผน", "คณะทำงานติดตามผลแผนตลอดปี", "ติดตามผลแผนด้วยแบบประเมินออนไลน์"),
     ],
 )
 def test_a_passage_without_the_kind_of_fact_asked_is_less_confident(question: str, holds: str, lacks: str) -> None:
