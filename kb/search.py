@@ -58,10 +58,12 @@ __all__ = [
 # the passage shown answers the question, judged from the best hit. Fitted with
 # `python tests/eval/evaluate.py --fit` (logistic regression, L2 0.1, Newton's method) on the
 # development set only (tests/eval/dev.yaml); the held-out set is never used to fit. Signals:
-# coverage (IDF-weighted share of the question's words the passage has) and unknown (the share
-# of the question's words the store has never seen). `missing` (the weightiest word the
-# passage lacks), relative score and margin were fitted too and added nothing once these two
-# were in; they are reported in `signals`. The threshold was chosen on the dev set to cut
+# coverage (IDF-weighted share of the question's words the passage has, with its article's
+# fields), own_coverage (the same share in the passage's own text and headings), unknown (the
+# share of the question's words the store has never seen) and fact_missing (1 when the question
+# asks when, how many or who and the passage shows no date, number or person). `missing` (the
+# weightiest word the passage lacks), relative score and margin were fitted too and added
+# nothing once the others were in; they are reported in `signals`. The threshold was chosen on the dev set to cut
 # out-of-domain answers without losing right ones (docs/search.md).
 CONFIDENCE_BIAS = -2.726
 CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.063, "unknown": -4.215, "own_coverage": 1.891, "fact_missing": -1.722}
@@ -86,6 +88,7 @@ _LIST_ASKED = re.compile(r"บ้าง|บาง|มั่ง|กี่|ได�
 # A list: lines that start with a number ("1.", "๒)") or a bullet.
 _LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:[-•*]|[0-9๐-๙]{1,2}[.)])\s*\S")
 LIST_BOOST = 2.0
+LIST_ITEMS = 3  # items that make a passage a list
 # The kind of fact a question asks for, and what a passage holding it shows: "เดือนไหน" is
 # answered by a passage with a month or a year, "กี่คน" by one with a number.
 _ASKS_WHEN = re.compile(r"เมื่อไหร่|เมื่อไร|เมื่อใด|ตอนไหน|ช่วงไหน|เดือนไหน|ปีไหน|วันไหน|วันที่เท่า|กี่โมง")
@@ -101,7 +104,6 @@ _HAS_WHO = re.compile(
 )
 _ASKS_COUNT = re.compile(r"กี่|เท่าไหร่|เท่าไร|จำนวนเท่า")
 _HAS_COUNT = re.compile(r"[0-9๐-๙]|หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ร้อย|พัน|ทุก")
-LIST_ITEMS = 3  # items that make a passage a list
 
 # Words that say *how* something is asked, not *what* is asked: question words, particles,
 # pronouns, greetings and thanks, in standard and chat spelling. They are left out of the
@@ -354,10 +356,10 @@ class SearchIndex:
         ]
         # A word no passage contains weighs most: it is what makes "หวยออกอะไร" foreign.
         self._unknown_idf = math.log1p((max(len(entries), 1) + 0.5) / 0.5)
-        self._speller = Speller(
-            matrix.vocabulary, written_forms(), 
-            {word: -float(matrix.idf[word_id]) for word, word_id in matrix.vocabulary.items() if word_id < len(matrix.idf)}
-        )
+        # How often the store uses each word (low IDF = often): of two spellings that fold
+        # alike, the more used is meant. bm25s may list a word id past the matrix's columns.
+        frequency = {word: -float(matrix.idf[word_id]) for word, word_id in matrix.vocabulary.items() if word_id < len(matrix.idf)}
+        self._speller = Speller(matrix.vocabulary, written_forms(), frequency)
 
     # -- building ------------------------------------------------------------------------
 
@@ -666,8 +668,10 @@ class Speller:
     A typo ("สำเรจ", "ความรุ้", "ประเมิณ") is segmented into fragments that match nothing
     ("สำ", "เร", "จ"). Around each word the store does not know, the few neighbouring
     fragments are joined and compared with the store's words of about that length by edit
-    distance (rapidfuzz); the closest within `max_edits` replaces them. Known words are never
-    changed, so a correctly typed question is searched exactly as before.
+    distance (rapidfuzz); the closest within `max_edits` replaces them. Before any edit, a span
+    spelt as a store word sounds (`fold_thai`: tone marks, ็, ใ/ไ, vowel length, letters of one
+    sound) becomes that word, whatever its length. Known words are never changed, so a
+    correctly typed question is searched exactly as before.
     """
 
     SPAN = 2  # neighbouring tokens joined on each side of an unknown one
@@ -825,14 +829,15 @@ def _is_list(text: str) -> bool:
 
 
 def _asked_fact_kinds(query: str) -> tuple[re.Pattern[str], ...]:
-    """What a passage must show to hold the fact the question asks for (a date, a number)."""
+    """What a passage must show to hold the fact the question asks for (a date, a number, a
+    person, post or unit)."""
     text = normalize_text(query)
     kinds = ((_ASKS_WHEN, _HAS_WHEN), (_ASKS_COUNT, _HAS_COUNT), (_ASKS_WHO, _HAS_WHO))
     return tuple(has for asks, has in kinds if asks.search(text))
 
 
 def _fact_missing(kinds: Sequence[re.Pattern[str]], entry: IndexEntry) -> float:
-    """1 when the question asks for a date or a number and the passage shows none."""
+    """1 when the question asks for a kind of fact (`_asked_fact_kinds`) the passage shows none of."""
     return float(any(not has.search(entry.text) for has in kinds))
 
 
