@@ -85,6 +85,8 @@ DEFINITION_BOOST = 2.0
 DEFINITION_WINDOW = 25  # characters between a term and the word that defines it
 # Words that ask for a list or a count: "มีอะไรบ้าง", "กี่ขั้น", "ได้แก่อะไร".
 _LIST_ASKED = re.compile(r"บ้าง|บาง|มั่ง|กี่|ได้แก่|ไรมั่ง")
+# … and words that ask how to do something ("วัดผลยังไง", "ทำไงดี"): the how is told in steps.
+_HOW_ASKED = re.compile(r"ยังไง|อย่างไร|ทำไง|วิธี")
 # A list: lines that start with a number ("1.", "๒)") or a bullet.
 _LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:[-•*]|[0-9๐-๙]{1,2}[.)])\s*\S")
 LIST_BOOST = 2.0
@@ -455,7 +457,7 @@ class SearchIndex:
         candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
 
         first = self._answering_passage(
-            candidates, words, definition_asked=bool(_DEFINITION.search(query)), list_asked=bool(_LIST_ASKED.search(query))
+            candidates, words, definition_asked=bool(_DEFINITION.search(query)), list_asked=_asks_list(query)
         )
         if first:
             order = np.r_[first, np.delete(np.arange(len(candidates)), first)]
@@ -827,6 +829,12 @@ _YEAR = re.compile(r"(?:25|20)[0-9]{2}")
 
 def _is_list(text: str) -> bool:
     return len(_LIST_ITEM.findall(text)) >= LIST_ITEMS
+
+
+def _asks_list(query: str) -> bool:
+    """Whether the question asks for a list, a count or how to do something: all answered by
+    the passage that lists items or steps."""
+    return bool(_LIST_ASKED.search(query) or _HOW_ASKED.search(query))
 
 
 def _asked_fact_kinds(query: str) -> tuple[re.Pattern[str], ...]:
