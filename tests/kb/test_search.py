@@ -25,6 +25,7 @@ from kb.search import (
     Speller,
     TokenCache,
     confidence_from_signals,
+    question_words,
     related_questions,
 )
 from kb.normalize import fold_thai
@@ -514,3 +515,32 @@ def test_a_passage_without_the_kind_of_fact_asked_is_less_confident(question: st
 
 def test_a_question_that_asks_for_no_date_or_number_misses_nothing(index: SearchIndex) -> None:
     assert all(hit.signals["fact_missing"] == 0.0 for hit in index.search("KM คืออะไร", limit=3))
+
+
+def test_a_question_asking_how_is_shown_the_steps() -> None:
+    # The article's first passage says what success depends on; the numbered factors say how.
+    index = starter_index("key-success-factors", "what-is-km")
+    best = index.search("ทำไง KM ถึงจะสำเร็จอ่ะ", limit=1)[0]
+    assert "1. ทำอย่างต่อเนื่อง" in best.entry.text and "มุ่งมั่น" in best.entry.text
+
+
+@pytest.mark.parametrize(
+    ("question", "asking_word"),
+    [
+        ("Learning Organization แปลว่าไรครับ", "แปล"),  # แปลว่า is cut into แปล + ว่า
+        ("งบ KM ปีนี้เท่าใด", "เท่าใด"),
+        ("ส่งแผนหรือยัง", "หรือยัง"),
+        ("ขั้นแรกสุดของ KM", "สุด"),
+    ],
+)
+def test_words_that_only_ask_are_not_searched_for(index: SearchIndex, question: str, asking_word: str) -> None:
+    assert asking_word not in index.query_words(question)
+    assert asking_word not in question_words(question)
+
+
+def test_a_misspelt_duty_after_มี_is_put_right() -> None:
+    # "มีหน้าทีไร" was cut as มีหน้า (dare) + ทีไร (whenever), and มีหน้า then "put right" to ปีหน้า.
+    assert tokenize("คณะทำงานมีหน้าทีไรบ้าง")[:3] == ["คณะทำงาน", "มี", "หน้า"]
+    index = starter_index("km-committee", "kmp-2-creation-and-acquisition")  # a store that says หน้า
+    assert "หน้าที่" in index.query_words("คณะทำงาน KM มีหน้าทีไรบ้างคะ")
+    assert index.answer("คณะทำงาน KM มีหน้าทีไรบ้างคะ", limit=8).answered
