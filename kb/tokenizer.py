@@ -26,6 +26,7 @@ __all__ = [
     "segmenter_engine",
     "tokenize",
     "tokenize_normalized",
+    "word_starts",
 ]
 
 # --- configuration: the segmentation dictionary -------------------------------------------
@@ -123,6 +124,16 @@ def _segmenter() -> Callable[[str], list[str]]:
 
 def _segment(chunk: str) -> list[str]:
     return _segmenter()(chunk)
+
+
+def word_starts(text: str) -> frozenset[int]:
+    """The positions in `text` (no spaces) where the segmenter starts a word, and its end:
+    a name found at any other position begins inside a word ("วัดผล" in ตัวชี้วัด|ผล)."""
+    starts, position = {0}, 0
+    for piece in _segment(text):
+        position += len(piece)
+        starts.add(position)
+    return frozenset(starts)
 
 
 def _is_thai_letter(character: str) -> bool:

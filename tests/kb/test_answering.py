@@ -50,3 +50,30 @@ def test_an_excerpt_always_fits_and_keeps_whole_lines(lines: list[str], question
         assert utf16_length(shown) <= LIMIT
         kept = {line for line in text.split("\n")} | {ELLIPSIS}
         assert all(line in kept for line in shown.split("\n"))
+
+
+# --- activity names found where a word starts ---------------------------------------------------
+
+_PLAN_NAMES = [("CMP5", "การวัดผล"), ("KMP6", "การแบ่งปันแลกเปลี่ยนความรู้")]
+
+
+def test_an_activity_is_named_only_where_a_word_starts() -> None:
+    from kb.activity_questions import read_activity_question
+
+    # ตัวชี้วัด|ผลสัมฤทธิ์ ("an indicator of achievement") holds the letters of วัดผล, but
+    # does not name the activity การวัดผล: the articles answer it.
+    assert read_activity_question("ตัวชี้วัดผลสัมฤทธิ์ของแผนคืออะไร", _PLAN_NAMES) is None
+    named = read_activity_question("การวัดผลมีตัวชี้วัดอะไร", _PLAN_NAMES)
+    assert named is not None and (named.step, named.fact) == ("CMP5", "indicator")
+    nickname = read_activity_question("วัดผลใครรับผิดชอบ", _PLAN_NAMES)
+    assert nickname is not None and (nickname.step, nickname.fact) == ("CMP5", "who")
+
+
+@given(st.text(alphabet=st.sampled_from("กขคงจตทนบปมยรลวสหอะาิีึืุูเแโใไ่้็์ัำ"), max_size=30))
+@settings(max_examples=60, deadline=None)
+def test_word_starts_are_the_text_cut_into_whole_pieces(text: str) -> None:
+    from kb.tokenizer import word_starts
+
+    starts = sorted(word_starts(text))
+    assert starts[0] == 0 and starts[-1] == len(text)
+    assert all(0 <= position <= len(text) for position in starts)
