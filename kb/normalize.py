@@ -261,6 +261,29 @@ LOANWORDS: dict[str, str] = {
 }
 TOKEN_SYNONYMS.update({form: word for form, word in LOANWORDS.items() if form not in TOKEN_SYNONYMS})
 
+# English office words staff mix into Thai ("committee KM มีหน้าที่อะไร"), for the Thai word
+# documents use. Any office writes like this; each maps to one word, so a question and a
+# passage that says it in Thai share the word. Words that already name a canonical term
+# (KM, KMP, LPA, indicator, evidence, deadline, share …) are in CANONICAL_TERMS instead.
+ENGLISH_WORDS: dict[str, str] = {
+    "target": "เป้าหมาย", "targets": "เป้าหมาย", "goal": "เป้าหมาย", "goals": "เป้าหมาย",
+    "objective": "วัตถุประสงค์", "objectives": "วัตถุประสงค์",
+    "meeting": "ประชุม", "meetings": "ประชุม", "training": "อบรม", "workshop": "อบรม",
+    "report": "รายงาน", "reports": "รายงาน", "summary": "สรุป",
+    "budget": "งบประมาณ", "committee": "คณะกรรมการ", "team": "ทีม",
+    "document": "เอกสาร", "documents": "เอกสาร", "form": "แบบฟอร์ม", "forms": "แบบฟอร์ม",
+    "tool": "เครื่องมือ", "tools": "เครื่องมือ", "manual": "คู่มือ",
+    "feedback": "ความคิดเห็น", "comment": "ความคิดเห็น", "comments": "ความคิดเห็น",
+    "guideline": "แนวทาง", "guidelines": "แนวทาง", "policy": "นโยบาย", "strategy": "ยุทธศาสตร์",
+    "vision": "วิสัยทัศน์", "mission": "พันธกิจ",
+    "activity": "กิจกรรม", "activities": "กิจกรรม", "calendar": "ปฏิทิน",
+    "award": "รางวัล", "awards": "รางวัล", "reward": "รางวัล", "rewards": "รางวัล", "prize": "รางวัล",
+    "example": "ตัวอย่าง", "examples": "ตัวอย่าง", "benefit": "ประโยชน์", "benefits": "ประโยชน์",
+    "topic": "หัวข้อ", "topics": "หัวข้อ", "staff": "บุคลากร",
+    "evaluation": "ประเมิน", "monitoring": "ติดตาม", "monitor": "ติดตาม", "publish": "เผยแพร่",
+}
+TOKEN_SYNONYMS.update({form: word for form, word in ENGLISH_WORDS.items() if form not in TOKEN_SYNONYMS})
+
 # "KMP 5", "KMP5", "kmp๕" (after digit conversion), "KMIP 1" (a misspelling in real plans),
 # "CMP 3": one code per step, so a question about KMP 5 finds the plan row about KMP 5.
 # A number followed by a counting word is a count, not a step: "KMP 7 ขั้น", "CMP 6 ข้อ".

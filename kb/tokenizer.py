@@ -193,7 +193,7 @@ def tokenize_normalized(text: str) -> list[str]:
     words: list[str] = []
     for chunk in _THAI_SIGNS.sub(" ", text).split():
         if _LATIN_WORD.fullmatch(chunk):
-            words.append(chunk)
+            words.append(canonical_token(chunk))  # "committee" is คณะกรรมการ (ENGLISH_WORDS)
             continue
         for piece in _segment(chunk):
             word = piece.strip().strip(_WORD_EDGE)
