@@ -121,6 +121,9 @@ NON_CONTENT_WORDS: frozenset[str] = frozenset(
         "ตอนไหน", "กี่", "เท่าไร", "เท่าไหร่", "บ้าง", "คือ", "หมายถึง", "แปลว่า", "ใช่",
         "ใช่ไหม", "หรือ", "เหรอ", "หรอ", "แปล", "เท่าใด", "เมื่อใด", "ที่ใด", "เพียงใด", "หรือยัง",
         "รึ", "แค่", "สุด", "ถ้า", "หาก",
+        # English function words in a mixed question ("process and tools")
+        "and", "or", "the", "of", "for", "to", "in", "on", "a", "an", "is", "are", "what", "how",
+        "when", "who", "where", "which", "why", "with", "about", "please",
         # function words as chat spells them
         "เปน", "อยุ่", "มัย", "รึป่าว",
         # particles and fillers
