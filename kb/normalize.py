@@ -189,6 +189,9 @@ _KAN_GUARD = "(?:(?<!กรรม)(?<!อำนวย)(?<!บริ)(?<!ปร�
 # Undotted Thai abbreviations: they also occur inside ordinary words (ชอบจัง, ตอบจดหมาย), so
 # they only count next to a space, a non-Thai character or the edge of the text ("ของ อบจ",
 # "อบจปทุมธานี", "กพร กำหนด"). The segmenter itself would cut อบจ into อบ + จ.
+# ... and the letters of a word that continues with a vowel or tone sign are not one:
+# "สถานะ", "สถิติ" are not สถ. + านะ, ิติ (no Thai word starts with such a sign).
+_NO_DEPENDENT_SIGN = "(?![\u0e30-\u0e3a\u0e45\u0e47-\u0e4e])"
 THAI_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("อบจ", "pao"),
     ("กพร", "opdc"),
@@ -478,7 +481,7 @@ def _canonical_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     for abbreviation, canonical in THAI_ABBREVIATIONS:
         replacement_for[abbreviation] = canonical
         alternatives.append(
-            rf"(?:(?<![\u0e00-\u0e7f]){abbreviation}|{abbreviation}(?![\u0e00-\u0e7f]))"
+            rf"(?:(?<![\u0e00-\u0e7f]){abbreviation}{_NO_DEPENDENT_SIGN}|{abbreviation}(?![\u0e00-\u0e7f]))"
         )
     return re.compile("|".join(alternatives)), replacement_for
 

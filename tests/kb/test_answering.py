@@ -77,3 +77,12 @@ def test_word_starts_are_the_text_cut_into_whole_pieces(text: str) -> None:
     starts = sorted(word_starts(text))
     assert starts[0] == 0 and starts[-1] == len(text)
     assert all(0 <= position <= len(text) for position in starts)
+
+
+def test_a_status_question_is_read_as_asking_the_status() -> None:
+    from kb.activity_questions import read_activity_question
+
+    # สถานะ was read as สถ. (the local-government department) + านะ, and the question as
+    # asking for the whole row.
+    asked = read_activity_question("KMP 5 แผน 1 สถานะเป็นไง", [("KMP5", "การเข้าถึงความรู้")])
+    assert asked is not None and asked.facts == ("status",)
