@@ -743,6 +743,10 @@ class Speller:
                     if not _THAI_LETTER.search(span):
                         continue
                     same = self._folded.get(fold_thai(span))
+                    if chat and same is not None and canonical_token(same) not in NON_CONTENT_WORDS:
+                        # "ไหม" (a question word) sounds like ใหม่ (new): a word that asks
+                        # is only ever another word that asks.
+                        same = None
                     if same is not None and same != span:
                         # Spelt as the word sounds: better than any edit.
                         option = (0.5, -len(span), start, end, same)

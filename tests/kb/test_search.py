@@ -544,3 +544,12 @@ def test_a_misspelt_duty_after_มี_is_put_right() -> None:
     index = starter_index("km-committee", "kmp-2-creation-and-acquisition")  # a store that says หน้า
     assert "หน้าที่" in index.query_words("คณะทำงาน KM มีหน้าทีไรบ้างคะ")
     assert index.answer("คณะทำงาน KM มีหน้าทีไรบ้างคะ", limit=8).answered
+
+
+def test_a_word_that_asks_is_never_put_right_to_a_word_that_says() -> None:
+    speller = Speller(["ใหม่", "อยู่", "ความรู้", "ดู"])
+    # ไหม (a question) sounds like ใหม่ (new); a store that says ใหม่ must not make the
+    # question "… ด้วยไหม" ask about something new.
+    assert speller.repair(["ดู", "ความรู้", "ไหม"]) == ["ดู", "ความรู้", "ไหม"]
+    # A chat spelling of a function word is still read as that word.
+    assert speller.repair(["ความรู้", "อยุ่"]) == ["ความรู้", "อยู่"]
