@@ -35,7 +35,7 @@ from functools import lru_cache
 import numpy as np
 
 from kb.normalize import canonical_token, canonicalize, fold_thai, normalize_query, normalize_text, written_forms
-from kb.tokenizer import tokenize
+from kb.tokenizer import dictionary_words, tokenize
 
 __all__ = [
     "ANSWER_THRESHOLD",
@@ -753,7 +753,9 @@ class Speller:
                         if best is None or option < best:
                             best = option
                         continue
-                    if chat or len(span) < self.MIN_CHARS:
+                    if chat or len(span) < self.MIN_CHARS or span in dictionary_words():
+                        # A word of the language the store does not use ("เกิน", "บุตร") is
+                        # not a typo of a store word a letter away ("เกิด", "บัตร").
                         continue
                     limit = self.max_edits(span)
                     candidates = [

@@ -553,3 +553,13 @@ def test_a_word_that_asks_is_never_put_right_to_a_word_that_says() -> None:
     assert speller.repair(["ดู", "ความรู้", "ไหม"]) == ["ดู", "ความรู้", "ไหม"]
     # A chat spelling of a function word is still read as that word.
     assert speller.repair(["ความรู้", "อยุ่"]) == ["ความรู้", "อยู่"]
+
+
+def test_a_real_word_the_store_does_not_use_is_not_a_typo() -> None:
+    speller = Speller(["เกิด", "บัตร", "ยุทธศาสตร์"])
+    # เกิน (exceed) and บุตร (child) are words of their own, a letter away from store words;
+    # reading them as เกิด, บัตร let near misses ("ลาป่วยเกิน 3 วัน") in.
+    assert speller.repair(["เกิน"]) == ["เกิน"]
+    assert speller.repair(["บุตร"]) == ["บุตร"]
+    # A misspelling that is no word is still put right.
+    assert speller.repair(["ยุทศาสตร์"]) == ["ยุทธศาสตร์"]
