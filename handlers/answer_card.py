@@ -16,7 +16,7 @@ from linebot.v3.messaging.models import (
 from bot.core.line_client import ALT_TEXT_LIMIT, TEXT_LIMIT
 from bot.core.text import shorten
 from handlers.commands import question_button
-from kb.answering import Answer
+from kb.answering import Answer, answer_excerpt
 
 # LINE's limits (bot.core.line_client, which cites the reference), in UTF-16 units.
 TEXT_MESSAGE_LIMIT = TEXT_LIMIT
@@ -45,7 +45,9 @@ def answer_bubble(answer: Answer, read_more_url: str | None) -> dict[str, Any]:
     ]
     if section and section != answer.title:
         body.append({"type": "text", "text": shorten(section, 120, squeeze=False), "size": "xs", "color": "#7F8C8D", "wrap": True, "margin": "sm"})
-    body.append({"type": "text", "text": shorten(answer.text, PASSAGE_LIMIT, squeeze=False), "wrap": True, "size": "sm", "margin": "md"})
+    # A passage longer than the card shows the lines that answer, not just its first 900 characters.
+    passage = answer_excerpt(answer.text, answer.question, PASSAGE_LIMIT)
+    body.append({"type": "text", "text": shorten(passage, PASSAGE_LIMIT, squeeze=False), "wrap": True, "size": "sm", "margin": "md"})
     body.append({"type": "separator", "margin": "lg"})
     body.append({"type": "text", "text": f"ที่มา: {shorten(answer.title or '', 80, squeeze=False)}", "size": "xxs", "color": "#7F8C8D", "wrap": True, "margin": "md"})
     footer: list[dict[str, Any]] = []

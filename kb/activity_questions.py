@@ -15,6 +15,7 @@ from typing import Iterable
 
 from bot.core.steps import STEP_CODE, STEPS, code_of
 from kb.normalize import canonicalize, normalize_query
+from kb.tokenizer import word_starts
 
 # The fact asked for -> words that ask for it (after normalisation and canonicalisation).
 # Where one word is part of another ("เป้าหมาย" of "กลุ่มเป้าหมาย"), the longer one wins.
@@ -118,15 +119,31 @@ def _step_named(text: str, written: str, activity_names: list[tuple[str, str]]) 
     match = STEP_CODE.search(text)
     if match and code_of(match) in STEPS:
         return code_of(match), None
+    starts: frozenset[int] | None = None
     for candidate_step, candidate_name in sorted(activity_names, key=lambda pair: -len(pair[1])):
         for form in _written_forms(candidate_name):
             if form in written:
-                return candidate_step, form
+                starts = word_starts(written) if starts is None else starts
+                if _named_at(written, form, starts):
+                    return candidate_step, form
     for step in STEPS.values():
         for nickname in step.nicknames:
             if nickname in written and any(candidate == step.code for candidate, _ in activity_names):
-                return step.code, nickname
+                starts = word_starts(written) if starts is None else starts
+                if _named_at(written, nickname, starts):
+                    return step.code, nickname
     return None, None
+
+
+def _named_at(written: str, name: str, starts: frozenset[int]) -> bool:
+    """Whether `name` occurs in `written` starting where a word starts: "ตัวชี้วัดผลสัมฤทธิ์"
+    (an indicator of achievement) does not name the activity การวัดผล."""
+    position = written.find(name)
+    while position != -1:
+        if position in starts:
+            return True
+        position = written.find(name, position + 1)
+    return False
 
 
 def _written_forms(name: str) -> list[str]:

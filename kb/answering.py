@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import thai_digits
+from bot.core.text import ELLIPSIS, utf16_length
 from kb.activity_questions import ActivityQuestion, read_activity_question
-from kb.search import SearchIndex
+from kb.search import SearchIndex, question_words
 from kb.search_service import KnowledgeSearch
 from kb.tables import Activity, Article, Passage, Plan
 
@@ -112,6 +113,54 @@ def answer_text(hits, index: SearchIndex | None = None) -> str:  # type: ignore[
     if sum(len(entry.text) for entry in chosen) > MAX_ANSWER_CHARS:
         chosen = [best]
     return "\n\n".join(entry.text for entry in chosen)
+
+
+def answer_excerpt(text: str, question: str, limit: int) -> str:
+    """The part of an answer too long for `limit` (UTF-16 units) that answers `question`: the
+    run of whole lines holding most of the question's words, after the first line (a heading
+    or a lead-in) when there is room, with "…" where lines were left out. Only when a later
+    run holds more of the question's words than the beginning does.
+
+    A long list whose asked-for items come late is otherwise cut before them. Text that fits,
+    has no lines to choose between, or holds two passages is returned as it is (the card
+    shortens it).
+    """
+    if utf16_length(text) <= limit or "\n\n" in text.strip():
+        # Two passages shown together (a lead-in and its list, a close second) are cut as
+        # they are: the lines of the second would outvote the passage that answers.
+        return text
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return text
+    asked = set(question_words(question))
+    if not asked:
+        return text
+    found = [len(asked.intersection(question_words(line))) for line in lines]
+    sizes = [utf16_length(line) + 1 for line in lines]
+    marker = utf16_length(ELLIPSIS) + 1
+    # Room kept for the first line (a heading or the lead-in of the list) when it is short.
+    head = sizes[0] if sizes[0] <= limit // 4 else 0
+    best: tuple[int, int, int] | None = None  # (-words found, start, end): most words, earliest
+    for start in range(len(lines)):
+        room = limit - 2 * marker - (head if start else 0)
+        used, end = 0, start
+        while end < len(lines) and used + sizes[end] <= room:
+            used += sizes[end]
+            end += 1
+        if end > start and (best is None or (-sum(found[start:end]), start) < best[:2]):
+            best = (-sum(found[start:end]), start, end)
+    if best is None or best[1] == 0:
+        # The beginning answers as well as any other part: the card cuts it as it always did.
+        return text
+    _, start, end = best
+    shown = lines[start:end]
+    if start > 1:
+        shown = ([lines[0], ELLIPSIS] if head else [ELLIPSIS]) + shown
+    elif start == 1:
+        shown = ([lines[0]] if head else [ELLIPSIS]) + shown
+    if end < len(lines):
+        shown.append(ELLIPSIS)
+    return "\n".join(shown)
 
 
 def _distinct_article_sources(hits) -> list[AnswerSource]:  # type: ignore[no-untyped-def]

@@ -28,10 +28,12 @@ __all__ = [
     "CANONICAL_TERMS",
     "MONTHS",
     "THAI_ABBREVIATIONS",
+    "LOANWORDS",
     "TOKEN_SYNONYMS",
     "canonical_token",
     "canonicalize",
     "expand_synonyms",
+    "fold_thai",
     "normalize_query",
     "normalize_text",
     "strip_trigger",
@@ -187,6 +189,9 @@ _KAN_GUARD = "(?:(?<!กรรม)(?<!อำนวย)(?<!บริ)(?<!ปร�
 # Undotted Thai abbreviations: they also occur inside ordinary words (ชอบจัง, ตอบจดหมาย), so
 # they only count next to a space, a non-Thai character or the edge of the text ("ของ อบจ",
 # "อบจปทุมธานี", "กพร กำหนด"). The segmenter itself would cut อบจ into อบ + จ.
+# ... and the letters of a word that continues with a vowel or tone sign are not one:
+# "สถานะ", "สถิติ" are not สถ. + านะ, ิติ (no Thai word starts with such a sign).
+_NO_DEPENDENT_SIGN = "(?![\u0e30-\u0e3a\u0e45\u0e47-\u0e4e])"
 THAI_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("อบจ", "pao"),
     ("กพร", "opdc"),
@@ -235,6 +240,52 @@ TOKEN_SYNONYMS: dict[str, str] = {
     "หนึ่ง": "1", "สอง": "2", "สาม": "3", "สี่": "4", "ห้า": "5",
     "หก": "6", "เจ็ด": "7", "แปด": "8", "เก้า": "9", "สิบ": "10",
 }
+
+# English words staff write in Thai letters, and everyday words, for the word an office's
+# documents use ("ไปเทรนมา" is ไปอบรมมา, "ถ่ายรูป" is ถ่ายภาพ). Not about KM: any office
+# speaks like this. The segmenter learns each form as a word (kb.tokenizer), so "เทรน" is
+# not cut into เท + รน.
+LOANWORDS: dict[str, str] = {
+    "เทรน": "อบรม", "เทรนนิ่ง": "อบรม", "เทรนนิ้ง": "อบรม",
+    "เฟสบุ๊ค": "facebook", "เฟซบุ๊ค": "facebook", "เฟสบุ๊ก": "facebook", "เฟซบุ๊ก": "facebook",
+    "เฟสบุค": "facebook", "เฟซบุค": "facebook", "fb": "facebook",
+    "รีพอร์ต": "รายงาน", "รีพอร์ท": "รายงาน",
+    "แพลน": "แผน",
+    "โปรเจค": "โครงการ", "โปรเจ็ค": "โครงการ", "โปรเจกต์": "โครงการ", "โปรเจ็กต์": "โครงการ",
+    "มีตติ้ง": "ประชุม", "มีทติ้ง": "ประชุม",
+    "ฟีดแบค": "ความคิดเห็น", "ฟีดแบ็ค": "ความคิดเห็น", "ฟีดแบ็ก": "ความคิดเห็น",
+    "เซอร์เวย์": "สำรวจ",
+    "เดดไลน์": "กำหนด",
+    "เมล": "email", "อีเมล": "email", "อีเมล์": "email",
+    "ปริ้น": "พิมพ์", "ปริ้นท์": "พิมพ์", "ปริ๊นท์": "พิมพ์", "ปริ๊น": "พิมพ์",
+    "ลิงก์": "link", "ลิ้งค์": "link", "ลิงค์": "link", "ลิ้ง": "link",
+    "คอม": "คอมพิวเตอร์",
+    "ถ่ายรูป": "ถ่ายภาพ", "รูปถ่าย": "ภาพถ่าย", "รูป": "ภาพ",
+}
+TOKEN_SYNONYMS.update({form: word for form, word in LOANWORDS.items() if form not in TOKEN_SYNONYMS})
+
+# English office words staff mix into Thai ("committee KM มีหน้าที่อะไร"), for the Thai word
+# documents use. Any office writes like this; each maps to one word, so a question and a
+# passage that says it in Thai share the word. Words that already name a canonical term
+# (KM, KMP, LPA, indicator, evidence, deadline, share …) are in CANONICAL_TERMS instead.
+ENGLISH_WORDS: dict[str, str] = {
+    "target": "เป้าหมาย", "targets": "เป้าหมาย", "goal": "เป้าหมาย", "goals": "เป้าหมาย",
+    "objective": "วัตถุประสงค์", "objectives": "วัตถุประสงค์",
+    "meeting": "ประชุม", "meetings": "ประชุม", "training": "อบรม", "workshop": "อบรม",
+    "report": "รายงาน", "reports": "รายงาน", "summary": "สรุป",
+    "budget": "งบประมาณ", "committee": "คณะกรรมการ", "team": "ทีม",
+    "document": "เอกสาร", "documents": "เอกสาร", "form": "แบบฟอร์ม", "forms": "แบบฟอร์ม",
+    "tool": "เครื่องมือ", "tools": "เครื่องมือ", "manual": "คู่มือ",
+    "feedback": "ความคิดเห็น", "comment": "ความคิดเห็น", "comments": "ความคิดเห็น",
+    "guideline": "แนวทาง", "guidelines": "แนวทาง", "policy": "นโยบาย", "strategy": "ยุทธศาสตร์",
+    "vision": "วิสัยทัศน์", "mission": "พันธกิจ",
+    "activity": "กิจกรรม", "activities": "กิจกรรม", "calendar": "ปฏิทิน",
+    "award": "รางวัล", "awards": "รางวัล", "reward": "รางวัล", "rewards": "รางวัล", "prize": "รางวัล",
+    "example": "ตัวอย่าง", "examples": "ตัวอย่าง", "benefit": "ประโยชน์", "benefits": "ประโยชน์",
+    "topic": "หัวข้อ", "topics": "หัวข้อ", "staff": "บุคลากร",
+    "evaluation": "ประเมิน", "monitoring": "ติดตาม", "monitor": "ติดตาม", "publish": "เผยแพร่",
+}
+TOKEN_SYNONYMS.update({form: word for form, word in ENGLISH_WORDS.items() if form not in TOKEN_SYNONYMS})
 
 # "KMP 5", "KMP5", "kmp๕" (after digit conversion), "KMIP 1" (a misspelling in real plans),
 # "CMP 3": one code per step, so a question about KMP 5 finds the plan row about KMP 5.
@@ -430,7 +481,7 @@ def _canonical_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     for abbreviation, canonical in THAI_ABBREVIATIONS:
         replacement_for[abbreviation] = canonical
         alternatives.append(
-            rf"(?:(?<![\u0e00-\u0e7f]){abbreviation}|{abbreviation}(?![\u0e00-\u0e7f]))"
+            rf"(?:(?<![\u0e00-\u0e7f]){abbreviation}{_NO_DEPENDENT_SIGN}|{abbreviation}(?![\u0e00-\u0e7f]))"
         )
     return re.compile("|".join(alternatives)), replacement_for
 
@@ -535,3 +586,25 @@ def written_forms() -> dict[str, str]:
     for word, canonical in TOKEN_SYNONYMS.items():
         forms.setdefault(word, canonical)
     return forms
+
+
+# What typing Thai gets wrong most without changing how a word sounds: tone marks and ็ / ์
+# left out or misplaced, ใ for ไ, a short vowel for a long one, one of the letters that
+# share a sound (ณ/น, ศ/ษ/ส, ฎ/ฏ ...), a final ล/ร/ญ read as น.
+_FOLD_DROP = dict.fromkeys(map(ord, "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c"))
+_FOLD_SAME = str.maketrans({
+    "ใ": "ไ", "ู": "ุ", "ี": "ิ", "ื": "ึ",
+    "ณ": "น", "ศ": "ส", "ษ": "ส", "ฎ": "ต", "ฏ": "ต", "ฑ": "ท", "ฒ": "ท", "ธ": "ท",
+    "ภ": "พ", "ฐ": "ถ", "ฆ": "ค", "ฬ": "ล",
+})
+_FOLD_FINAL = re.compile(r"(?<=[\u0e01-\u0e2e\u0e31\u0e32\u0e34-\u0e39])[ลรญ]$")
+
+
+def fold_thai(word: str) -> str:
+    """A key two spellings of one word share when they differ only as a quick typist's
+    do ("เซน" and "เซ็น", "ใหน" and "ไหน", "ปฎิบัติ" and "ปฏิบัติ", "บาง" and "บ้าง").
+
+    Idempotent, and never longer than the word; non-Thai text is left as it is.
+    """
+    folded = word.translate(_FOLD_DROP).translate(_FOLD_SAME)
+    return _FOLD_FINAL.sub("น", folded)

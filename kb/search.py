@@ -34,8 +34,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from kb.normalize import canonicalize, normalize_query, normalize_text, written_forms
-from kb.tokenizer import tokenize
+from kb.normalize import canonical_token, canonicalize, fold_thai, normalize_query, normalize_text, written_forms
+from kb.tokenizer import dictionary_words, tokenize
 
 __all__ = [
     "ANSWER_THRESHOLD",
@@ -48,6 +48,7 @@ __all__ = [
     "SearchIndex",
     "TokenCache",
     "confidence_from_signals",
+    "question_words",
     "related_questions",
 ]
 
@@ -57,13 +58,15 @@ __all__ = [
 # the passage shown answers the question, judged from the best hit. Fitted with
 # `python tests/eval/evaluate.py --fit` (logistic regression, L2 0.1, Newton's method) on the
 # development set only (tests/eval/dev.yaml); the held-out set is never used to fit. Signals:
-# coverage (IDF-weighted share of the question's words the passage has) and unknown (the share
-# of the question's words the store has never seen). `missing` (the weightiest word the
-# passage lacks), relative score and margin were fitted too and added nothing once these two
-# were in; they are reported in `signals`. The threshold was chosen on the dev set to cut
+# coverage (IDF-weighted share of the question's words the passage has, with its article's
+# fields), own_coverage (the same share in the passage's own text and headings), unknown (the
+# share of the question's words the store has never seen) and fact_missing (1 when the question
+# asks when, how many or who and the passage shows no date, number or person). `missing` (the
+# weightiest word the passage lacks), relative score and margin were fitted too and added
+# nothing once the others were in; they are reported in `signals`. The threshold was chosen on the dev set to cut
 # out-of-domain answers without losing right ones (docs/search.md).
-CONFIDENCE_BIAS = -2.385
-CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.779, "unknown": -3.488}
+CONFIDENCE_BIAS = -2.726
+CONFIDENCE_WEIGHTS: dict[str, float] = {"coverage": 3.063, "unknown": -4.215, "own_coverage": 1.891, "fact_missing": -1.722}
 ANSWER_THRESHOLD = 0.35
 
 # BM25 parameters (Lucene variant).
@@ -80,6 +83,29 @@ _IDENTIFIER = re.compile(r"(?:plan|kmp|cmp)[0-9]")
 _DEFINITION = re.compile(r"คือ|หมายถึง|แปลว่า|ย่อมาจาก|ย่อว่า")
 DEFINITION_BOOST = 2.0
 DEFINITION_WINDOW = 25  # characters between a term and the word that defines it
+# Words that ask for a list or a count: "มีอะไรบ้าง", "กี่ขั้น", "ได้แก่อะไร".
+_LIST_ASKED = re.compile(r"บ้าง|บาง|มั่ง|กี่|ได้แก่|ไรมั่ง")
+# … and words that ask how to do something ("วัดผลยังไง", "ทำไงดี"): the how is told in steps.
+_HOW_ASKED = re.compile(r"ยังไง|อย่างไร|ทำไง|วิธี")
+# A list: lines that start with a number ("1.", "๒)") or a bullet.
+_LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:[-•*]|[0-9๐-๙]{1,2}[.)])\s*\S")
+LIST_BOOST = 2.0
+LIST_ITEMS = 3  # items that make a passage a list
+# The kind of fact a question asks for, and what a passage holding it shows: "เดือนไหน" is
+# answered by a passage with a month or a year, "กี่คน" by one with a number.
+_ASKS_WHEN = re.compile(r"เมื่อไหร่|เมื่อไร|เมื่อใด|ตอนไหน|ช่วงไหน|เดือนไหน|ปีไหน|วันไหน|วันที่เท่า|กี่โมง")
+_HAS_WHEN = re.compile(
+    r"[0-9๐-๙]|มกรา|กุมภา|มีนา|เมษา|พฤษภา|มิถุนา|กรกฎา|สิงหา|กันยา|ตุลา|พฤศจิกา|ธันวา"
+    r"|ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|พ\.ค\.|มิ\.ย\.|ก\.ค\.|ส\.ค\.|ก\.ย\.|ต\.ค\.|พ\.ย\.|ธ\.ค\."
+    r"|ทุกปี|ทุกเดือน|ต้นปี|สิ้นปี|ปลายปี|ไตรมาส"
+)
+_ASKS_WHO = re.compile(r"ใคร|หน่วยงานไหน|ฝ่ายไหน|กองไหน")
+_HAS_WHO = re.compile(
+    r"นาย|นาง|หัวหน้า|ผู้อำนวยการ|ผู้บริหาร|ผู้รับผิดชอบ|คณะ|ฝ่าย|กอง|สำนัก|ส่วนราชการ|หน่วยงาน"
+    r"|เจ้าหน้าที่|บุคลากร|พนักงาน|ข้าราชการ|ทีม|กรรมการ|ผู้ประเมิน|ผู้เข้าร่วม|ทุกคน"
+)
+_ASKS_COUNT = re.compile(r"กี่|เท่าไหร่|เท่าไร|จำนวนเท่า")
+_HAS_COUNT = re.compile(r"[0-9๐-๙]|หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ร้อย|พัน|ทุก")
 
 # Words that say *how* something is asked, not *what* is asked: question words, particles,
 # pronouns, greetings and thanks, in standard and chat spelling. They are left out of the
@@ -93,13 +119,17 @@ NON_CONTENT_WORDS: frozenset[str] = frozenset(
         "รึป่าว", "ป่ะ", "ปะ", "อะไร", "ไร", "อย่างไร", "ยังไง", "ยังงัย", "งัย", "ไง", "เป็นไง",
         "ทำไม", "ใคร", "ที่ไหน", "ไหน", "ตรงไหน", "แบบไหน", "ไหนบ้าง", "เมื่อไร", "เมื่อไหร่",
         "ตอนไหน", "กี่", "เท่าไร", "เท่าไหร่", "บ้าง", "คือ", "หมายถึง", "แปลว่า", "ใช่",
-        "ใช่ไหม", "หรือ", "เหรอ", "หรอ",
+        "ใช่ไหม", "หรือ", "เหรอ", "หรอ", "แปล", "เท่าใด", "เมื่อใด", "ที่ใด", "เพียงใด", "หรือยัง",
+        "รึ", "แค่", "สุด", "ถ้า", "หาก",
+        # English function words in a mixed question ("process and tools")
+        "and", "or", "the", "of", "for", "to", "in", "on", "a", "an", "is", "are", "what", "how",
+        "when", "who", "where", "which", "why", "with", "about", "please",
         # function words as chat spells them
         "เปน", "อยุ่", "มัย", "รึป่าว",
         # particles and fillers
         "ครับ", "คับ", "ครับผม", "ค่ะ", "คะ", "ค่า", "จ้ะ", "จ้า", "จ๊ะ", "นะ", "น่ะ", "นะคะ",
         "นะครับ", "อ่ะ", "อะ", "ละ", "ล่ะ", "ฮะ", "เนอะ", "มั้ง", "เลย", "จัง", "มาก", "ดี",
-        "หน่อย", "ด้วย", "เถอะ", "ซิ", "สิ", "แหละ",
+        "หน่อย", "ด้วย", "เถอะ", "ซิ", "สิ", "แหละ", "เนี่ย", "คร้าบ", "ค้า",
         # asking, wanting, knowing or having forgotten ("ลืมละ"), pronouns
         "ช่วย", "ขอ", "ถาม", "สอบถาม", "อยาก", "ทราบ", "รู้", "ลืม", "บอก", "เอา", "มัน", "เรา", "ผม",
         "ดิฉัน", "หนู", "เค้า", "เขา", "ท่าน", "คุณ", "พี่", "น้อง", "ทุกคน", "ยัง",
@@ -271,6 +301,11 @@ class _Bm25Matrix:
             self.indices = np.zeros(0, dtype=np.int32)
             self.indptr = np.zeros(1, dtype=np.int64)
         self.count = count
+        steps = np.diff(self.indices.astype(np.int64))
+        crossing = np.zeros(len(steps), dtype=bool)
+        starts = self.indptr[1:-1]
+        crossing[starts[(starts > 0) & (starts <= len(steps))] - 1] = True
+        self._sorted_columns = bool(np.all((steps > 0) | crossing))
         document_frequency = np.diff(self.indptr).astype(np.float64)
         self.idf = np.log1p((count - document_frequency + 0.5) / (document_frequency + 0.5))
         # The best score each word reaches in any document: the ceiling for a question.
@@ -299,7 +334,14 @@ class _Bm25Matrix:
         if word_id is None:
             return np.zeros(len(rows), dtype=bool)
         postings, _ = self.postings(word_id)
-        return np.isin(rows, postings)
+        if not self._sorted_columns:
+            return np.isin(rows, postings)
+        # A column's documents are in increasing order: a binary search per row is much
+        # cheaper than np.isin for the few rows asked about against a long column.
+        positions = np.searchsorted(postings, rows)
+        found = positions < len(postings)
+        found[found] = postings[positions[found]] == rows[found]
+        return found
 
 
 class SearchIndex:
@@ -313,12 +355,17 @@ class SearchIndex:
         self._passages = passages or matrix
         self._article_keys = np.array([entry.article_key for entry in entries], dtype=object)
         self._row_of_passage = {entry.passage_id: row for row, entry in enumerate(entries)}
+        # Which passages are lists, found once here rather than for every list question.
+        self._is_list = np.array([_is_list(entry.text) for entry in entries], dtype=bool)
         self._identifier_words = [
             (word, word_id) for word, word_id in matrix.vocabulary.items() if _IDENTIFIER.fullmatch(word)
         ]
         # A word no passage contains weighs most: it is what makes "หวยออกอะไร" foreign.
         self._unknown_idf = math.log1p((max(len(entries), 1) + 0.5) / 0.5)
-        self._speller = Speller(matrix.vocabulary, written_forms())
+        # How often the store uses each word (low IDF = often): of two spellings that fold
+        # alike, the more used is meant. bm25s may list a word id past the matrix's columns.
+        frequency = {word: -float(matrix.idf[word_id]) for word, word_id in matrix.vocabulary.items() if word_id < len(matrix.idf)}
+        self._speller = Speller(matrix.vocabulary, written_forms(), frequency)
 
     # -- building ------------------------------------------------------------------------
 
@@ -412,12 +459,16 @@ class SearchIndex:
         order = np.lexsort((candidates, -ranked))
         candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
 
-        first = self._answering_passage(candidates, words, definition_asked=bool(_DEFINITION.search(query)))
+        first = self._answering_passage(
+            candidates, words, definition_asked=bool(_DEFINITION.search(query)), list_asked=_asks_list(query)
+        )
         if first:
             order = np.r_[first, np.delete(np.arange(len(candidates)), first)]
             candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
         best_possible = float(sum(self._matrix.best_word_score[word_id] for word_id in known))
         unknown_share = 1.0 - len(known) / len(word_ids)
+        own_coverage = self._own_coverage(candidates[:limit], words)
+        asked_kinds = _asked_fact_kinds(query)
         hits = []
         for position in range(min(limit, len(candidates))):
             row = candidates[position]
@@ -425,6 +476,8 @@ class SearchIndex:
             other = _best_other_article_score(self._article_keys[candidates], ranked, position)
             signals = {
                 "coverage": float(coverage[position]),
+                "own_coverage": float(own_coverage[position]),
+                "fact_missing": _fact_missing(asked_kinds, self._entries[row]),
                 "missing": float(missing[position]),
                 "unknown": unknown_share,
                 "relative_score": min(1.0, float(scores[row]) / best_possible) if best_possible else 0.0,
@@ -435,7 +488,9 @@ class SearchIndex:
             )
         return hits
 
-    def _answering_passage(self, candidates: np.ndarray, words: list[str], *, definition_asked: bool = False) -> int:
+    def _answering_passage(
+        self, candidates: np.ndarray, words: list[str], *, definition_asked: bool = False, list_asked: bool = False
+    ) -> int:
         """The position among `candidates` of the best article's passage that itself answers
         (by its own words, not its article's); 0 when that is the first one already.
 
@@ -456,8 +511,19 @@ class SearchIndex:
         if definition_asked:
             # "X คืออะไร" is answered by the passage that says what X is.
             ranked *= [DEFINITION_BOOST if _defines(self._entries[row].text, words) else 1.0 for row in passages]
+        if list_asked:
+            # "… มีอะไรบ้าง" is answered by the list, not by the paragraph that introduces it.
+            ranked *= np.where(self._is_list[passages], LIST_BOOST, 1.0)
         best = int(np.lexsort((passages, -ranked))[0])  # of equals, the earlier passage
         return int(rows[best]) if ranked[best] > 0 else 0
+
+    def _own_coverage(self, rows: np.ndarray, words: list[str]) -> np.ndarray:
+        """For each of `rows`, the IDF-weighted share of the question's words in the passage's
+        own text and headings: what the passage shown says, not what its article's title does."""
+        word_ids = [self._passages.vocabulary.get(word) for word in words]
+        weights = np.array([self._passages.idf[word_id] if word_id is not None else self._unknown_idf for word_id in word_ids])
+        present = np.array([self._passages.contains(word_id, rows) for word_id in word_ids])
+        return (weights @ present) / weights.sum()
 
     def following(self, entry: IndexEntry) -> IndexEntry | None:
         """The passage after `entry` in its article, if any (passages are indexed in order)."""
@@ -561,6 +627,11 @@ def related_questions(
 # --- helpers --------------------------------------------------------------------------------
 
 
+def question_words(text: str) -> list[str]:
+    """The distinct content words of a question or a line of text, as search reads them."""
+    return _query_words(text)
+
+
 def _query_words(query: str) -> list[str]:
     """Distinct content words of a question, in order."""
     return _content_words(tokenize(normalize_query(query)))
@@ -569,9 +640,20 @@ def _query_words(query: str) -> list[str]:
 def _content_words(tokens: Iterable[str]) -> list[str]:
     words: list[str] = []
     for word in tokens:
-        if word not in NON_CONTENT_WORDS and word not in words:
+        if word not in NON_CONTENT_WORDS and word not in words and not _non_content_misspelt(word):
             words.append(word)
     return words
+
+
+# A function word typed without its tone mark ("บาง" for บ้าง, "ที" for ที่) is often a
+# word of its own too, so the speller never sees it as unknown; it still asks nothing. Only
+# a dropped mark counts: a different mark makes a different word (ใช้ is not ใช่).
+_TONE_MARKS = dict.fromkeys(map(ord, "\u0e47\u0e48\u0e49\u0e4a\u0e4b"))
+_NON_CONTENT_UNMARKED = frozenset(word.translate(_TONE_MARKS) for word in NON_CONTENT_WORDS)
+
+
+def _non_content_misspelt(word: str) -> bool:
+    return word in _NON_CONTENT_UNMARKED and bool(_THAI_LETTER.match(word))
 
 
 _THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
@@ -592,14 +674,21 @@ class Speller:
     A typo ("สำเรจ", "ความรุ้", "ประเมิณ") is segmented into fragments that match nothing
     ("สำ", "เร", "จ"). Around each word the store does not know, the few neighbouring
     fragments are joined and compared with the store's words of about that length by edit
-    distance (rapidfuzz); the closest within `max_edits` replaces them. Known words are never
-    changed, so a correctly typed question is searched exactly as before.
+    distance (rapidfuzz); the closest within `max_edits` replaces them. Before any edit, a span
+    spelt as a store word sounds (`fold_thai`: tone marks, ็, ใ/ไ, vowel length, letters of one
+    sound) becomes that word, whatever its length. Known words are never changed, so a
+    correctly typed question is searched exactly as before.
     """
 
     SPAN = 2  # neighbouring tokens joined on each side of an unknown one
     MIN_CHARS = 4
 
-    def __init__(self, vocabulary: Iterable[str], aliases: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        aliases: dict[str, str] | None = None,
+        frequency: dict[str, float] | None = None,
+    ) -> None:
         self._known = frozenset(vocabulary)
         # Written forms of the canonical terms ("ขั้นตอน" for step, "กลั่นกรองความรู้" for
         # kmp4): a misspelt form is put right to the term the store indexes.
@@ -609,6 +698,21 @@ class Speller:
             if len(word) >= self.MIN_CHARS - 1 and _THAI_LETTER.search(word):
                 by_length.setdefault(len(word), []).append(word)
         self._by_length = {length: sorted(words) for length, words in by_length.items()}
+        # Words that differ only in what typing gets wrong most (tone marks, ็, ใ/ไ, vowel
+        # length, letters of one sound) share a key; of several, the store's most used wins.
+        frequency = frequency or {}
+        folded: dict[str, str] = {}
+        for word in sorted(self._known | set(self._aliases), key=lambda w: (-frequency.get(w, 0.0), w)):
+            if _THAI_LETTER.search(word):
+                folded.setdefault(fold_thai(word), word)
+        self._folded = folded
+        # A canonical word stands for Thai text ("ขั้นตอร" is segmented as step + ตอ + ร, the
+        # ขั้น already read as step): spans are compared as Thai, with its shortest form.
+        spelt: dict[str, str] = {}
+        for form, word in sorted(self._aliases.items(), key=lambda item: (len(item[0]), item[0])):
+            if word.isascii():
+                spelt.setdefault(word, form)
+        self._spelt = spelt
 
     @staticmethod
     def max_edits(span: str) -> int:
@@ -626,14 +730,32 @@ class Speller:
         repaired = list(tokens)
         position = 0
         while position < len(repaired):
-            if not self._unknown(repaired[position]) or repaired[position] in NON_CONTENT_WORDS:
+            if not self._unknown(repaired[position]):
                 position += 1
                 continue
-            best: tuple[int, int, int, int, str] | None = None  # (edits, -span chars, start, end, word)
+            # A chat spelling of a function word ("อยุ่", "เปน") is only read as the word it
+            # stands for, never as a content word a few edits away.
+            chat = repaired[position] in NON_CONTENT_WORDS
+            best: tuple[float, int, int, int, str] | None = None  # (edits, -span chars, start, end, word)
             for start in range(max(0, position - self.SPAN), position + 1):
                 for end in range(position + 1, min(len(repaired), position + 1 + self.SPAN) + 1):
-                    span = "".join(repaired[start:end])
-                    if len(span) < self.MIN_CHARS or not _THAI_LETTER.search(span):
+                    span = "".join(self._spelt.get(token, token) for token in repaired[start:end])
+                    if not _THAI_LETTER.search(span):
+                        continue
+                    same = self._folded.get(fold_thai(span))
+                    if chat and same is not None and canonical_token(same) not in NON_CONTENT_WORDS:
+                        # "ไหม" (a question word) sounds like ใหม่ (new): a word that asks
+                        # is only ever another word that asks.
+                        same = None
+                    if same is not None and same != span:
+                        # Spelt as the word sounds: better than any edit.
+                        option = (0.5, -len(span), start, end, same)
+                        if best is None or option < best:
+                            best = option
+                        continue
+                    if chat or len(span) < self.MIN_CHARS or span in dictionary_words():
+                        # A word of the language the store does not use ("เกิน", "บุตร") is
+                        # not a typo of a store word a letter away ("เกิด", "บัตร").
                         continue
                     limit = self.max_edits(span)
                     candidates = [
@@ -642,14 +764,14 @@ class Speller:
                     ]
                     found = extractOne(span, candidates, scorer=Levenshtein.distance, score_cutoff=limit)
                     if found is not None:
-                        option = (int(found[1]), -len(span), start, end, found[0])
+                        option = (float(found[1]), -len(span), start, end, found[0])
                         if best is None or option < best:
                             best = option
             if best is None:
                 position += 1
                 continue
             _, _, start, end, word = best
-            repaired[start:end] = [self._aliases.get(word, word)]
+            repaired[start:end] = [canonical_token(self._aliases.get(word, word))]
             position = start + 1
         return repaired
 
@@ -712,6 +834,29 @@ def _defines(text: str, words: Sequence[str]) -> bool:
 
 _NUMBER = re.compile(r"(?<![0-9.A-Za-z])[0-9]+(?:\.[0-9]+)*(?![0-9A-Za-z])")
 _YEAR = re.compile(r"(?:25|20)[0-9]{2}")
+
+
+def _is_list(text: str) -> bool:
+    return len(_LIST_ITEM.findall(text)) >= LIST_ITEMS
+
+
+def _asks_list(query: str) -> bool:
+    """Whether the question asks for a list, a count or how to do something: all answered by
+    the passage that lists items or steps."""
+    return bool(_LIST_ASKED.search(query) or _HOW_ASKED.search(query))
+
+
+def _asked_fact_kinds(query: str) -> tuple[re.Pattern[str], ...]:
+    """What a passage must show to hold the fact the question asks for (a date, a number, a
+    person, post or unit)."""
+    text = normalize_text(query)
+    kinds = ((_ASKS_WHEN, _HAS_WHEN), (_ASKS_COUNT, _HAS_COUNT), (_ASKS_WHO, _HAS_WHO))
+    return tuple(has for asks, has in kinds if asks.search(text))
+
+
+def _fact_missing(kinds: Sequence[re.Pattern[str]], entry: IndexEntry) -> float:
+    """1 when the question asks for a kind of fact (`_asked_fact_kinds`) the passage shows none of."""
+    return float(any(not has.search(entry.text) for has in kinds))
 
 
 def _lacks_asked_numbers(query: str, entry: IndexEntry) -> bool:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 
-from kb.normalize import canonical_token, canonicalize, normalize_text
+from kb.normalize import LOANWORDS, canonical_token, canonicalize, normalize_text
 
 __all__ = [
     "EXTRA_WORDS",
@@ -26,6 +26,7 @@ __all__ = [
     "segmenter_engine",
     "tokenize",
     "tokenize_normalized",
+    "word_starts",
 ]
 
 # --- configuration: the segmentation dictionary -------------------------------------------
@@ -37,7 +38,7 @@ EXTRA_WORDS: tuple[str, ...] = (
     "ผลสำเร็จ", "ชุมชนนักปฏิบัติ", "คลังความรู้", "องค์ความรู้", "ประชาสัมพันธ์",
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "มี.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
     "ต.ค.", "พ.ย.", "ธ.ค.",
-)
+) + tuple(form for form in LOANWORDS if not form.isascii())
 
 # Dictionary entries that glue a function word to a content word, so that a question and a
 # passage written a little differently no longer share the content word ("ต้องหา" for
@@ -46,7 +47,7 @@ EXTRA_WORDS: tuple[str, ...] = (
 SPLIT_WORDS: frozenset[str] = frozenset(
     {
         "ต้องหา", "ให้หา", "ได้ที่", "ได้ประโยชน์", "ไปหา", "เป็นการ", "ของกอง", "หมายตัว",
-        "ที่อยู่", "นคะ", "นครับ", "ในการ", "ของการ", "ที่จะ", "ได้มา", "เป็นเรื่อง",
+        "ที่อยู่", "นคะ", "นครับ", "ในการ", "ของการ", "ที่จะ", "ได้มา", "เป็นเรื่อง", "รูปคน", "มีหน้า",
     }
 )
 
@@ -125,6 +126,16 @@ def _segment(chunk: str) -> list[str]:
     return _segmenter()(chunk)
 
 
+def word_starts(text: str) -> frozenset[int]:
+    """The positions in `text` (no spaces) where the segmenter starts a word, and its end:
+    a name found at any other position begins inside a word ("วัดผล" in ตัวชี้วัด|ผล)."""
+    starts, position = {0}, 0
+    for piece in _segment(text):
+        position += len(piece)
+        starts.add(position)
+    return frozenset(starts)
+
+
 def _is_thai_letter(character: str) -> bool:
     # Consonants, vowels and tone marks; not Thai digits, ฯ or ๆ, which a space may follow.
     return ("\u0e01" <= character <= "\u0e3a" or "\u0e40" <= character <= "\u0e4e") and character not in "ฯๆ"
@@ -182,7 +193,7 @@ def tokenize_normalized(text: str) -> list[str]:
     words: list[str] = []
     for chunk in _THAI_SIGNS.sub(" ", text).split():
         if _LATIN_WORD.fullmatch(chunk):
-            words.append(chunk)
+            words.append(canonical_token(chunk))  # "committee" is คณะกรรมการ (ENGLISH_WORDS)
             continue
         for piece in _segment(chunk):
             word = piece.strip().strip(_WORD_EDGE)

@@ -45,6 +45,8 @@ if str(REPOSITORY) not in sys.path:
 
 HERE = Path(__file__).resolve().parent
 SETS = {"dev": HERE / "dev.yaml", "heldout": HERE / "heldout.yaml"}
+# A small extra check written at the end of a tuning round, run on request only (--set fresh).
+EXTRA_SETS = {"fresh": HERE / "fresh.yaml"}
 TUNED_ON = "dev"
 SEED_PLAN_NAME = "000_7109b574315d70a7.txt"
 SEED_PLAN_ENVIRONMENT = "KMBOT_SEED_PLAN"
@@ -245,7 +247,7 @@ def evaluate(set_names: Iterable[str] = SETS) -> dict[str, Any]:
         app = build_store(Path(directory))
         report["build_seconds"] = time.perf_counter() - started
         for name in set_names:
-            results = ask_all(app, load_set(SETS[name]))
+            results = ask_all(app, load_set({**SETS, **EXTRA_SETS}[name]))
             summary = figures(results)
             kinds = by_kind(results)
             seconds = sorted(r.seconds for r in results)
@@ -347,8 +349,8 @@ def print_report(report: dict[str, Any], misses_of: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--misses", choices=list(SETS), help="list every wrong answer of a set")
-    parser.add_argument("--set", choices=list(SETS), action="append", help="only these sets")
+    parser.add_argument("--misses", choices=[*SETS, *EXTRA_SETS], help="list every wrong answer of a set")
+    parser.add_argument("--set", choices=[*SETS, *EXTRA_SETS], action="append", help="only these sets")
     parser.add_argument("--fit", action="store_true", help=f"refit the confidence model on the {TUNED_ON} set and print it")
     arguments = parser.parse_args(argv)
     if arguments.fit:

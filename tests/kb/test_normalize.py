@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from kb.normalize import (
     _KAN_GUARD,
+    _NO_DEPENDENT_SIGN,
     CANONICAL_TERMS,
     MONTHS,
     THAI_ABBREVIATIONS,
@@ -263,7 +264,9 @@ def _flat_alternation() -> re.Pattern[str]:
             escaped = _KAN_GUARD + escaped
         alternatives.append(escaped)
     for abbreviation, _ in THAI_ABBREVIATIONS:
-        alternatives.append(rf"(?:(?<![\u0e00-\u0e7f]){abbreviation}|{abbreviation}(?![\u0e00-\u0e7f]))")
+        alternatives.append(
+            rf"(?:(?<![\u0e00-\u0e7f]){abbreviation}{_NO_DEPENDENT_SIGN}|{abbreviation}(?![\u0e00-\u0e7f]))"
+        )
     return re.compile("|".join(alternatives))
 
 
@@ -329,3 +332,34 @@ def test_tokens_are_clean(text: str) -> None:
         assert word and not word.isspace()
         assert any(character.isalnum() for character in word)
         assert word == word.strip()
+
+
+@pytest.mark.parametrize(
+    ("asked", "written"),
+    [
+        ("ไปเทรนมาแล้วต้องเก็บอะไร", "อบรม"),  # an English word in Thai letters, cut whole
+        ("ลงเฟสบุ๊คได้ไหม", "facebook"),
+        ("ถ่ายรูปคนเข้าร่วมกิจกรรม", "ถ่ายภาพ"),  # not ถ่าย + รูปคน
+        ("เดดไลน์ส่งรายงาน", "กำหนด"),
+    ],
+)
+def test_words_staff_say_meet_the_words_documents_write(asked: str, written: str) -> None:
+    assert written in tokenize(asked)
+
+
+def test_a_loanword_inside_a_longer_word_is_left_alone() -> None:
+    assert "ภาพ" not in tokenize("รูปแบบเอกสาร")  # รูปแบบ (format) is not รูป (picture)
+    assert "facebook" not in tokenize("เฟสแรกของโครงการ")  # เฟส alone is a phase
+
+
+@pytest.mark.parametrize("word", ["สถานะ", "สถานที่", "สถิติ", "สถาบัน"])
+def test_a_word_that_starts_with_the_letters_of_an_abbreviation_is_left_alone(word: str) -> None:
+    # สถ. is the local-government department, but สถานะ (status) is not สถ. + านะ.
+    assert canonicalize(normalize_text(word)) == word
+    assert canonicalize(normalize_text("ตามเกณฑ์ สถ. ปีนี้")) == "ตามเกณฑ์ dla ปีนี้"
+
+
+def test_english_office_words_meet_the_thai_words_documents_use() -> None:
+    assert tokenize("committee KM มีหน้าที่อะไร")[0] == tokenize("คณะกรรมการ")[0]
+    assert tokenize("CMP 3 tools")[-1] == tokenize("เครื่องมือ")[0]
+    assert tokenize("report ผล")[0] == "รายงาน"

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,8 +25,10 @@ from kb.search import (
     Speller,
     TokenCache,
     confidence_from_signals,
+    question_words,
     related_questions,
 )
+from kb.normalize import fold_thai
 from kb.tokenizer import tokenize
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -352,6 +355,35 @@ def test_a_misspelt_word_meets_the_store_word_it_means(typed: str, meant: str) -
     assert meant in speller.repair(tokenize(typed))
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("ใครเซนประกาศแผน", "ลงนาม"),  # a dropped ็ (เซ็น, signed, is read as ลงนาม)
+        ("ก.พ.ร. คือหน่วยงานใหน", "ไหน"),  # ใ for ไ in a function word
+        ("ความรู้แบ่งไดกี่แบบ", "ได้"),  # a dropped tone mark in a word of two letters
+        ("ชุมชนนักปฎิบัติ", "ปฏิบัติ"),  # ฎ for ฏ, which look alike
+        ("CMP มีกี่ขันคะ", "step"),  # ขั้น without its tone mark is still the canonical step
+        ("ความรุ้ที่ฝังอยุ่ในคน", "อยู่"),  # a chat spelling of a function word
+    ],
+)
+def test_a_word_spelt_as_it_sounds_meets_the_store_word(typed: str, meant: str) -> None:
+    speller = Speller(["ความรู้", "ฝัง", "อยู่", "คน", "ลงนาม", "เซ็น", "ประกาศ", "แผน", "ไหน", "ได้", "แบ่ง", "แบบ",
+                       "ชุมชน", "นัก", "ปฏิบัติ", "step", "หน่วยงาน"], {"ขั้น": "step", "เซ็น": "ลงนาม"})
+    assert meant in speller.repair(tokenize(typed))
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x0E01, max_codepoint=0x0E5B), max_size=12))
+def test_folding_is_idempotent_and_never_lengthens(word: str) -> None:
+    folded = fold_thai(word)
+    assert fold_thai(folded) == folded
+    assert len(folded) <= len(word)
+
+
+def test_folding_keeps_words_that_sound_different_apart() -> None:
+    assert fold_thai("เซน") == fold_thai("เซ็น") and fold_thai("รางวัน") == fold_thai("รางวัล")
+    assert fold_thai("ขาย") != fold_thai("ข่าว") and fold_thai("ความรู้") != fold_thai("ความรัก")
+
+
 def test_known_words_and_foreign_words_are_left_alone() -> None:
     speller = Speller(["ความรู้", "สำเร็จ", "ห้วยขวาง"])
     assert speller.repair(tokenize("ความรู้สำเร็จ")) == tokenize("ความรู้สำเร็จ")
@@ -405,6 +437,13 @@ def test_the_passage_shown_is_the_one_that_answers_not_the_articles_introduction
     assert answer in best.entry.text
 
 
+def test_a_question_that_asks_for_a_list_is_shown_the_list() -> None:
+    # The article's introduction shares the question's words; the seven numbered steps answer it.
+    index = starter_index("km-process-overview", "what-is-km")
+    best = index.search("ขั้นตอนจัดการความรู้ 7 ขั้นของ กพร มีไรบ้าง", limit=1)[0]
+    assert "การบ่งชี้ความรู้" in best.entry.text and "การแบ่งปันแลกเปลี่ยนความรู้" in best.entry.text
+
+
 def test_a_lead_in_that_announces_a_list_is_shown_with_the_list() -> None:
     from kb.answering import answer_text
 
@@ -421,3 +460,106 @@ def test_a_section_number_the_store_does_not_have_is_not_answered() -> None:
     index = starter_index("what-is-km", "km-glossary")
     assert index.answer("มาตรา 11 เกี่ยวกับ KM ยังไง", limit=8).answered
     assert not index.answer("มาตรา 7 เกี่ยวกับ KM ยังไง", limit=8).answered  # 7 is in the store, not in section 11
+
+
+def test_a_function_word_without_its_tone_mark_asks_nothing(index: SearchIndex) -> None:
+    assert "บาง" not in index.query_words("เข้าถึงความรู้ได้ช่องทางไหนบาง")
+    assert "ที" not in index.query_words("คณะทำงานมีหน้าทีอะไร")
+    # A different mark is a different word: ใช้ (use) is not ใช่ (yes).
+    assert "ใช้" in index.query_words("ระบบพี่เลี้ยงใช้ยังไง")
+
+
+def test_a_misspelt_word_whose_start_was_read_as_a_canonical_term_is_put_right() -> None:
+    # "ขั้นตอร": ขั้น is read as step before the speller sees ตอ + ร; compared as Thai, the
+    # span meets ขั้นตอน (step) and no fragment is left to count as an unknown word.
+    speller = Speller(["step", "cmprocess", "อะไร"], {"ขั้นตอน": "step", "ขั้น": "step"})
+    repaired = speller.repair(tokenize("CMP มีกี่ขั้นตอรอะไรบ้าง"))
+    assert "step" in repaired and "ตอ" not in repaired and "ร" not in repaired
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["ก", "ข", "ค", "km", "แผน", "2567"]), max_size=6), min_size=1, max_size=25),
+    st.lists(st.integers(min_value=0, max_value=24), max_size=30),
+)
+def test_which_documents_contain_a_word_is_answered_exactly(documents: list[list[str]], rows: list[int]) -> None:
+    from kb.search import _Bm25Matrix
+
+    matrix = _Bm25Matrix(documents)
+    asked = np.array([row for row in rows if row < len(documents)], dtype=np.int64)
+    for word, word_id in matrix.vocabulary.items():
+        if word_id >= len(matrix.indptr) - 1:
+            continue
+        expected = [word in documents[row] for row in asked]
+        assert matrix.contains(word_id, asked).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "holds", "lacks"),
+    [
+        # "when" is answered by a month or a year, "how many" by a number
+        ("ยกย่องชมเชยทำเดือนไหน", "ยกย่องชมเชยภายในเดือนกันยายน ๒๕๖๗", "ยกย่องชมเชยเพื่อให้กำลังใจคนที่แบ่งปันความรู้"),
+        ("คณะผู้จัดทำแผนมีกี่คน", "คณะผู้จัดทำแผนมี ๕ คน", "คณะผู้จัดทำแผนมาจากฝ่ายส่งเสริมและเผยแพร่วิชาการ"),
+        # "who" by a person, a post or a unit
+        ("ใครติดตามผลแผน", "คณะทำงานติดตามผลแผนตลอดปี", "ติดตามผลแผนด้วยแบบประเมินออนไลน์"),
+    ],
+)
+def test_a_passage_without_the_kind_of_fact_asked_is_less_confident(question: str, holds: str, lacks: str) -> None:
+    index = SearchIndex.build([entry(1, 1, "a", "เรื่องหนึ่ง", holds), entry(2, 2, "b", "เรื่องสอง", lacks)])
+    hits = {hit.entry.passage_id: hit for hit in index.search(question, limit=2)}
+    assert hits[1].signals["fact_missing"] == 0.0 and hits[2].signals["fact_missing"] == 1.0
+    # Everything else equal, the passage that lacks the fact weighs less.
+    same = {**hits[1].signals, "fact_missing": 1.0}
+    assert confidence_from_signals(same) < confidence_from_signals(hits[1].signals)
+
+
+def test_a_question_that_asks_for_no_date_or_number_misses_nothing(index: SearchIndex) -> None:
+    assert all(hit.signals["fact_missing"] == 0.0 for hit in index.search("KM คืออะไร", limit=3))
+
+
+def test_a_question_asking_how_is_shown_the_steps() -> None:
+    # The article's first passage says what success depends on; the numbered factors say how.
+    index = starter_index("key-success-factors", "what-is-km")
+    best = index.search("ทำไง KM ถึงจะสำเร็จอ่ะ", limit=1)[0]
+    assert "1. ทำอย่างต่อเนื่อง" in best.entry.text and "มุ่งมั่น" in best.entry.text
+
+
+@pytest.mark.parametrize(
+    ("question", "asking_word"),
+    [
+        ("Learning Organization แปลว่าไรครับ", "แปล"),  # แปลว่า is cut into แปล + ว่า
+        ("งบ KM ปีนี้เท่าใด", "เท่าใด"),
+        ("ส่งแผนหรือยัง", "หรือยัง"),
+        ("ขั้นแรกสุดของ KM", "สุด"),
+    ],
+)
+def test_words_that_only_ask_are_not_searched_for(index: SearchIndex, question: str, asking_word: str) -> None:
+    assert asking_word not in index.query_words(question)
+    assert asking_word not in question_words(question)
+
+
+def test_a_misspelt_duty_after_มี_is_put_right() -> None:
+    # "มีหน้าทีไร" was cut as มีหน้า (dare) + ทีไร (whenever), and มีหน้า then "put right" to ปีหน้า.
+    assert tokenize("คณะทำงานมีหน้าทีไรบ้าง")[:3] == ["คณะทำงาน", "มี", "หน้า"]
+    index = starter_index("km-committee", "kmp-2-creation-and-acquisition")  # a store that says หน้า
+    assert "หน้าที่" in index.query_words("คณะทำงาน KM มีหน้าทีไรบ้างคะ")
+    assert index.answer("คณะทำงาน KM มีหน้าทีไรบ้างคะ", limit=8).answered
+
+
+def test_a_word_that_asks_is_never_put_right_to_a_word_that_says() -> None:
+    speller = Speller(["ใหม่", "อยู่", "ความรู้", "ดู"])
+    # ไหม (a question) sounds like ใหม่ (new); a store that says ใหม่ must not make the
+    # question "… ด้วยไหม" ask about something new.
+    assert speller.repair(["ดู", "ความรู้", "ไหม"]) == ["ดู", "ความรู้", "ไหม"]
+    # A chat spelling of a function word is still read as that word.
+    assert speller.repair(["ความรู้", "อยุ่"]) == ["ความรู้", "อยู่"]
+
+
+def test_a_real_word_the_store_does_not_use_is_not_a_typo() -> None:
+    speller = Speller(["เกิด", "บัตร", "ยุทธศาสตร์"])
+    # เกิน (exceed) and บุตร (child) are words of their own, a letter away from store words;
+    # reading them as เกิด, บัตร let near misses ("ลาป่วยเกิน 3 วัน") in.
+    assert speller.repair(["เกิน"]) == ["เกิน"]
+    assert speller.repair(["บุตร"]) == ["บุตร"]
+    # A misspelling that is no word is still put right.
+    assert speller.repair(["ยุทศาสตร์"]) == ["ยุทธศาสตร์"]
