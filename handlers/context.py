@@ -86,6 +86,9 @@ class HandlerContext:
     # The LINE event's own `timestamp` (when it happened); looked up from the received event's
     # row when not given, so a redelivered event is dated by when it happened, not when it came.
     event_time: datetime | None = None
+    # (since, questions, refusals) of the sender, counted with the event-rate check's query so that
+    # the question limit needs no query of its own (handlers.rate_limit).
+    question_counts: tuple[datetime, int, int] | None = field(default=None, repr=False)
     _user: User | None = field(default=None, init=False, repr=False)
     _group: ChatGroup | None = field(default=None, init=False, repr=False)
 

@@ -13,13 +13,19 @@ question costs no revision query otherwise. An edit committed by this process is
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import pickle
+import stat
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -36,6 +42,9 @@ REVISION_TTL_SECONDS = 1.0
 # Tests that change the store and ask at once in one process set this, so that a rebuild runs in
 # the asking thread as it used to; a deployment keeps rebuilds in the background.
 INLINE_REBUILDS = False
+# Built indexes are kept on disk (`IndexFiles`) so that the next process, or the next `kmbot ask`,
+# loads one instead of segmenting the whole store again; tests that build their own stores turn it off.
+PERSIST_INDEXES = True
 
 Starter = Callable[[Callable[[], None]], None]
 
@@ -65,11 +74,13 @@ class KnowledgeSearch:
         revision_ttl: float = REVISION_TTL_SECONDS,
         start: Starter = start_daemon_thread,
         inline: bool | None = None,
+        files: "IndexFiles | None" = None,
     ) -> None:
         self._clock = clock
         self._revision_ttl = revision_ttl
         self._start = start
         self._inline = inline
+        self._files = files
         self._state = threading.Lock()  # guards the fields below; never held while building
         self._index: SearchIndex | None = None
         self._revision: int | None = None  # the revision the index was built from
@@ -152,8 +163,22 @@ class KnowledgeSearch:
         return self._index
 
     def _build_now(self, session: Session, revision: int) -> SearchIndex:
-        index = SearchIndex.build(published_entries(session), token_cache=self._token_cache)
+        index = self._load_or_build(session, revision)
         self._install(index, revision)
+        return index
+
+    def _load_or_build(self, session: Session, revision: int) -> SearchIndex:
+        files = self._files if self._files is not None else (IndexFiles.default() if PERSIST_INDEXES else None)
+        key = files.key(session, revision) if files is not None else None
+        if files is not None and key is not None:
+            loaded = files.load(key)
+            if loaded is not None:
+                index, words = loaded
+                self._token_cache._replace(words, len(words), 0)
+                return index
+        index = SearchIndex.build(published_entries(session), token_cache=self._token_cache)
+        if files is not None and key is not None:
+            files.save(key, index, self._token_cache._snapshot())
         return index
 
     def _install(self, index: SearchIndex, revision: int) -> None:
@@ -184,8 +209,7 @@ class KnowledgeSearch:
                     # index is labelled older than its content and is rebuilt once more, never the
                     # other way round.
                     revision = current_revision(session)
-                    entries = published_entries(session)
-                index = SearchIndex.build(entries, token_cache=self._token_cache)
+                    index = self._load_or_build(session, revision)
                 self._install(index, revision)
                 with self._state:
                     if self._wanted is None or self._wanted <= revision:
@@ -200,6 +224,100 @@ class KnowledgeSearch:
         with self._state:
             self._building = False
             self._built.set()
+
+
+class IndexFiles:
+    """Built indexes on disk, one file per (database, store revision, content, search code).
+
+    A file is only read back from a folder this user owns and no one else may write to: it is a
+    pickle, which must never come from anyone else. A file that cannot be read is rebuilt."""
+
+    def __init__(self, folder: Path, *, keep: int = 3) -> None:
+        self.folder = folder
+        self.keep = keep
+
+    @classmethod
+    def default(cls) -> "IndexFiles":
+        configured = os.environ.get("KMBOT_INDEX_CACHE")
+        if configured:
+            return cls(Path(configured))
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return cls(Path(base) / "kmbot" / "search-index")
+
+    def key(self, session: Session, revision: int) -> str | None:
+        """What the index of this store at this revision is built from, as a file name."""
+        bind = session.get_bind()
+        url = bind.engine.url.render_as_string(hide_password=True)
+        passages = session.execute(select(func.count(Passage.id), func.max(Passage.id))).one()
+        articles = session.execute(select(func.count(Article.id), func.max(Article.updated_at))).one()
+        digest = hashlib.sha256()
+        for part in (url, revision, *passages, *articles, search_code_version()):
+            digest.update(repr(part).encode())
+            digest.update(b"\0")
+        return digest.hexdigest()[:32]
+
+    def load(self, key: str) -> tuple[SearchIndex, dict[str, tuple[str, ...]]] | None:
+        path = self.folder / f"{key}.pickle"
+        try:
+            if not (_private(self.folder) and _private(path)):
+                return None
+            with path.open("rb") as file:
+                stored_key, index, words = pickle.load(file)  # noqa: S301 - a file only this user can write
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - a damaged or older file is rebuilt
+            logger.warning("search index file %s could not be read; building the index", path.name)
+            return None
+        if stored_key != key or not isinstance(index, SearchIndex):
+            return None
+        return index, words
+
+    def save(self, key: str, index: SearchIndex, words: dict[str, tuple[str, ...]]) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not _private(self.folder):
+                logger.warning("search index folder %s is writable by others; index not saved", self.folder)
+                return
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            with os.fdopen(handle, "wb") as file:
+                pickle.dump((key, index, words), file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.folder / f"{key}.pickle")  # readers see the whole file or none
+            self._prune()
+        except OSError as error:
+            logger.warning("search index not saved (%s)", error.strerror or error)
+
+    def _prune(self) -> None:
+        files = sorted(self.folder.glob("*.pickle"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for stale in files[self.keep:]:
+            stale.unlink(missing_ok=True)
+
+
+def _private(path: Path) -> bool:
+    status = path.stat()
+    return status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+_code_version: str | None = None
+
+
+def search_code_version() -> str:
+    """The search code and the segmenter that built an index: another version builds anew."""
+    global _code_version
+    if _code_version is None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from kb.tokenizer import segmenter_engine
+
+        digest = hashlib.sha256()
+        for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+            digest.update(source.read_bytes())
+        try:
+            digest.update(version("pythainlp").encode())
+        except PackageNotFoundError:  # pragma: no cover - pythainlp is a dependency
+            pass
+        digest.update(segmenter_engine().encode())
+        _code_version = digest.hexdigest()
+    return _code_version
 
 
 def read_plan_outline(session: Session) -> PlanOutline:

@@ -40,6 +40,8 @@ def search_rebuilds_inline(monkeypatch: pytest.MonkeyPatch) -> None:
     background rebuild would have done by the time a person asks again (tests/kb/test_search_service.py
     tests the background rebuild itself)."""
     monkeypatch.setattr("kb.search_service.INLINE_REBUILDS", True)
+    # Each test's store is its own: no index is kept between tests (the persisted index has its own tests).
+    monkeypatch.setattr("kb.search_service.PERSIST_INDEXES", False)
 
 
 # ---------------------------------------------------------------- time

@@ -6,8 +6,6 @@ import json
 from typing import Any, Iterable, Sequence
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 
 def print_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], *, as_json: bool, title: str | None = None,
@@ -20,6 +18,10 @@ def print_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
+    # rich is imported only to draw a table: a --json run does not pay for it.
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title)
     for key, heading in columns:
         if key in no_wrap:
