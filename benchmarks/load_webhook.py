@@ -17,7 +17,7 @@ What it does, all on 127.0.0.1 and without any outside network:
    does, warms each one up (kmbot's first question in each worker builds the search index),
    and at each concurrency level runs the echo bot, then kmbot: `--requests` signed webhooks,
    each one text message with its own webhookEventId and reply token, texts drawn from the
-   staff questions of `tests/eval/questions.yaml` (4 in 5 from 1:1 chats, 1 in 5 from a group
+   staff questions of `tests/eval/dev.yaml` (4 in 5 from 1:1 chats, 1 in 5 from a group
    with the `?` trigger, from 200 distinct users);
 4. reports per app and level the throughput (answered requests/s), p50/p99 latency (from
    sending the request to reading the whole response), errors, the replies the stub got,
@@ -67,7 +67,7 @@ from bench_database import empty_database
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BENCHMARKS = REPOSITORY / "benchmarks"
-QUESTIONS_FILE = REPOSITORY / "tests" / "eval" / "questions.yaml"
+QUESTIONS_FILE = REPOSITORY / "tests" / "eval" / "dev.yaml"
 DEFAULT_POSTGRES_URL = os.environ.get(
     "KMBOT_BENCH_POSTGRES_URL",
     os.environ.get("KMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
@@ -101,7 +101,7 @@ def staff_questions() -> list[str]:
     import yaml
 
     data = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))
-    questions = [str(item["q"]) for item in data.get("questions", []) if item.get("q")]
+    questions = [str(item["q"]) for item in data.get("in_domain", data.get("questions", [])) if item.get("q")]
     questions += [str(item["q"] if isinstance(item, dict) else item) for item in data.get("out_of_domain", []) or []]
     if not questions:
         raise SystemExit(f"no questions in {QUESTIONS_FILE}")

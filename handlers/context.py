@@ -66,6 +66,11 @@ class ChatSource:
         return cls("unknown")
 
 
+# The reach log's optional columns that hold no JSON (an explicit None in a JSON column would be
+# stored as JSON null, not SQL NULL).
+_UNSET_COLUMNS: dict[str, Any] = {"article_id": None, "activity_id": None, "recipients": None, "value": None}
+
+
 @dataclass
 class HandlerContext:
     """One event's unit of work. Handlers read and write through `session`; the caller commits."""
@@ -161,6 +166,8 @@ class HandlerContext:
         """Append an interaction to the reach log, in the same transaction as the action itself."""
         user = self.user
         group = self.group
+        # Every plain column is given, even as None: rows of one shape go to the database as one
+        # INSERT when the session flushes (a question and its answer are one statement, not two).
         event = InteractionEvent(
             kind=kind,
             occurred_at=self.occurred_at,
@@ -168,7 +175,7 @@ class HandlerContext:
             user_id=user.id if user is not None else None,
             group_id=group.id if group is not None else None,
             webhook_event_id=self.webhook_event_id,
-            **values,
+            **{**_UNSET_COLUMNS, **values},
         )
         self.session.add(event)
         return event
