@@ -4,8 +4,8 @@
     python benchmarks/log_index_plans.py --rows 200000 --json
 
 Makes a schema of its own in `--postgres-url` (dropped at the end), migrates it to the head
-revision, fills `interaction_events` with `--rows` rows over a fiscal year (2,000 people, the
-kinds in the proportions a deployment logs them), and prints for each query the plan's top
+revision, fills `interaction_events` with `--rows` rows over a year (2,000 people, one of them busy)
+and 5,000 more in the last minute (a busy minute), and prints for each query the plan's top
 node, the index it uses and its execution time, first with the indexes before migration
 0013_lean_log, then with those after it; and the time of 10,000 inserts under each set.
 """
@@ -85,8 +85,14 @@ def main() -> None:
                        now() - (g::float / {arguments.rows} * interval '365 days'),
                        '1:1', CASE WHEN g % 5 = 0 THEN 7 ELSE 1 + (g::bigint * 7919) % 2000 END, g % 40, g % 2, NULL
                 FROM generate_series(1, {arguments.rows}) g"""))
+            # A busy minute, as under load: every person's latest rows are recent ones.
+            connection.execute(text(
+                "INSERT INTO interaction_events (kind, occurred_at, channel, user_id) "
+                "SELECT 'question', now() - (g::float / 5000 * interval '50 seconds'), '1:1', 1 + g % 2000 "
+                "FROM generate_series(1, 5000) g"))
             connection.execute(text("ANALYZE interaction_events"))
-        for label, create, drop in (("before 0013", BEFORE, AFTER), ("after 0013", AFTER, BEFORE)):
+        for label, create, drop in (("before 0013", BEFORE, AFTER), ("after 0013", AFTER, BEFORE),
+                                ("before 0013, again", BEFORE, AFTER), ("after 0013, again", AFTER, BEFORE)):
             with database.engine.begin() as connection:
                 for name, columns in create:
                     connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON interaction_events {columns}"))
@@ -115,7 +121,8 @@ def measure(engine: Any) -> dict[str, Any]:
     figures: dict[str, Any] = {"queries": {}}
     with engine.connect() as connection:
         figures["indexes"] = [row[0] for row in connection.execute(text(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'interaction_events' ORDER BY indexname"))]
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'interaction_events' AND schemaname = current_schema() "
+            "ORDER BY indexname"))]
         for name, query in QUERIES.items():
             plan = connection.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + query)).scalar()[0]
             figures["queries"][name] = {"ms": plan["Execution Time"], "plan": describe(plan["Plan"])}
