@@ -254,7 +254,8 @@ def gunicorn(app: str, setting: Setting, environment: dict[str, str], log_path: 
         # (or another gunicorn on the machine) would fight over it. Requests never touch it.
         command.insert(3, "--no-control-socket")
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        # Started in the app's own folder: gunicorn reads ./gunicorn.conf.py from where it starts.
+        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=chdir)
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_healthy(url, process, log_path)
