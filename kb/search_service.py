@@ -198,10 +198,6 @@ class KnowledgeSearch:
         with self._state:
             self._index, self._revision = index, revision
             self.builds += 1
-        # The index is millions of long-lived objects: left to the collector, every full pass
-        # would walk them all while holding the interpreter (a question stalled 100-300 ms at
-        # 10,000 passages). Frozen, they are skipped; they are freed as usual once unused.
-        gc.freeze()
 
     def _request_rebuild(self, bind: Engine | Connection, revision: int) -> None:
         with self._state:
