@@ -17,8 +17,8 @@ What it does, all on 127.0.0.1 and without any outside network:
    does, warms each one up (kmbot's first question in each worker builds the search index),
    and at each concurrency level runs the echo bot, then kmbot: `--requests` signed webhooks,
    each one text message with its own webhookEventId and reply token, texts drawn from the
-   staff questions of `tests/eval/questions.yaml` (4 in 5 from 1:1 chats, 1 in 5 from a group
-   with the `?` trigger, from 200 distinct users);
+   staff questions of `tests/eval/dev.yaml` (4 in 5 from 1:1 chats, 1 in 5 from a group
+   with the `?` trigger, from 5,000 distinct users);
 4. reports per app and level the throughput (answered requests/s), p50/p99 latency (from
    sending the request to reading the whole response), errors, the replies the stub got,
    webhooks answered 200 without a reply and replies beyond one per webhook (both must be 0:
@@ -67,7 +67,7 @@ from bench_database import empty_database
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BENCHMARKS = REPOSITORY / "benchmarks"
-QUESTIONS_FILE = REPOSITORY / "tests" / "eval" / "questions.yaml"
+QUESTIONS_FILE = REPOSITORY / "tests" / "eval" / "dev.yaml"
 DEFAULT_POSTGRES_URL = os.environ.get(
     "KMBOT_BENCH_POSTGRES_URL",
     os.environ.get("KMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
@@ -76,11 +76,16 @@ CHANNEL_SECRET = "bench-channel-secret-0123456789ab"
 ACCESS_TOKEN = "bench-access-token"
 BOT_USER_ID = "U0000000000000000000000000000b0t"
 GROUP_ID = "C" + "5" * 32
-DISTINCT_USERS = 200
+# Enough people that none passes kmbot's per-person limit of 30 events a minute
+# (handlers/rate_limit.py) at a few hundred requests a second: a refused event gets no reply
+# and costs less, which is not the work being measured.
+DISTINCT_USERS = 5000
 SEED = 2567
 WARMUP_REQUESTS = 60
 APPS = {
     "echo": ("echo_app:create_app()", BENCHMARKS),
+    # kmbot's question job in the fewest statements (benchmarks/floor_app.py): the least it needs.
+    "floor": ("floor_app:create_app()", BENCHMARKS),
     "kmbot": ("bot:create_app()", REPOSITORY),
 }
 
@@ -101,7 +106,7 @@ def staff_questions() -> list[str]:
     import yaml
 
     data = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))
-    questions = [str(item["q"]) for item in data.get("questions", []) if item.get("q")]
+    questions = [str(item["q"]) for item in data.get("in_domain", data.get("questions", [])) if item.get("q")]
     questions += [str(item["q"] if isinstance(item, dict) else item) for item in data.get("out_of_domain", []) or []]
     if not questions:
         raise SystemExit(f"no questions in {QUESTIONS_FILE}")
@@ -242,12 +247,18 @@ def gunicorn(app: str, setting: Setting, environment: dict[str, str], log_path: 
         "--workers", str(setting.workers), "--threads", str(setting.threads),
         "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--chdir", str(chdir), target,
     ]
+    config = Path(chdir) / "gunicorn.conf.py"
+    if app != "echo" and app != "floor" and config.exists():
+        command[3:3] = ["--config", str(config)]  # the Procfile's, where the tree has one
+    # Each tree's own code, whatever an installed copy of the package points at.
+    environment = {**environment, "PYTHONPATH": str(chdir if app not in ("echo", "floor") else REPOSITORY)}
     if has_control_socket():
         # gunicorn 24+ opens a control socket at one fixed path per user; two servers at once
         # (or another gunicorn on the machine) would fight over it. Requests never touch it.
         command.insert(3, "--no-control-socket")
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        # Started in the app's own folder: gunicorn reads ./gunicorn.conf.py from where it starts.
+        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=chdir)
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_healthy(url, process, log_path)
@@ -476,18 +487,21 @@ def warm_up(url: str, setting: Setting, questions: list[str], rng: random.Random
 
 
 def ratios(results: list[LevelResult]) -> list[dict[str, Any]]:
+    """Each app's throughput as a fraction of the echo bot's, and kmbot's CPU per request as a
+    multiple of the floor app's, at the same setting and level (so in the same stretch of the run)."""
     by_key = {(result.app, result.setting, result.concurrency): result for result in results}
     rows = []
     for result in results:
-        if result.app != "kmbot":
+        if result.app == "echo":
             continue
         echo = by_key.get(("echo", result.setting, result.concurrency))
+        floor = by_key.get(("floor", result.setting, result.concurrency))
+        row: dict[str, Any] = {"app": result.app, "setting": result.setting, "concurrency": result.concurrency}
         if echo and echo.throughput:
-            rows.append({
-                "setting": result.setting,
-                "concurrency": result.concurrency,
-                "throughput_ratio": round(result.throughput / echo.throughput, 2),
-            })
+            row["throughput_ratio"] = round(result.throughput / echo.throughput, 2)
+        if result.app in ("kmbot", "base") and floor and floor.app_cpu_ms and result.app_cpu_ms:
+            row["cpu_vs_floor"] = round(result.app_cpu_ms / floor.app_cpu_ms, 2)
+        rows.append(row)
     return rows
 
 
@@ -505,21 +519,24 @@ def table(results: list[LevelResult]) -> str:
     `unreplied` and `extra` must be 0 (exactly one reply per webhook); `app cpu` and `host cpu`
     are CPU milliseconds per answered request, of gunicorn's processes and of the whole machine.
     """
-    ratio = {(row["setting"], row["concurrency"]): row["throughput_ratio"] for row in ratios(results)}
+    ratio = {(row["app"], row["setting"], row["concurrency"]): row for row in ratios(results)}
     columns = [
         ("app", "<6"), ("gunicorn", ">8"), ("conc", ">5"), ("requests", ">8"), ("errors", ">6"),
         ("replies", ">7"), ("unreplied", ">9"), ("extra", ">5"), ("req/s", ">8"), ("p50 ms", ">8"),
         ("p99 ms", ">8"), ("max ms", ">8"), ("app cpu", ">7"), ("host cpu", ">8"), ("vs echo", ">7"),
+        ("cpu/floor", ">9"),
     ]
     header = " ".join(f"{name:{spec}}" for name, spec in columns)
     lines = [header, "-" * len(header)]
     for result in results:
-        fraction = ratio.get((result.setting, result.concurrency)) if result.app == "kmbot" else None
+        row = ratio.get((result.app, result.setting, result.concurrency), {})
+        fraction, cpu_multiple = row.get("throughput_ratio"), row.get("cpu_vs_floor")
         values = [
             result.app, result.setting, result.concurrency, result.requests, result.errors, result.replies,
             result.missing_replies, result.duplicate_replies, f"{result.throughput:.1f}", f"{result.p50_ms:.1f}",
             f"{result.p99_ms:.1f}", f"{result.max_ms:.1f}", optional(result.app_cpu_ms), optional(result.host_cpu_ms),
             f"{fraction:.2f}" if fraction is not None else "",
+            f"{cpu_multiple:.2f}" if cpu_multiple is not None else "",
         ]
         line = " ".join(f"{value:{spec}}" for value, (_, spec) in zip(values, columns))
         lines.append(line + ("  (time limit)" if result.stopped_by_time_limit else ""))
@@ -696,7 +713,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per concurrency level (default 2000)")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 25, 50], help="concurrency levels")
     parser.add_argument("--settings", nargs="+", default=["2x4"], help="gunicorn WORKERSxTHREADS to try (default 2x4, the Procfile's)")
-    parser.add_argument("--apps", nargs="+", choices=list(APPS), default=list(APPS))
+    parser.add_argument("--apps", nargs="+", choices=[*APPS, "base"], default=list(APPS))
+    parser.add_argument(
+        "--base-tree", type=Path,
+        help="also serve kmbot from this checkout (e.g. `git worktree add /tmp/base <commit>`) as app 'base', "
+             "to compare before and after in the same run",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per level at most (default 60)")
     parser.add_argument("--no-keep-alive", action="store_true", help="a new connection per request (LINE's delivery may not reuse them)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
@@ -706,6 +728,10 @@ def main(argv: list[str] | None = None) -> int:
         help="instead of the load test: time each step of kmbot's webhook over N requests in this process",
     )
     args = parser.parse_args(argv)
+    if args.base_tree is not None:
+        APPS["base"] = ("bot:create_app()", args.base_tree.resolve())
+        if "base" not in args.apps:
+            args.apps.insert(args.apps.index("kmbot") if "kmbot" in args.apps else len(args.apps), "base")
 
     rng = random.Random(SEED)
     questions = staff_questions()

@@ -20,10 +20,12 @@ follows an edit of one passage with that cache warm, which is what a question pa
 someone publishes or edits an article.
 
 `--service` measures the same stores the way the bot meets them: saved in a temporary
-SQLite database, read by `KnowledgeSearch` (kb/search_service.py), which rebuilds its index
-inside the first question after the store's revision moves. It reports the time to read the
-passages from the database, the first question's rebuild in a fresh process (cold) and the
-rebuild after one passage is edited.
+SQLite database, read by `KnowledgeSearch` (kb/search_service.py). It reports the time to
+read the passages from the database, the first question of a process with no index file
+(cold: a build, then the file is written), the first question of a new process that finds
+the file, and, after one passage is edited, how long the background rebuild took, how many
+questions were answered meanwhile (one after another, in this thread) and the longest any of
+them took (the old index answers them).
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ def measure_service(size: int, sentences: list[str], headings: list[str], questi
 
     from bot.core.database import Database
     from bot.core.migrate import upgrade_database
-    from kb.search_service import KnowledgeSearch, published_entries
+    from kb.search_service import IndexFiles, KnowledgeSearch, published_entries
     from kb.store import bump_revision
     from kb.tables import Article, Passage
 
@@ -212,31 +214,49 @@ def measure_service(size: int, sentences: list[str], headings: list[str], questi
                     Passage(position=len(article.passages), heading_path=list(entry.heading_path), text=entry.text)
                 )
             bump_revision(session)
-        search = KnowledgeSearch()
+        files = IndexFiles(Path(directory) / "index")
+        search = KnowledgeSearch(files=files, inline=False)
         with database.session() as session:
             started = time.perf_counter()
             published_entries(session)
             load_seconds = time.perf_counter() - started
-        _progress(f"[{size:>7} passages] first question after a start")
+        _progress(f"[{size:>7} passages] first question after a start (no index file yet)")
         with database.session() as session:
             started = time.perf_counter()
             search.index(session)
             cold_seconds = time.perf_counter() - started
+        _progress(f"[{size:>7} passages] a new process's first question, with the index file")
+        with database.session() as session:
+            started = time.perf_counter()
+            KnowledgeSearch(files=files, inline=False).index(session)
+            file_seconds = time.perf_counter() - started
         with database.session() as session:
             passage = session.scalars(select(Passage).order_by(Passage.id).limit(1)).one()
             passage.text += " " + rng.choice(sentences)
             bump_revision(session)
-        _progress(f"[{size:>7} passages] first question after an edit")
+        _progress(f"[{size:>7} passages] questions after an edit, while the index is rebuilt")
+        waits = []
         with database.session() as session:
             started = time.perf_counter()
-            search.index(session)
-            rebuild_seconds = time.perf_counter() - started
+            search.index(session)  # notices the edit, starts the rebuild and answers with the old index
+            waits.append(time.perf_counter() - started)
+        rebuild_started = time.perf_counter()
+        while search.building:
+            with database.session() as session:
+                started = time.perf_counter()
+                search.index(session).search("การจัดการความรู้ คืออะไร")
+                waits.append(time.perf_counter() - started)
+        search.wait_until_built()
+        rebuild_seconds = time.perf_counter() - rebuild_started
         database.engine.dispose()
     return {
         "passages": size,
         "load_seconds": round(load_seconds, 3),
         "cold_seconds": round(cold_seconds, 3),
+        "file_seconds": round(file_seconds, 3),
         "rebuild_seconds": round(rebuild_seconds, 3),
+        "questions_during_rebuild": len(waits),
+        "max_wait_ms": round(max(waits) * 1000, 1),
     }
 
 
@@ -254,11 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.json:
             print(json.dumps({"seed": SEED, "cpu_count": os.cpu_count(), "results": rows}, indent=2))
             return 0
-        print(f"{'passages':>9} {'read from db s':>15} {'cold s':>8} {'after edit s':>13}")
+        print(f"{'passages':>9} {'read from db s':>15} {'cold s':>8} {'from file s':>12} {'rebuild s':>10} "
+              f"{'questions':>10} {'max wait ms':>12}")
         for row in rows:
             print(
-                f"{row['passages']:>9,} {row['load_seconds']:>15.3f} {row['cold_seconds']:>8.2f} "
-                f"{row['rebuild_seconds']:>13.3f}"
+                f"{row['passages']:>9,} {row['load_seconds']:>15.3f} {row['cold_seconds']:>8.2f} {row['file_seconds']:>12.3f} "
+                f"{row['rebuild_seconds']:>10.2f} {row['questions_during_rebuild']:>10} {row['max_wait_ms']:>12.1f}"
             )
         return 0
     results = [measure(size, sentences, headings, questions) for size in sorted(arguments.sizes)]

@@ -10,24 +10,31 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import click
 from dotenv import find_dotenv, load_dotenv
-from flask import Flask
-from flask.cli import FlaskGroup
-from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.cli import register_commands
-from bot.core.config import Config
+from bot.cli import COMMAND_TABLE, COMMANDS_BY_NAME
 from bot.core.logging_setup import configure_logging
-from bot.web import admin, health, pages, simulator_page, webhook
-from bot.web.extensions import init_extensions
-from bot.web.security import init_web_security, session_secret_key
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from bot.core.config import Config
 
 
-def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from `config` (a `Config`, or overrides of the environment's config)."""
+def create_app(config: "Config | Mapping[str, Any] | None" = None, *, web: bool = True) -> "Flask":
+    """Build the app from `config` (a `Config`, or overrides of the environment's config).
+
+    `web=False` builds what a command line needs (configuration, database, LINE client and
+    search on first use) without the web pages and the webhook: most `kmbot` commands serve
+    no request, and importing the web stack was most of their start-up."""
+    from flask import Flask
+
+    from bot.core.config import Config
+    from bot.web.extensions import init_extensions
+
     # The working directory's .env (the README's promise), not one found beside the package.
     load_dotenv(find_dotenv(usecwd=True))
     if not logging.getLogger().handlers:
@@ -37,8 +44,21 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         config = Config.from_environment().with_overrides(config or {})
     # Rooted at the `bot` package, where templates/ and static/ are.
     app = Flask("bot")
-    app.config.update(SECRET_KEY=session_secret_key(config), KMBOT=config)
+    app.config.update(KMBOT=config)
     init_extensions(app, config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Thai stays readable in JSON answers
+    if web:
+        _add_web(app, config)
+    return app
+
+
+def _add_web(app: "Flask", config: "Config") -> None:
+    from bot.cli import register_commands
+    from bot.web import admin, health, pages, simulator_page, webhook
+    from bot.web.extensions import get_line_client, get_search
+    from bot.web.security import init_web_security, session_secret_key
+
+    app.config.update(SECRET_KEY=session_secret_key(config))
     init_web_security(app, config)
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
@@ -46,13 +66,52 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(simulator_page.blueprint)
     admin.register(app, config)
     register_commands(app)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Thai stays readable in JSON answers
+    # Made now rather than on the first request: a server that loads the app before forking
+    # (gunicorn --preload) then shares them between its workers.
+    get_line_client(app)
+    get_search(app)
     if not config.line_configured:
         logging.getLogger(__name__).info("LINE credentials are not set: local mode (the webhook answers 503)")
-    return app
 
 
 LONG_RUNNING_COMMANDS = {"serve", "scheduler"}
+
+
+class KmbotGroup(click.Group):
+    """The `kmbot` command: lists its commands from `bot.cli.COMMAND_TABLE` without importing them,
+    and builds the app only for the command that runs (the web parts only for `serve`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS_BY_NAME)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS_BY_NAME.get(cmd_name)
+        if entry is None:
+            return None
+        command = entry.load()
+        from flask.cli import ScriptInfo
+
+        root = ctx.find_root()
+        if not isinstance(root.obj, ScriptInfo):
+            root.obj = ScriptInfo(create_app=lambda: create_app(web=entry.web), set_debug_flag=False)
+        return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        # As Flask's own group did, every command runs inside the app's context (not its --help).
+        if command is not None and not ctx.resilient_parsing and not set(rest) & set(ctx.help_option_names):
+            from flask import current_app
+            from flask.cli import ScriptInfo
+
+            info = ctx.find_root().obj
+            if isinstance(info, ScriptInfo) and not current_app:
+                ctx.with_resource(info.load_app().app_context())
+        return name, command, rest
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(entry.name, entry.short_help) for entry in sorted(COMMAND_TABLE, key=lambda entry: entry.name)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -65,37 +124,40 @@ def main(argv: Sequence[str] | None = None) -> None:
         configure_logging(level, os.environ)
     except ValueError as error:
         raise SystemExit(f"kmbot: {error}") from None
-    cli = FlaskGroup(
-        name="kmbot",
-        create_app=lambda: create_app(),
-        add_default_commands=False,
-        add_version_option=False,
-        load_dotenv=True,
-        set_debug_flag=False,
-        help=KMBOT_HELP,
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
-    # Flask's own --app, --env-file and --debug mean nothing here (kmbot builds its own app and
-    # reads .env itself); listed in --help they only confused people. --version is kmbot's.
-    cli.params = [parameter for parameter in cli.params if parameter.name not in FLASK_ONLY_OPTIONS]
-    click.version_option(kmbot_version(), "--version", "-V", prog_name="kmbot", message="%(prog)s %(version)s")(cli)
+    cli = KmbotGroup(name="kmbot", help=KMBOT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+    click.option("--version", "-V", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+                 help="Show the version and exit.")(cli)
     try:
         cli.main(args=arguments, prog_name="kmbot")
-    except (OperationalError, InterfaceError) as error:
+    except Exception as error:
+        if not _database_unreachable(error):
+            raise
         # The commonest failure of any command: a database that does not answer. One sentence, no traceback.
+        original = getattr(error, "orig", None)
         raise SystemExit(
             "kmbot: ติดต่อฐานข้อมูลไม่ได้ ตรวจสอบ DATABASE_URL และว่าฐานข้อมูลเปิดอยู่ / "
-            f"cannot reach the database ({type(error.orig).__name__ if error.orig else type(error).__name__}): "
+            f"cannot reach the database ({type(original).__name__ if original else type(error).__name__}): "
             "check DATABASE_URL and that the server is running"
         ) from None
 
 
-FLASK_ONLY_OPTIONS = {"app", "env_file", "debug", "version"}
+def _database_unreachable(error: BaseException) -> bool:
+    exceptions = sys.modules.get("sqlalchemy.exc")  # not imported: no database was touched
+    return exceptions is not None and isinstance(error, (exceptions.OperationalError, exceptions.InterfaceError))
+
+
 KMBOT_HELP = (
     "kmbot: the office's KM assistant on LINE (ผู้ช่วยจัดการความรู้ของหน่วยงานบน LINE).\n\n"
     "Start with `kmbot serve`; settings come from the environment or a .env file (README.md). "
     "Every command that prints data has --json."
 )
+
+
+def _print_version(ctx: click.Context, _parameter: click.Parameter, value: bool) -> None:
+    # Looked up only when asked: reading the installed metadata costs more than all of --help.
+    if value and not ctx.resilient_parsing:
+        click.echo(f"kmbot {kmbot_version()}")
+        ctx.exit()
 
 
 def kmbot_version() -> str:

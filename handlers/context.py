@@ -66,6 +66,11 @@ class ChatSource:
         return cls("unknown")
 
 
+# The reach log's optional columns that hold no JSON (an explicit None in a JSON column would be
+# stored as JSON null, not SQL NULL).
+_UNSET_COLUMNS: dict[str, Any] = {"article_id": None, "activity_id": None, "recipients": None, "value": None}
+
+
 @dataclass
 class HandlerContext:
     """One event's unit of work. Handlers read and write through `session`; the caller commits."""
@@ -88,6 +93,9 @@ class HandlerContext:
     # The LINE event's own `timestamp` (when it happened); looked up from the received event's
     # row when not given, so a redelivered event is dated by when it happened, not when it came.
     event_time: datetime | None = None
+    # (since, questions, refusals) of the sender, counted with the event-rate check's query so that
+    # the question limit needs no query of its own (handlers.rate_limit).
+    question_counts: tuple[datetime, int, int] | None = field(default=None, repr=False)
     _user: User | None = field(default=None, init=False, repr=False)
     _group: ChatGroup | None = field(default=None, init=False, repr=False)
 
@@ -160,6 +168,8 @@ class HandlerContext:
         """Append an interaction to the reach log, in the same transaction as the action itself."""
         user = self.user
         group = self.group
+        # Every plain column is given, even as None: rows of one shape go to the database as one
+        # INSERT when the session flushes (a question and its answer are one statement, not two).
         event = InteractionEvent(
             kind=kind,
             occurred_at=self.occurred_at,
@@ -167,7 +177,7 @@ class HandlerContext:
             user_id=user.id if user is not None else None,
             group_id=group.id if group is not None else None,
             webhook_event_id=self.webhook_event_id,
-            **values,
+            **{**_UNSET_COLUMNS, **values},
         )
         self.session.add(event)
         return event

@@ -42,7 +42,12 @@ def check_question_rate(context: HandlerContext) -> list[Message] | None:
     user = context.user
     if rate is None or user is None:
         return None
-    questions, refusals = recent_counts(context.session, user.id, context.received_at - rate.window)
+    since = context.received_at - rate.window
+    counted = context.question_counts
+    if counted is not None and counted[0] == since:
+        questions, refusals = counted[1], counted[2]
+    else:
+        questions, refusals = recent_counts(context.session, user.id, since)
     decision = decide(questions, refusals, rate)
     if decision == "answer":
         return None
@@ -97,12 +102,24 @@ def check_event_rate(context: HandlerContext, limit: int = EVENTS_PER_MINUTE, wi
         return None
     since = context.received_at - window
     refused = InteractionEvent.kind == "rate_limited"
-    refusals, others = context.session.execute(
-        select(func.count().filter(refused), func.count().filter(~refused))
-        .where(InteractionEvent.user_id == user.id, InteractionEvent.occurred_at > since)
+    counts = [func.count().filter(refused, InteractionEvent.occurred_at > since),
+              func.count().filter(~refused, InteractionEvent.occurred_at > since)]
+    rate = context.config.question_rate
+    question_since = context.received_at - rate.window if rate is not None else None
+    if question_since is not None:
+        # The question limit's counts come with this query: one statement for both limits.
+        counts += [func.count().filter(InteractionEvent.kind == "question", InteractionEvent.occurred_at > question_since),
+                   func.count().filter(refused, InteractionEvent.occurred_at > question_since)]
+    earliest = min(since, question_since) if question_since is not None else since
+    row = context.session.execute(
+        select(*counts).where(InteractionEvent.user_id == user.id, InteractionEvent.occurred_at > earliest)
     ).one()
+    refusals, others = row[0], row[1]
+    if question_since is not None:
+        context.question_counts = (question_since, row[2], row[3])
     if others < limit:
         return None
+    context.question_counts = None  # the refusal is logged: counted again if ever needed
     context.record("rate_limited", detail={"limit": "events"})
     # In a group the bot stays quiet: the message may not even have been meant for it.
     if refusals or not context.source.is_one_to_one:

@@ -12,7 +12,7 @@ from bot.core.calendar import thai_digits
 from bot.core.text import ELLIPSIS, utf16_length
 from kb.activity_questions import ActivityQuestion, read_activity_question
 from kb.search import SearchIndex, question_words
-from kb.search_service import KnowledgeSearch
+from kb.search_service import KnowledgeSearch, PlanOutline, read_plan_outline
 from kb.tables import Activity, Article, Passage, Plan
 
 CANDIDATES = 8
@@ -69,8 +69,9 @@ def find_answer(session: Session, search: KnowledgeSearch, question: str) -> Ans
     index = search.index(session)
     # A misspelt activity name ("แลกเปี่ยนความรู้") is read as the name once it is put right.
     repaired = index.repaired_question(question)
+    outline = search.plan_outline(session)
     for asked in (question, repaired):
-        activity_answer = answer_from_activities(session, asked) if asked else None
+        activity_answer = answer_from_activities(session, asked, outline) if asked else None
         if activity_answer is not None:
             return replace(activity_answer, question=question)
     result = index.answer(question, limit=CANDIDATES)
@@ -188,22 +189,21 @@ FACT_LABELS = {
 }
 
 
-def answer_from_activities(session: Session, question: str) -> Answer | None:
-    """Answer "when / who / which evidence / how" about a plan activity from the activity's own fields."""
+def answer_from_activities(session: Session, question: str, outline: PlanOutline | None = None) -> Answer | None:
+    """Answer "when / who / which evidence / how" about a plan activity from the activity's own fields.
+
+    `outline` (the search service's, kept per store revision) spares a question that names no
+    activity the plan queries; the activities are read only for one that does."""
     from kb.plan_store import activity_dates_thai, activity_label
 
-    latest_year = session.scalar(select(Plan.fiscal_year).order_by(Plan.fiscal_year.desc()).limit(1))
-    if latest_year is None:
+    outline = outline if outline is not None else read_plan_outline(session)
+    if outline.fiscal_year is None:
         return None
-    plans = list(session.scalars(select(Plan).where(Plan.fiscal_year == latest_year).order_by(Plan.number)))
-    activities = [activity for plan in plans for activity in sorted(plan.activities, key=lambda activity: activity.position)]
-    asked = read_activity_question(
-        question,
-        [(activity.step, activity.name) for activity in activities],
-        [(plan.number, plan.knowledge_topic) for plan in plans],
-    )
+    asked = read_activity_question(question, outline.activity_names, outline.plan_topics)
     if asked is None:
         return None
+    plans = list(session.scalars(select(Plan).where(Plan.fiscal_year == outline.fiscal_year).order_by(Plan.number)))
+    activities = [activity for plan in plans for activity in sorted(plan.activities, key=lambda activity: activity.position)]
     matching = [
         activity for activity in activities
         if activity.step == asked.step and (asked.plan_number is None or activity.plan.number == asked.plan_number)

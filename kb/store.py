@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import func, select, update
+import itertools
+
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import now
@@ -38,8 +40,10 @@ class ImportOutcome:
     error: str | None = None
 
 
-def save_document(session: Session, document: ParsedDocument, *, source: str) -> SaveOutcome:
-    """Create the article for `source`, or update it when its content changed."""
+def save_document(session: Session, document: ParsedDocument, *, source: str, bump: bool = True) -> SaveOutcome:
+    """Create the article for `source`, or update it when its content changed.
+
+    `bump=False` leaves the revision to the caller, which bumps it once for a whole batch."""
     article = session.scalars(select(Article).where(Article.source == source)).one_or_none()
     if article is not None and article.content_hash == document.content_hash:
         return SaveOutcome(article.id, "unchanged")
@@ -63,7 +67,8 @@ def save_document(session: Session, document: ParsedDocument, *, source: str) ->
         for passage in document.passages
     ]
     session.flush()
-    bump_revision(session)
+    if bump:
+        bump_revision(session)
     return SaveOutcome(article.id, outcome)
 
 
@@ -96,8 +101,27 @@ def passage_counts(session: Session) -> dict[int, int]:
     return {article_id: count for article_id, count in rows}
 
 
+# How many transactions of this process have committed a new store revision: a process's own
+# search service notices its own edits at once instead of on its next revision check.
+_local_changes = itertools.count(1)
+_local_changes_seen = 0
+
+
+def local_changes() -> int:
+    return _local_changes_seen
+
+
+def _note_local_change(session: Session) -> None:
+    global _local_changes_seen
+    session.info.pop("kb.revision_bumped", None)
+    _local_changes_seen = next(_local_changes)
+
+
 def bump_revision(session: Session) -> None:
     """Tell every process that its search index is out of date."""
+    if not session.info.get("kb.revision_bumped"):
+        session.info["kb.revision_bumped"] = True
+        event.listen(session, "after_commit", _note_local_change, once=True)
     changed = session.execute(
         update(KnowledgeStoreRevision).where(KnowledgeStoreRevision.id == 1).values(revision=KnowledgeStoreRevision.revision + 1)
     )
@@ -116,15 +140,28 @@ def import_files(
     *,
     on_progress: Callable[[ImportOutcome], None] | None = None,
 ) -> list[ImportOutcome]:
-    """Import each file in its own transaction, so one bad file never stops the batch."""
+    """Import each file in its own transaction, so one bad file never stops the batch.
+
+    The store's revision moves once, after the batch: every process rebuilds its index once for
+    the whole import instead of once a file."""
     from kb.ingest import parse_file
 
-    outcomes = []
+    outcomes: list[ImportOutcome] = []
+    try:
+        _import_each(session_scope, paths, parse_file, outcomes, on_progress)
+    finally:
+        if any(outcome.outcome in ("created", "updated") for outcome in outcomes):
+            with session_scope() as session:
+                bump_revision(session)
+    return outcomes
+
+
+def _import_each(session_scope, paths, parse_file, outcomes, on_progress) -> None:  # type: ignore[no-untyped-def]
     for path in paths:
         try:
             document = parse_file(path)
             with session_scope() as session:
-                saved = save_document(session, document, source=str(path.resolve()))
+                saved = save_document(session, document, source=str(path.resolve()), bump=False)
             outcome = ImportOutcome(str(path), saved.outcome, saved.article_id, document.title, len(document.passages))
         except IngestError as error:
             outcome = ImportOutcome(str(path), "failed", error=str(error))
@@ -133,7 +170,6 @@ def import_files(
         outcomes.append(outcome)
         if on_progress is not None:
             on_progress(outcome)
-    return outcomes
 
 
 def load_starter_pack(session: Session) -> int:

@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 TICK_JOB_ID = "reminder-tick"
 LEASE_JOB_ID = "reminder-lease"
+SWEEP_JOB_ID = "retention-sweep"
+# Daily, at a quiet hour in Bangkok, away from the 09:00 reminders.
+SWEEP_HOUR, SWEEP_MINUTE = 3, 17
 # A tick that could not run on time (a busy or suspended process) still runs within this many
 # seconds; later ones are skipped, and the next tick sends whatever is still in its window.
 MISFIRE_GRACE_SECONDS = 300
@@ -161,6 +164,21 @@ class ReminderClock:
         unanswered ones, and the honest word to askers nobody answered."""
         run_expert_duties(self.database, self.line_client, moment, self.experts)
 
+    def sweep(self, now: datetime | None = None) -> int | None:
+        """The daily retention sweep of the webhook delivery log, by the clock holding the lease only."""
+        from bot.core.retention import sweep_received_events
+
+        moment = calendar.to_bangkok(now) if now is not None else calendar.now()
+        if not self.hold_lease(moment):
+            return None
+        try:
+            removed = sweep_received_events(self.database, moment)
+        except SQLAlchemyError as error:
+            logger.error("retention sweep failed: database error (%s)", type(error).__name__)
+            return None
+        logger.info("retention sweep: %d webhook delivery records removed", removed)
+        return removed
+
     def renew(self) -> None:
         """Renew the lease; a standby that takes it over (the holder died) catches up at once
         instead of waiting up to a minute for the next scheduled tick."""
@@ -188,6 +206,12 @@ class ReminderClock:
             trigger=CronTrigger(second=0, timezone=calendar.BANGKOK),
             id=TICK_JOB_ID,
             name="send due KM plan reminders",
+        )
+        scheduler.add_job(
+            self.sweep,
+            trigger=CronTrigger(hour=SWEEP_HOUR, minute=SWEEP_MINUTE, timezone=calendar.BANGKOK),
+            id=SWEEP_JOB_ID,
+            name="delete webhook delivery records past LINE's redelivery window",
         )
         scheduler.add_job(
             self.renew,

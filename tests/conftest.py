@@ -31,6 +31,19 @@ POSTGRES_URL = os.environ.get("KMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://p
 BOT_USER_ID = "U0000000000000000000000000000b0t"
 
 
+# ---------------------------------------------------------------- search
+
+
+@pytest.fixture(autouse=True)
+def search_rebuilds_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests change the store and ask at once: the index is rebuilt in the asking thread, as the
+    background rebuild would have done by the time a person asks again (tests/kb/test_search_service.py
+    tests the background rebuild itself)."""
+    monkeypatch.setattr("kb.search_service.INLINE_REBUILDS", True)
+    # Each test's store is its own: no index is kept between tests (the persisted index has its own tests).
+    monkeypatch.setattr("kb.search_service.PERSIST_INDEXES", False)
+
+
 # ---------------------------------------------------------------- time
 
 

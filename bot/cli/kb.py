@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from rich.console import Console
-from rich.progress import Progress
 
 from bot.cli.output import print_rows
 from bot.web.extensions import get_database, get_search
@@ -33,6 +31,8 @@ def ask_command(question: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(answer.as_json(), ensure_ascii=False))
         return
+    from rich.console import Console
+
     console = Console()
     if not answer.answered:
         console.print(f"[yellow]ไม่พบคำตอบที่มั่นใจ[/yellow] (confidence {answer.confidence:.2f})")
@@ -70,6 +70,9 @@ def kb_import_command(paths: tuple[Path, ...], as_json: bool) -> None:
         else:
             files.append(path)
     database = get_database()
+    from rich.console import Console
+    from rich.progress import Progress
+
     console = Console(stderr=True)
     with Progress(console=console, transient=True, disable=as_json) as progress:
         task = progress.add_task("importing", total=len(files))
@@ -133,6 +136,8 @@ def kb_show_command(article_id: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    from rich.console import Console
+
     console = Console()
     console.print(f"[bold]#{data['id']} {data['title']}[/bold]  [{data['status']}]  {data['category']}")
     console.print(f"source: {data['source']}", style="dim")

@@ -123,8 +123,8 @@ def _stop_like_ctrl_c(signal_number: int, frame: object) -> None:
 
 
 def _warm_search_index(app: Flask) -> None:
+    # Outside any unit of work: on SQLite a session would hold every request's turn for the build.
     try:
-        with get_database(app).session() as session:
-            get_search(app).index(session)
+        get_search(app).warm(get_database(app).engine)
     except Exception:  # noqa: BLE001 - the first question builds it then; serving goes on
         logger.exception("search index could not be built at start")

@@ -8,7 +8,6 @@ from contextlib import contextmanager, nullcontext
 from typing import Any, Iterator, Mapping, Sequence
 
 from sqlalchemy import MetaData, create_engine, event, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -136,11 +135,20 @@ def insert_or_update(
     session.execute(statement.on_conflict_do_update(index_elements=list(unique_columns), set_=dict(update)))
 
 
+def upsert_statement(session: Session, model: type):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT for `model`, which knows ON CONFLICT … DO UPDATE and RETURNING."""
+    return _insert(session)(model)
+
+
 def _insert(session: Session):  # type: ignore[no-untyped-def]
     """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL both do)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert
+        from sqlalchemy.dialects.postgresql import insert
+
+        return insert
     if dialect == "sqlite":
-        return sqlite.insert
+        from sqlalchemy.dialects.sqlite import insert
+
+        return insert
     raise NotImplementedError(f"ON CONFLICT is not implemented for {dialect}")  # pragma: no cover

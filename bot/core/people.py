@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import now
-from bot.core.database import Database, insert_ignoring_duplicates
+from bot.core.database import Database, insert_ignoring_duplicates, upsert_statement
 from bot.core.tables import ChatGroup, InteractionEvent, RegistrationCode, User
 
 if TYPE_CHECKING:
@@ -120,27 +120,30 @@ def redeem_code(session: Session, code: str, user_id: int, at: datetime) -> Regi
 
 
 def ensure_user(session: Session, line_user_id: str, seen_at: datetime) -> User:
-    user = _find_or_insert(
-        session, User, "line_user_id", line_user_id, {"first_seen_at": seen_at, "last_seen_at": seen_at}
-    )
-    user.last_seen_at = seen_at
-    return user
+    """The sender's row, added the first time they appear and marked seen now: one statement."""
+    return _upsert(session, User, "line_user_id", line_user_id,
+                   {"first_seen_at": seen_at, "last_seen_at": seen_at}, {"last_seen_at": seen_at})
 
 
 def ensure_group(session: Session, line_group_id: str, kind: str, seen_at: datetime) -> ChatGroup:
-    return _find_or_insert(session, ChatGroup, "line_group_id", line_group_id, {"kind": kind, "joined_at": seen_at})
+    # Setting the key to itself changes nothing, but makes RETURNING give the existing row too.
+    return _upsert(session, ChatGroup, "line_group_id", line_group_id, {"kind": kind, "joined_at": seen_at},
+                   {"line_group_id": line_group_id})
 
 
-def _find_or_insert(session: Session, model: type[RowType], key_column: str, key: str, values: dict[str, Any]) -> RowType:
-    """The row whose unique `key_column` is `key`, inserted with `values` if it is not there yet."""
-    find = select(model).where(getattr(model, key_column) == key)
-    # Nearly every message comes from someone seen before: one query then, not three.
-    row = session.scalars(find).one_or_none()
-    if row is None:
-        # Insert-or-ignore, so two workers meeting a newcomer at once both succeed.
-        insert_ignoring_duplicates(session, model, {key_column: key, **values}, unique_columns=[key_column])
-        row = session.scalars(find).one()
-    return row
+def _upsert(session: Session, model: type[RowType], key_column: str, key: str, values: dict[str, Any],
+            changes: dict[str, Any]) -> RowType:
+    """The row whose unique `key_column` is `key`, inserted with `values` or updated with `changes`.
+
+    One INSERT … ON CONFLICT DO UPDATE … RETURNING: two workers meeting a newcomer at once both
+    succeed, and someone seen before costs one round trip, not a look-up and an update."""
+    statement = (
+        upsert_statement(session, model)
+        .values({key_column: key, **values})
+        .on_conflict_do_update(index_elements=[key_column], set_=changes)
+        .returning(model)
+    )
+    return session.scalars(statement, execution_options={"populate_existing": True}).one()
 
 
 # --- forgetting a person (PDPA) -------------------------------------------------------------

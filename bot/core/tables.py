@@ -99,11 +99,10 @@ class InteractionEvent(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
-        Index("ix_interaction_events_kind_occurred_at", "kind", "occurred_at"),
-        Index("ix_interaction_events_occurred_at", "occurred_at"),
-        # Serves every lookup by user (forgetting a person, the reach report's distinct staff) and
-        # the per-user question limit, which counts one user's recent questions on every message.
-        Index("ix_interaction_events_user_kind_occurred_at", "user_id", "kind", "occurred_at"),
+        # Serves every lookup by user (forgetting a person, a person's survey answer or feedback of
+        # the day) and the per-user rate count on every message: one short range of one person's
+        # latest rows, however long the log grows (migration 0013_lean_log).
+        Index("ix_interaction_events_user_occurred_at", "user_id", "occurred_at"),
         # Covers every column the reach report reads, so its per-month queries never touch the table.
         Index(
             "ix_interaction_events_reach_report",

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -23,7 +24,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from bot.core.calendar import now
+from bot.core.calendar import BANGKOK, now
 from bot.core.config import Config
 from bot.core.database import Database, insert_ignoring_duplicates
 from bot.core.line_client import LineApiError, LineClient
@@ -158,6 +159,7 @@ def process_raw_event(raw_event: Any, services: EventServices) -> str:
                 base_url=services.base_url,
                 webhook_event_id=event.webhook_event_id,
                 database=services.database,
+                event_time=_event_time(event),
             )
             context.note_participants()
             # One person's flood of commands or buttons is refused before any of it is handled.
@@ -268,6 +270,17 @@ def _quote_the_message(event: Event, replies: list[Message]) -> None:
         first = replies[0]
         if isinstance(first, TextMessage) and not first.quote_token:
             first.quote_token = quote_token
+
+
+def _event_time(event: Event) -> datetime | None:
+    """When the event happened, from its own timestamp (the handler context judges whether to trust it)."""
+    timestamp = _bigint_or_none(event.timestamp)
+    if timestamp is None:
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp / 1000, BANGKOK)
+    except (OverflowError, ValueError, OSError):  # a timestamp no calendar holds
+        return None
 
 
 def _reply_token_expired(event: Event) -> bool:

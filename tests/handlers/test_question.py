@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -185,3 +187,24 @@ def test_a_mention_after_emoji_is_cut_in_utf16_units():
     text = "🙏🙏 @kmbot KM คืออะไร"
     # LINE's index counts each 🙏 as two units: the mention starts at 5, not 3.
     assert text_for_bot(text, [(5, 6)], one_to_one=False) == "🙏🙏 KM คืออะไร"
+
+
+def test_a_repeated_question_reuses_its_card_with_each_persons_own_link(webhook, line_events, line_stub, starter_pack, monkeypatch):  # type: ignore[no-untyped-def]
+    import handlers.question as question
+
+    built = []
+    original = question.answer_messages
+    monkeypatch.setattr(question, "_CARDS", type(question._CARDS)())
+    monkeypatch.setattr(question, "answer_messages", lambda *args: built.append(args) or original(*args))
+    first, second = line_events.user(), line_events.user("U3333333333333333333333333333cccc")
+    webhook.send(line_events.text("KM คืออะไร", first))
+    webhook.send(line_events.text("KM คืออะไร", second))
+
+    cards = [reply.body["messages"][0] for reply in line_stub.replies[-2:]]
+    assert len(built) == 1
+    assert cards[0]["type"] == cards[1]["type"] == "flex"
+    links = [button["action"]["uri"] for card in cards for button in card["contents"]["footer"]["contents"]
+             if button.get("action", {}).get("type") == "uri"]
+    assert len(links) == 2 and links[0] != links[1] and all("/kb/" in link and "kmbot.invalid" not in link for link in links)
+    without_links = [json.dumps(card, sort_keys=True).replace(link, "") for card, link in zip(cards, links)]
+    assert without_links[0] == without_links[1]

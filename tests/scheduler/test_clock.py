@@ -8,7 +8,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import inspect
 
-from scheduler.clock import LEASE_JOB_ID, TICK_JOB_ID, ReminderClock
+from scheduler.clock import LEASE_JOB_ID, SWEEP_JOB_ID, TICK_JOB_ID, ReminderClock
 from scheduler.lease import acquire_lease, lease_status
 from scheduler.reminders import ReminderPolicy
 
@@ -89,7 +89,7 @@ def test_start_catches_up_and_a_restart_schedules_its_jobs_again(database, line_
         try:
             assert again is not None and again.sent == []  # the delivery rows remember what went out
             jobs = second._scheduler.get_jobs()  # type: ignore[union-attr]
-            assert sorted(job.id for job in jobs) == sorted([TICK_JOB_ID, LEASE_JOB_ID])
+            assert sorted(job.id for job in jobs) == sorted([TICK_JOB_ID, LEASE_JOB_ID, SWEEP_JOB_ID])
             assert second._scheduler.get_job(TICK_JOB_ID).func == second.tick  # type: ignore[union-attr]
             # The jobs are the process's own: nothing about them is written to the database.
             assert "apscheduler_jobs" not in inspect(database.engine).get_table_names()
@@ -140,3 +140,26 @@ def test_healthz_shows_the_clocks_heartbeat_once_a_clock_has_run(client, databas
     assert live["status"] == "ok"
     assert live["scheduler"] == {"heartbeat_at": "2024-07-01T09:00:15+07:00", "active": True}
     assert lapsed["scheduler"]["active"] is False
+
+
+def test_the_daily_sweep_drops_delivery_records_past_the_redelivery_window_by_the_lease_holder_only(database, line_client, at) -> None:
+    from sqlalchemy import func, select
+
+    from bot.core.database import insert_ignoring_duplicates
+    from bot.core.tables import ReceivedWebhookEvent
+
+    with database.session() as session:
+        for number, day in enumerate((1, 10, 20, 29)):
+            insert_ignoring_duplicates(session, ReceivedWebhookEvent, {
+                "webhook_event_id": f"01EVENT{number:019d}", "event_type": "message", "received_at": at(2024, 6, day),
+            }, unique_columns=["webhook_event_id"])
+    holder = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-one")
+    standby = ReminderClock(database, line_client, ReminderPolicy(), holder="clock-two")
+    assert holder.hold_lease(at(2024, 6, 30, 3, 17))
+
+    assert standby.sweep(at(2024, 6, 30, 3, 17)) is None
+    assert holder.sweep(at(2024, 6, 30, 3, 17)) == 2  # 1 and 10 June: more than 14 days old
+    with database.session() as session:
+        kept = sorted(session.scalars(select(ReceivedWebhookEvent.received_at)))
+        assert [moment.day for moment in kept] == [20, 29]
+        assert session.scalar(select(func.count()).select_from(ReceivedWebhookEvent)) == 2
