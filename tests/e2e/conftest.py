@@ -44,6 +44,9 @@ def _missing_browser() -> str | None:
 def browser() -> Iterator[Any]:
     reason = _missing_browser()
     if reason:
+        # CI installs Chromium (.ci/run sets KMBOT_REQUIRE_BROWSER=1): there a missing browser fails.
+        if os.environ.get("KMBOT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason}, and KMBOT_REQUIRE_BROWSER=1 requires it")
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -10,7 +9,6 @@ from hypothesis import strategies as st
 
 from kb.activity_questions import read_activity_question
 
-SEED_PLAN = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_7109b574315d70a7.txt"
 NAMES = [("CMP5", "การวัดผล"), ("KMP5", "การเข้าถึงความรู้"), ("RECOG", "การยกย่องชมเชย"), ("CMP6", "การยกย่องชมเชยและให้รางวัล")]
 
 
@@ -78,13 +76,13 @@ def test_thai_and_arabic_digits_name_the_same_step(prefix, number, thai_digits):
     assert asked is not None and asked.step == f"KMP{number}"
 
 
-@pytest.mark.skipif(not SEED_PLAN.exists(), reason="the sample KM plan is not beside the repository")
-def test_with_the_starter_pack_a_when_question_gets_the_activitys_dates(webhook, line_events, line_stub, starter_pack, database):
+def test_with_the_starter_pack_a_when_question_gets_the_activitys_dates(webhook, line_events, line_stub, starter_pack, database,
+                                                                        sample_plan_path):
     from kb.plan_document import read_plan_file
     from kb.plan_store import save_plan_reading
 
     with database.session() as session:
-        save_plan_reading(session, read_plan_file(SEED_PLAN))
+        save_plan_reading(session, read_plan_file(sample_plan_path))
 
     webhook.send(line_events.text("KMP 5 แผน 2 ต้องทำเมื่อไรคะ"))
 
