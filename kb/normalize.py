@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
+import regex
 from pythainlp.util import normalize as thai_normalize
 from pythainlp.util import remove_dangling, thai_digit_to_arabic_digit
 
@@ -335,26 +336,13 @@ _EDGE_NOISE = "?!.,;:~*•·-–—…ๆ \t\n"
 
 
 @lru_cache(maxsize=1)
-def _control_characters() -> re.Pattern[str]:
-    # Control, format, private-use and surrogate code points, from the Unicode database of
-    # this Python, as one character class (built once, on first use). Whitespace controls
-    # (tab, newline, form feed ...) are left for the spacing step, so they still part words.
-    ranges: list[str] = []
-    start = previous = -2
-    for code in range(0x110000):
-        character = chr(code)
-        if unicodedata.category(character) in ("Cc", "Cf", "Co", "Cs") and not character.isspace():
-            if code != previous + 1:
-                if start >= 0:
-                    ranges.append(_character_range(start, previous))
-                start = code
-            previous = code
-    ranges.append(_character_range(start, previous))
-    return re.compile("[" + "".join(ranges) + "]")
-
-
-def _character_range(first: int, last: int) -> str:
-    return re.escape(chr(first)) if first == last else f"{re.escape(chr(first))}-{re.escape(chr(last))}"
+def _control_characters() -> "regex.Pattern[str]":
+    # Control, format, private-use and surrogate code points as one Unicode property class of
+    # the `regex` library: built in well under a millisecond, where listing them from Python's
+    # own Unicode database scanned all 1.1 million code points (0.1–0.25 s at every start).
+    # Whitespace controls (tab, newline, the separators U+001C–U+001F that Python counts as
+    # space ...) are left for the spacing step, so they still part words.
+    return regex.compile(r"[[\p{Cc}\p{Cf}\p{Co}\p{Cs}]--[\s\x1c-\x1f]]", regex.V1)
 
 
 def _collapse_emphasis(text: str) -> str:

@@ -363,3 +363,11 @@ def test_english_office_words_meet_the_thai_words_documents_use() -> None:
     assert tokenize("committee KM มีหน้าที่อะไร")[0] == tokenize("คณะกรรมการ")[0]
     assert tokenize("CMP 3 tools")[-1] == tokenize("เครื่องมือ")[0]
     assert tokenize("report ผล")[0] == "รายงาน"
+
+
+@given(st.text(alphabet=st.characters(categories=["Cc", "Cf", "Co", "Lo", "Zs"]), max_size=40))
+def test_no_control_format_or_private_use_character_survives_normalisation(text):
+    import unicodedata
+
+    assert not [character for character in normalize_text(text)
+                if unicodedata.category(character) in ("Cc", "Cf", "Co") and not character.isspace()]
