@@ -232,25 +232,30 @@ def _push_answer(context: HandlerContext, question_id: int) -> None:
         expert_pushes.send_answer(context.database, context.line, question_id, context.received_at)
 
 
-def run_answer_button(data: dict[str, str], context: HandlerContext) -> list[Message]:
-    """The card's "ตอบ": how to answer, or that the question is answered already."""
+def _open_question(data: dict[str, str], context: HandlerContext) -> tuple[ExpertQuestion | None, list[Message]]:
+    """The card's question if it is still open, else (None, the reply that says why not)."""
     question = _question(data, context)
     if question is None:
-        return [TextMessage(text=NOT_UNDERSTOOD)]
-    number = thai_digits(question.id)
+        return None, [TextMessage(text=NOT_UNDERSTOOD)]
     if question.status == "answered":
-        return [TextMessage(text=ALREADY_ANSWERED.format(number=number))]
-    return [TextMessage(text=HOW_TO_ANSWER.format(number=number, id=question.id))]
+        return None, [TextMessage(text=ALREADY_ANSWERED.format(number=thai_digits(question.id)))]
+    return question, []
+
+
+def run_answer_button(data: dict[str, str], context: HandlerContext) -> list[Message]:
+    """The card's "ตอบ": how to answer, or that the question is answered already."""
+    question, refused = _open_question(data, context)
+    if question is None:
+        return refused
+    return [TextMessage(text=HOW_TO_ANSWER.format(number=thai_digits(question.id), id=question.id))]
 
 
 def run_pass_button(data: dict[str, str], context: HandlerContext) -> list[Message]:
     """The card's "ไม่ใช่เรื่องของเรา": counted, so the secretary sees what nobody takes on."""
-    question = _question(data, context)
+    question, refused = _open_question(data, context)
     if question is None:
-        return [TextMessage(text=NOT_UNDERSTOOD)]
+        return refused
     number = thai_digits(question.id)
-    if question.status == "answered":
-        return [TextMessage(text=ALREADY_ANSWERED.format(number=number))]
     question.passes = (question.passes or 0) + 1
     context.record("expert_pass", detail={"question_id": question.id})
     return [TextMessage(text=PASSED.format(number=number))]
