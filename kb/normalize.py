@@ -238,6 +238,16 @@ TOKEN_SYNONYMS: dict[str, str] = {
     "แชทบอท": "kmbot",
     # Numbers written as words meet numbers written as digits ("หกขั้นตอน", "๖ ขั้นตอน").
     "ตัวช่วย": "เครื่องมือ",
+    # Everyday words for the ones office documents use: "ตัวย่อ" is คำย่อ, a role (บทบาท) is
+    # a duty (หน้าที่), a law that forces (บังคับ) is one that lays down (กำหนด), what one gets
+    # in return (ตอบแทน) is a reward, to put into action (ลงมือทำ) is ดำเนินการ.
+    "ตัวย่อ": "คำย่อ",
+    "บทบาท": "หน้าที่",
+    "บังคับ": "กำหนด",
+    "ตอบแทน": "รางวัล", "สิ่งตอบแทน": "รางวัล",
+    "ลงมือทำ": "ดำเนินการ", "ลงมือ": "ดำเนินการ",
+    "หน่วยงานราชการ": "ส่วนราชการ", "หน่วยราชการ": "ส่วนราชการ",
+    "ปล่อย": "เผยแพร่",
     "หนึ่ง": "1", "สอง": "2", "สาม": "3", "สี่": "4", "ห้า": "5",
     "หก": "6", "เจ็ด": "7", "แปด": "8", "เก้า": "9", "สิบ": "10",
 }
@@ -261,6 +271,7 @@ LOANWORDS: dict[str, str] = {
     "ปริ้น": "พิมพ์", "ปริ้นท์": "พิมพ์", "ปริ๊นท์": "พิมพ์", "ปริ๊น": "พิมพ์",
     "ลิงก์": "link", "ลิ้งค์": "link", "ลิงค์": "link", "ลิ้ง": "link",
     "คอม": "คอมพิวเตอร์",
+    "โชว์": "แสดง", "ทริค": "เคล็ดลับ", "ทริก": "เคล็ดลับ", "ทิป": "เคล็ดลับ", "ทิปส์": "เคล็ดลับ",
     "ถ่ายรูป": "ถ่ายภาพ", "รูปถ่าย": "ภาพถ่าย", "รูป": "ภาพ",
 }
 TOKEN_SYNONYMS.update({form: word for form, word in LOANWORDS.items() if form not in TOKEN_SYNONYMS})
@@ -285,6 +296,8 @@ ENGLISH_WORDS: dict[str, str] = {
     "example": "ตัวอย่าง", "examples": "ตัวอย่าง", "benefit": "ประโยชน์", "benefits": "ประโยชน์",
     "topic": "หัวข้อ", "topics": "หัวข้อ", "staff": "บุคลากร",
     "evaluation": "ประเมิน", "monitoring": "ติดตาม", "monitor": "ติดตาม", "publish": "เผยแพร่",
+    "command": "คำสั่ง", "commands": "คำสั่ง", "role": "หน้าที่", "roles": "หน้าที่", "duty": "หน้าที่",
+    "tips": "เคล็ดลับ", "tip": "เคล็ดลับ", "trick": "เคล็ดลับ", "tricks": "เคล็ดลับ",
 }
 TOKEN_SYNONYMS.update({form: word for form, word in ENGLISH_WORDS.items() if form not in TOKEN_SYNONYMS})
 

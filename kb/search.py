@@ -80,7 +80,11 @@ COVERAGE_EXPONENT = 0.5
 IDENTIFIER_EXPONENT = 2.0
 _IDENTIFIER = re.compile(r"(?:plan|kmp|cmp)[0-9]")
 # Words that ask what something is, and that say it: "คืออะไร", "หมายถึง", "ย่อมาจาก".
-_DEFINITION = re.compile(r"คือ|หมายถึง|แปลว่า|ย่อมาจาก|ย่อว่า")
+_DEFINITION = re.compile(r"คือ|หมายถึง|หมายความ|ความหมาย|แปลว่า|ย่อมาจาก|ย่อว่า")
+# … and words that ask what an abbreviation stands for ("CMP ย่อมาจากอะไร", "ตัวย่อ KM").
+_ABBREVIATION_ASKED = re.compile(r"ย่อ")
+# An abbreviation as staff type it: two to six Latin letters ("KM", "cmp", "LPA").
+_ABBREVIATION = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,6}(?![A-Za-z])")
 DEFINITION_BOOST = 2.0
 DEFINITION_WINDOW = 25  # characters between a term and the word that defines it
 # Words that ask for a list or a count: "มีอะไรบ้าง", "กี่ขั้น", "ได้แก่อะไร".
@@ -133,6 +137,12 @@ NON_CONTENT_WORDS: frozenset[str] = frozenset(
         # asking, wanting, knowing or having forgotten ("ลืมละ"), pronouns
         "ช่วย", "ขอ", "ถาม", "สอบถาม", "อยาก", "ทราบ", "รู้", "ลืม", "บอก", "เอา", "มัน", "เรา", "ผม",
         "ดิฉัน", "หนู", "เค้า", "เขา", "ท่าน", "คุณ", "พี่", "น้อง", "ทุกคน", "ยัง",
+        # how a person frames a question: being unsure or lost, asking for all of it or
+        # briefly, "what does it mean", "how is it related" ("งงค่ะ", "ไล่ให้ครบหน่อย",
+        # "หมายความว่าอย่างไร", "เกี่ยวอะไรกับ KM", "ตั้งแต่ต้นจนจบ")
+        "งง", "สงสัย", "อยากรู้", "รบกวน", "ไล่", "คร่าวๆ", "สั้นๆ", "ง่ายๆ", "นิดนึง", "หน่อยนึง",
+        "หมายความว่า", "หมายความ", "ความหมาย", "เกี่ยว", "ยังมี", "นี่", "งี้", "แบบนี้",
+        "แต่ต้นจนจบ", "ตั้งแต่ต้นจนจบ", "ต้นจนจบ", "ทั้งหมดเลย", "จริงๆ", "เยอะ",
         # greetings and thanks
         "สวัสดี", "ขอบคุณ", "ขอบใจ", "ขอโทษ",
         # function words
@@ -460,7 +470,8 @@ class SearchIndex:
         candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
 
         first = self._answering_passage(
-            candidates, words, definition_asked=bool(_DEFINITION.search(query)), list_asked=_asks_list(query)
+            candidates, words, definition_asked=bool(_DEFINITION.search(query) or _ABBREVIATION_ASKED.search(query)),
+            list_asked=_asks_list(query), abbreviations=_ABBREVIATION.findall(query),
         )
         if first:
             order = np.r_[first, np.delete(np.arange(len(candidates)), first)]
@@ -489,7 +500,8 @@ class SearchIndex:
         return hits
 
     def _answering_passage(
-        self, candidates: np.ndarray, words: list[str], *, definition_asked: bool = False, list_asked: bool = False
+        self, candidates: np.ndarray, words: list[str], *, definition_asked: bool = False, list_asked: bool = False,
+        abbreviations: Sequence[str] = (),
     ) -> int:
         """The position among `candidates` of the best article's passage that itself answers
         (by its own words, not its article's); 0 when that is the first one already.
@@ -510,7 +522,11 @@ class SearchIndex:
         ranked = scores * ((weights @ present) / weights.sum()) ** COVERAGE_EXPONENT
         if definition_asked:
             # "X คืออะไร" is answered by the passage that says what X is.
-            ranked *= [DEFINITION_BOOST if _defines(self._entries[row].text, words) else 1.0 for row in passages]
+            ranked *= [
+                DEFINITION_BOOST if _defines(self._entries[row].text, words) or _spells_out(self._entries[row].text, abbreviations)
+                else 1.0
+                for row in passages
+            ]
         if list_asked:
             # "… มีอะไรบ้าง" is answered by the list, not by the paragraph that introduces it.
             ranked *= np.where(self._is_list[passages], LIST_BOOST, 1.0)
@@ -705,6 +721,12 @@ class Speller:
         for word in sorted(self._known | set(self._aliases), key=lambda w: (-frequency.get(w, 0.0), w)):
             if _THAI_LETTER.search(word):
                 folded.setdefault(fold_thai(word), word)
+        # A word that only asks, typed as it sounds ("เท่าไหล่" for เท่าไหร่), is read as that
+        # word (and then asks nothing) rather than as a store word a sound away ("ไหน").
+        # Particles ("ค่ะ", "นะ") are too short to be told from other words by sound.
+        for word in sorted(NON_CONTENT_WORDS):
+            if len(word) >= 4 and _THAI_LETTER.match(word):
+                folded.setdefault(fold_thai(word), word)
         self._folded = folded
         # A canonical word stands for Thai text ("ขั้นตอร" is segmented as step + ตอ + ร, the
         # ขั้น already read as step): spans are compared as Thai, with its shortest form.
@@ -721,7 +743,17 @@ class Speller:
     def _unknown(self, token: str) -> bool:
         return token not in self._known and bool(_THAI_LETTER.search(token))
 
+    def _singular(self, token: str) -> str | None:
+        """The store's word for an English plural it does not use ("steps" → step)."""
+        if len(token) > 3 and token.isascii() and token.isalpha() and token not in self._known:
+            for ending in ("es", "s"):
+                if token.endswith(ending) and canonical_token(token[: -len(ending)]) in self._known:
+                    return canonical_token(token[: -len(ending)])
+        return None
+
     def repair(self, tokens: list[str]) -> list[str]:
+        if any(self._singular(token) for token in tokens):
+            tokens = [self._singular(token) or token for token in tokens]
         if not self._by_length or not any(self._unknown(token) for token in tokens):
             return tokens
         from rapidfuzz.distance import Levenshtein
@@ -740,7 +772,9 @@ class Speller:
             for start in range(max(0, position - self.SPAN), position + 1):
                 for end in range(position + 1, min(len(repaired), position + 1 + self.SPAN) + 1):
                     span = "".join(self._spelt.get(token, token) for token in repaired[start:end])
-                    if not _THAI_LETTER.search(span):
+                    if len(span) < 2 or not _THAI_LETTER.search(span):
+                        # A lone letter left over by segmenting a typo is not a word to put
+                        # right ("น" is not ณ); it is read with its neighbours or not at all.
                         continue
                     same = self._folded.get(fold_thai(span))
                     if chat and same is not None and canonical_token(same) not in NON_CONTENT_WORDS:
@@ -830,6 +864,18 @@ def _defines(text: str, words: Sequence[str]) -> bool:
                 return True
             start = canonical.find(word, start + 1)
     return False
+
+
+def _spells_out(text: str, abbreviations: Sequence[str]) -> bool:
+    """Whether the passage writes out one of the abbreviations: words whose first letters
+    spell it ("CMP Change Management Process", "KM (Knowledge Management)")."""
+    return any(_spelt_out_pattern(abbreviation.lower()).search(text) for abbreviation in abbreviations)
+
+
+@lru_cache(maxsize=256)
+def _spelt_out_pattern(abbreviation: str) -> re.Pattern[str]:
+    words = r"[\s-]+".join(rf"{re.escape(letter)}[a-z]+" for letter in abbreviation)
+    return re.compile(rf"(?<![A-Za-z]){words}(?![A-Za-z])", re.IGNORECASE)
 
 
 _NUMBER = re.compile(r"(?<![0-9.A-Za-z])[0-9]+(?:\.[0-9]+)*(?![0-9A-Za-z])")

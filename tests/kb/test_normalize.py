@@ -371,3 +371,24 @@ def test_no_control_format_or_private_use_character_survives_normalisation(text)
 
     assert not [character for character in normalize_text(text)
                 if unicodedata.category(character) in ("Cc", "Cf", "Co") and not character.isspace()]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("จบปีแล้วจะประเมินผล", ["แล้ว", "จะ"]),  # not แล้ + วจะ
+        ("เขาบอกว่าต้องทำ", ["บอก", "ว่า"]),  # not บอ + กว่า
+        ("ความรู้เรื่องการเขียนแผน", ["ความรู้"]),  # not ความ + รู้เรื่อง
+    ],
+)
+def test_common_phrases_keep_their_words(text: str, words: list[str]) -> None:
+    tokens = tokenize(text)
+    assert all(word in tokens for word in words), tokens
+
+
+@pytest.mark.parametrize(
+    ("everyday", "office"),
+    [("ตัวย่อ", "คำย่อ"), ("บทบาท", "หน้าที่"), ("ทริค", "เคล็ดลับ"), ("โชว์", "แสดง"), ("command", "คำสั่ง")],
+)
+def test_everyday_words_meet_the_words_documents_use(everyday: str, office: str) -> None:
+    assert tokenize(f"เรื่อง{everyday}") == tokenize(f"เรื่อง{office}") or canonical_token(everyday) == canonical_token(office)

@@ -390,6 +390,37 @@ def test_known_words_and_foreign_words_are_left_alone() -> None:
     assert "ห้วยขวาง" not in speller.repair(tokenize("หวยออกอะไร"))
 
 
+def test_a_question_word_typed_as_it_sounds_asks_nothing() -> None:
+    # เท่าไหล่ (shoulder) for เท่าไหร่ (how much): not read as the store word ไหน a sound away.
+    speller = Speller(["ประกาศ", "แผน", "วันที่", "ไหน", "เท่า"])
+    repaired = speller.repair(tokenize("ประกาศแผนวันที่เท่าไหล่"))
+    assert "เท่าไหร่" in repaired and "ไหน" not in repaired
+    assert question_words(" ".join(repaired)) == question_words("ประกาศแผนวันที่")
+
+
+def test_a_lone_letter_left_by_a_typo_is_not_put_right_to_another_letter() -> None:
+    # บริหาน (for บริหาร) is segmented บ|ริ|หา|น: the น left over is not the store's ณ.
+    speller = Speller(["บริหาร", "ณ", "งาน", "ผู้"])
+    assert speller.repair(tokenize("ผู้บริหานในงาน")).count("ณ") == 0
+
+
+def test_an_english_plural_meets_the_word_the_store_uses() -> None:
+    speller = Speller(["step", "file", "box"])
+    assert speller.repair(["13", "steps"]) == ["13", "step"]
+    assert speller.repair(["files", "boxes"]) == ["file", "box"]
+    assert speller.repair(["news"]) == ["news"]  # no store word without its s: left alone
+
+
+def test_an_abbreviation_asked_is_answered_by_the_passage_that_spells_it_out() -> None:
+    index = SearchIndex.build([
+        entry(1, 1, "glossary", "คำศัพท์และคำย่อในงาน KM", "เอกสาร KM ใช้คำย่อและศัพท์ภาษาอังกฤษมาก บทความนี้รวบรวมคำย่อที่พบบ่อย"),
+        entry(2, 1, "glossary", "คำศัพท์และคำย่อในงาน KM",
+              "- KM Knowledge Management การจัดการความรู้\n- CMP Change Management Process\n- LPA ประเมินท้องถิ่น"),
+        entry(3, 2, "budget", "งบประมาณ", "การเบิกจ่ายงบประมาณประจำปี"),
+    ])
+    assert index.search("CMP เป็นตัวย่อของอะไร", limit=1)[0].entry.passage_id == 2
+
+
 def test_a_typo_question_finds_the_passage_the_right_spelling_finds(index: SearchIndex) -> None:
     right = index.search("แลกเปลี่ยนเรียนรู้ทำอย่างไร", limit=1)
     typo = index.search("แลกเปี่ยนเรียนรุ้ทำอย่างไร", limit=1)
