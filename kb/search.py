@@ -470,8 +470,8 @@ class SearchIndex:
         candidates, ranked, coverage, missing = candidates[order], ranked[order], coverage[order], missing[order]
 
         first = self._answering_passage(
-            candidates, words, definition_asked=bool(_DEFINITION.search(query) or _ABBREVIATION_ASKED.search(query)),
-            list_asked=_asks_list(query), abbreviations=_ABBREVIATION.findall(query),
+            candidates, words, definition_asked=bool(_DEFINITION.search(query)), list_asked=_asks_list(query),
+            abbreviations=_ABBREVIATION.findall(query) if _ABBREVIATION_ASKED.search(query) else (),
         )
         if first:
             order = np.r_[first, np.delete(np.arange(len(candidates)), first)]
@@ -513,20 +513,27 @@ class SearchIndex:
         rows = np.flatnonzero(self._article_keys[candidates] == self._article_keys[candidates[0]])
         word_ids = [self._passages.vocabulary.get(word) for word in words]
         known = [word_id for word_id in word_ids if word_id is not None]
-        if len(rows) < 2 or not known:
+        if len(rows) < 2:
             return 0
         passages = candidates[rows]
+        if not known or not self._passages.scores(known)[passages].any():
+            # The article was found by its title alone ("KMP4 ทำอะไรบ้าง"): no passage says
+            # more than another, so a question asking for a list is shown the article's first list.
+            lists = np.flatnonzero(self._is_list[passages]) if list_asked else np.array([], dtype=int)
+            return int(rows[lists[np.argmin(passages[lists])]]) if len(lists) else 0
         scores = self._passages.scores(known)[passages].astype(np.float64)
         weights = np.array([self._passages.idf[word_id] if word_id is not None else self._unknown_idf for word_id in word_ids])
         present = np.array([self._passages.contains(word_id, passages) for word_id in word_ids])
         ranked = scores * ((weights @ present) / weights.sum()) ** COVERAGE_EXPONENT
         if definition_asked:
             # "X คืออะไร" is answered by the passage that says what X is.
-            ranked *= [
-                DEFINITION_BOOST if _defines(self._entries[row].text, words) or _spells_out(self._entries[row].text, abbreviations)
-                else 1.0
-                for row in passages
-            ]
+            ranked *= [DEFINITION_BOOST if _defines(self._entries[row].text, words) else 1.0 for row in passages]
+        if abbreviations:
+            # "ตัวย่อ KM มาจากอะไร" is answered by a passage that writes the letters out (a
+            # glossary line too, which never says "ย่อมาจาก"), when the article has one.
+            spelt_out = np.array([_spells_out(self._entries[row].text, abbreviations) for row in passages])
+            if spelt_out.any():
+                ranked *= spelt_out
         if list_asked:
             # "… มีอะไรบ้าง" is answered by the list, not by the paragraph that introduces it.
             ranked *= np.where(self._is_list[passages], LIST_BOOST, 1.0)

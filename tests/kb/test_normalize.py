@@ -388,7 +388,8 @@ def test_common_phrases_keep_their_words(text: str, words: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("everyday", "office"),
-    [("ตัวย่อ", "คำย่อ"), ("บทบาท", "หน้าที่"), ("ทริค", "เคล็ดลับ"), ("โชว์", "แสดง"), ("command", "คำสั่ง")],
+    [("ตัวย่อ", "คำย่อ"), ("บทบาท", "หน้าที่"), ("ทริค", "เคล็ดลับ"), ("โชว์", "แสดง"), ("command", "คำสั่ง"),
+     ("ความรู้ที่ฝังในคน", "tacit")],
 )
 def test_everyday_words_meet_the_words_documents_use(everyday: str, office: str) -> None:
     assert tokenize(f"เรื่อง{everyday}") == tokenize(f"เรื่อง{office}") or canonical_token(everyday) == canonical_token(office)

@@ -421,6 +421,17 @@ def test_an_abbreviation_asked_is_answered_by_the_passage_that_spells_it_out() -
     assert index.search("CMP เป็นตัวย่อของอะไร", limit=1)[0].entry.passage_id == 2
 
 
+def test_an_article_found_by_its_title_alone_shows_its_list_to_a_list_question() -> None:
+    # No passage of the article says "KMP 4" itself; the question asks what is done: the list.
+    index = SearchIndex.build([
+        entry(1, 1, "kmp4", "KMP 4 การประมวลและกลั่นกรองความรู้", "ความรู้ที่รวบรวมมาจากหลายคนมักมีรูปแบบไม่เหมือนกัน"),
+        entry(2, 1, "kmp4", "KMP 4 การประมวลและกลั่นกรองความรู้",
+              "- ปรับรูปแบบเอกสารให้เป็นมาตรฐาน\n- ใช้ศัพท์เดียวกันทั้งชุด\n- ปรับปรุงเนื้อหาให้ครบ"),
+        entry(3, 2, "kmp5", "KMP 5 การเข้าถึงความรู้", "เผยแพร่ความรู้ผ่านเว็บไซต์และไลน์กลุ่ม"),
+    ])
+    assert index.search("KMP4 ต้องทำอะไรบ้าง", limit=1)[0].entry.passage_id == 2
+
+
 def test_a_typo_question_finds_the_passage_the_right_spelling_finds(index: SearchIndex) -> None:
     right = index.search("แลกเปลี่ยนเรียนรู้ทำอย่างไร", limit=1)
     typo = index.search("แลกเปี่ยนเรียนรุ้ทำอย่างไร", limit=1)
