@@ -26,9 +26,9 @@ look-ahead rides on that digest and the Monday push is saved. They only ever mov
 any "before" reminder; the urgent ones (``before_1d``, ``due``, ``overdue``) keep their own
 days. Because the look-ahead day depends on other activities' reminders, the plan is made for
 all activities together (``plan_all_reminders``). A look-ahead reminder not sent on its day (the
-clock was down that Monday, or kmbot was upgraded mid-week) may still go out until the moment
-it had without the look-ahead (``moved_from``, never into the activity's next reminder day)
-plus the grace, so moving a reminder never drops it.
+clock was down that Monday, or kmbot was upgraded mid-week) may still go out until its own day
+(``moved_from``) plus the grace, or until the day before its activity's next reminder if that
+comes first (``sendable_until``): moving a reminder never drops it, nor doubles up a day.
 
 When two reminders of one activity land on the same day after moving, only the more urgent is
 kept (overdue > due > before_1d > before_7d > start): one message a day per activity is enough.
@@ -124,12 +124,15 @@ class PlannedReminder:
     key: str
     # The later moment it would have had without the weekly look-ahead; None when not moved by it.
     moved_from: datetime | None = None
+    # Moved by the look-ahead, it may still go out until this moment (its own day, or the day
+    # before its activity's next reminder if that comes first); None: only at ``at``.
+    sendable_until: datetime | None = None
 
     @property
     def last_moment(self) -> datetime:
         """The latest moment the reminder is still meant for: its sending window closes at this
-        plus the grace. A look-ahead reminder stays sendable until its own day."""
-        return self.moved_from or self.at
+        plus the grace."""
+        return self.sendable_until or self.at
 
 
 def reminder_key(activity_id: Hashable, kind: str, sequence: int = 0) -> str:
@@ -255,10 +258,11 @@ def plan_all_reminders(
                 kept[day] = (kind, sequence, own_day if own_day != day else None)
         ordered = sorted(kept.items())
         for index, (day, (kind, sequence, own_day)) in enumerate(ordered):
-            if own_day is not None and index + 1 < len(ordered):
+            until = own_day
+            if until is not None and index + 1 < len(ordered):
                 # Still sendable until its own day, but never into the next reminder's day of the
                 # same activity: a catch-up must not bring two messages about one activity.
-                own_day = min(own_day, ordered[index + 1][0] - timedelta(days=1))
+                until = min(until, ordered[index + 1][0] - timedelta(days=1))
             planned.append(
                 PlannedReminder(
                     activity_id=activity_id,
@@ -266,7 +270,8 @@ def plan_all_reminders(
                     at=moment(day),
                     sequence=sequence,
                     key=reminder_key(activity_id, kind, sequence),
-                    moved_from=moment(own_day) if own_day is not None and own_day > day else None,
+                    moved_from=moment(own_day) if own_day is not None else None,
+                    sendable_until=moment(until) if until is not None and until > day else None,
                 )
             )
     planned.sort(key=lambda reminder: (reminder.at, reminder.key))

@@ -157,6 +157,8 @@ class ReminderPreview:
     name: str
     plan: int
     fiscal_year: int
+    # The later moment the weekly look-ahead moved it from (its own day); None when not moved.
+    moved_from: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -171,6 +173,7 @@ class ReminderPreview:
             "name": self.name,
             "plan": self.plan,
             "fiscal_year": self.fiscal_year,
+            "moved_from": self.moved_from.isoformat() if self.moved_from else None,
         }
 
 
@@ -213,6 +216,7 @@ def preview_reminders(
                 name=activity.name,
                 plan=activity.plan.number,
                 fiscal_year=activity.plan.fiscal_year,
+                moved_from=reminder.moved_from,
             )
         )
     previews.extend(_sent_but_no_longer_planned(session, planned, from_date))

@@ -242,6 +242,7 @@ def test_a_late_look_ahead_never_joins_its_activitys_next_reminder() -> None:
     planned = plan_all_reminders([activity, ActivitySchedule(2, None, date(2024, 7, 8))], rules)
     mine = [r for r in planned if r.activity_id == 1]
     assert schedule_of(mine)[:2] == [("start", 0, date(2024, 7, 8)), ("before_3d", 0, date(2024, 7, 9))]
+    assert mine[0].moved_from == at_nine(date(2024, 7, 10)) and mine[0].last_moment == mine[0].at
     tuesday = at_nine(date(2024, 7, 9))
     assert [r.kind for r in due_reminders(mine, now=tuesday, sent_keys=set())] == ["before_3d"]
 
@@ -455,8 +456,8 @@ def test_a_look_ahead_is_never_later_than_its_own_day_nor_off_a_working_day_nor_
             assert reminder.at.date() <= deadlines[reminder.activity_id]
         else:
             assert reminder.at == unmoved.at and reminder.moved_from is None  # urgent ones keep their day
-        if reminder.moved_from is not None:
-            assert reminder.at < reminder.moved_from <= unmoved.at
+        assert reminder.moved_from == (unmoved.at if reminder.at != unmoved.at else None)
+        assert reminder.at <= reminder.last_moment <= unmoved.at
     # What the look-ahead drops is an early reminder that met a more urgent one of its activity.
     assert all(_looks_ahead(own[key].kind) for key in set(own) - {r.key for r in planned})
 

@@ -637,5 +637,6 @@ def test_an_upgrade_to_the_look_ahead_mid_week_sends_nothing_twice_and_drops_not
         previews = {preview.key: preview for preview in preview_reminders(session, ReminderPolicy(), at(2024, 5, 8, 12, 0))}
     assert (previews[start_key].state, previews[start_key].at) == ("sent", at(2024, 5, 6))
     assert previews[week_before_key].state == "sent"
+    assert previews[week_before_key].as_dict()["moved_from"] == "2024-05-08T09:00:00+07:00"  # its own day
     # Back to each reminder on its own day (switched off again): nothing is sent a second time.
     assert send_due_reminders(database, line_client, at(2024, 5, 8, 9, 5), OWN_DAYS).sent == []
