@@ -29,10 +29,16 @@ ACCENT_BY_KIND = {
 }
 
 
-def reminder_title(kind: str, deadline: date, reminder_day: date) -> str:
-    """The card's headline, from the days actually left: a reminder moved off a weekend or a
-    holiday must not say "พรุ่งนี้" when the deadline is three days away."""
+def reminder_title(kind: str, deadline: date, reminder_day: date, start: date | None = None) -> str:
+    """The card's headline, from the days actually left on the day it is sent: a reminder moved
+    off a weekend or a holiday, or into the week's look-ahead on Monday, must not say "พรุ่งนี้"
+    when the deadline is three days away, nor "อีก ๗ วัน" when it is nine."""
     if kind == "start":
+        days_to_start = (start - reminder_day).days if start is not None else 0
+        if days_to_start == 1:
+            return "พรุ่งนี้เริ่มกิจกรรม"
+        if days_to_start > 1:
+            return f"อีก {thai_digits(days_to_start)} วันเริ่มกิจกรรม"
         return "เริ่มกิจกรรม"
     days_left = (deadline - reminder_day).days
     if kind == "overdue" or days_left < 0:
@@ -56,7 +62,8 @@ SUMMARY_NAME_LIMIT = 60
 
 @dataclass(frozen=True)
 class DigestEntry:
-    """One reminder of a digest: the activity, the reminder's kind and day, and its plan."""
+    """One reminder of a digest: the activity, the reminder's kind, the day it is sent (the
+    headline counts the days left from it), and its plan."""
 
     activity: Activity
     kind: str
@@ -96,7 +103,7 @@ def digest_messages(entries: list[DigestEntry]) -> list[Message]:
     alt_text = shorten(
         f"แจ้งเตือนแผน KM {thai_digits(len(ordered))} รายการ: "
         + "; ".join(
-            f"{reminder_title(entry.kind, entry.activity.deadline, entry.reminder_day)} – {activity_label(entry.activity)}"
+            f"{reminder_title(entry.kind, entry.activity.deadline, entry.reminder_day, entry.activity.start)} – {activity_label(entry.activity)}"
             for entry in ordered
             if entry.activity.deadline is not None
         ),
@@ -108,7 +115,7 @@ def digest_messages(entries: list[DigestEntry]) -> list[Message]:
 def _entry_bubble(entry: DigestEntry) -> dict[str, Any]:
     deadline = entry.activity.deadline
     assert deadline is not None, "reminders are planned only for activities with a deadline"
-    title = reminder_title(entry.kind, deadline, entry.reminder_day)
+    title = reminder_title(entry.kind, deadline, entry.reminder_day, entry.activity.start)
     return reminder_bubble(entry.activity, entry.kind, title, entry.plan_number, entry.plan_name)
 
 
@@ -133,7 +140,7 @@ def _summary(rest: list[DigestEntry]) -> list[dict[str, Any]]:
         })
         lines.append({
             "type": "text",
-            "text": f"{reminder_title(entry.kind, deadline, entry.reminder_day)} · ครบกำหนด {format_thai_date(deadline)}"
+            "text": f"{reminder_title(entry.kind, deadline, entry.reminder_day, entry.activity.start)} · ครบกำหนด {format_thai_date(deadline)}"
             + (f" · {thai_digits(f'แผนที่ {entry.plan_number}')}" if entry.plan_number is not None else ""),
             "size": "xs",
             "color": "#7F8C8D",
@@ -174,7 +181,7 @@ def reminder_messages(
     """One Flex bubble for the reminder, with a plain-text alternative for notifications."""
     deadline = activity.deadline
     assert deadline is not None, "reminders are planned only for activities with a deadline"
-    title = reminder_title(kind, deadline, reminder_day)
+    title = reminder_title(kind, deadline, reminder_day, activity.start)
     label = activity_label(activity)
     alt_text = shorten(f"แจ้งเตือนแผน KM: {title} – {label} (กำหนดเสร็จ {format_thai_date(deadline)})", ALT_TEXT_LIMIT)
     bubble = reminder_bubble(activity, kind, title, plan_number, plan_name)

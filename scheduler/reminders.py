@@ -41,7 +41,7 @@ from scheduler.policy import (
     PlannedReminder,
     ReminderSettings,
     due_reminders,
-    plan_reminders,
+    plan_all_reminders,
     reminder_state,
 )
 from scheduler.reminder_card import DigestEntry, digest_messages
@@ -76,6 +76,7 @@ class ReminderPolicy:
             hour=config.reminder_hour,
             holidays=holidays,
             overdue_until_fiscal_year_end=config.overdue_until_fiscal_year_end,
+            weekly_look_ahead=config.reminder_weekly_look_ahead,
         )
         return cls(settings=settings, grace=timedelta(hours=config.reminder_grace_hours))
 
@@ -123,13 +124,12 @@ def planned_reminders(session: Session, policy: ReminderPolicy) -> list[tuple[Ac
         .options(selectinload(Activity.plan))
         .order_by(Plan.fiscal_year, Plan.number, Activity.position)
     ).all()
-    planned = [
-        (activity, reminder)
-        for activity in activities
-        for reminder in plan_reminders(activity_schedule(activity), policy.settings)
+    # One plan for all of them: a week's look-ahead may ride on another activity's digest.
+    by_id = {activity.id: activity for activity in activities}
+    return [
+        (by_id[reminder.activity_id], reminder)
+        for reminder in plan_all_reminders((activity_schedule(activity) for activity in activities), policy.settings)
     ]
-    planned.sort(key=lambda pair: (pair[1].at, pair[1].key))
-    return planned
 
 
 def committee_groups(session: Session) -> list[ChatGroup]:
@@ -157,6 +157,8 @@ class ReminderPreview:
     name: str
     plan: int
     fiscal_year: int
+    # The later moment the weekly look-ahead moved it from (its own day); None when not moved.
+    moved_from: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -171,6 +173,7 @@ class ReminderPreview:
             "name": self.name,
             "plan": self.plan,
             "fiscal_year": self.fiscal_year,
+            "moved_from": self.moved_from.isoformat() if self.moved_from else None,
         }
 
 
@@ -213,8 +216,49 @@ def preview_reminders(
                 name=activity.name,
                 plan=activity.plan.number,
                 fiscal_year=activity.plan.fiscal_year,
+                moved_from=reminder.moved_from,
             )
         )
+    previews.extend(_sent_but_no_longer_planned(session, planned, from_date))
+    previews.sort(key=lambda preview: (preview.at, preview.key))
+    return previews
+
+
+def _sent_but_no_longer_planned(
+    session: Session, planned: list[tuple[Activity, PlannedReminder]], from_date: date | None
+) -> list[ReminderPreview]:
+    """Reminders sent that the plan no longer has: the weekly look-ahead (switched on, or kmbot
+    upgraded to it) merged a start already sent into its activity's week-before reminder. They
+    were sent, so the preview keeps showing them."""
+    activities = {activity.id: activity for activity, _ in planned}
+    planned_keys = {reminder.key for _, reminder in planned}
+    rows = session.scalars(
+        select(Delivery).where(Delivery.purpose == REMINDER, Delivery.state == "sent").order_by(Delivery.id)
+    ).all()
+    by_key: dict[str, list[Delivery]] = defaultdict(list)
+    for row in rows:
+        if row.delivery_key not in planned_keys and row.activity_id in activities and row.planned_at is not None:
+            by_key[row.delivery_key].append(row)
+    previews = []
+    for key, key_rows in by_key.items():
+        activity, first = activities[key_rows[0].activity_id], key_rows[0]
+        at = to_bangkok(first.planned_at)
+        if from_date is not None and at.date() < from_date:
+            continue
+        sequence = key.rsplit(":", 1)[-1]
+        previews.append(ReminderPreview(
+            activity_id=activity.id,
+            kind=first.reminder_kind or key.split(":")[1],
+            at=at,
+            recipients=sorted(row.recipient for row in key_rows),
+            state="sent",
+            key=key,
+            sequence=int(sequence) if sequence.isdigit() else 0,
+            step=activity.step,
+            name=activity.name,
+            plan=activity.plan.number,
+            fiscal_year=activity.plan.fiscal_year,
+        ))
     return previews
 
 
@@ -373,7 +417,7 @@ def _record_missed(
 ) -> None:
     rows = {(row.delivery_key, row.recipient): row for row in _deliveries_for(session, {r.key for _, r in closed})}
     for activity, reminder in closed:
-        window_closed_at = reminder.at + policy.grace
+        window_closed_at = reminder.last_moment + policy.grace
         for recipient in recipients:
             # A group made a committee group after the window closed never expected this one.
             if recipient.joined_at > window_closed_at:
@@ -408,10 +452,12 @@ def _send_digest(
     parcels = [_parcel(activity, reminder, recipient) for activity, reminder in due]
 
     def build(batch: list[Parcel]) -> list[Message]:
+        # The cards count the days left from the day they go out, which for a catch-up after a
+        # missed tick (or a look-ahead sent after its Monday) is later than the day planned.
         entries = []
         for parcel in batch:
             activity, reminder = by_key[parcel.key]
-            entries.append(DigestEntry(activity, reminder.kind, reminder.at.date(), activity.plan.number, activity.plan.knowledge_topic))
+            entries.append(DigestEntry(activity, reminder.kind, now.date(), activity.plan.number, activity.plan.knowledge_topic))
         return digest_messages(entries)
 
     def events(sent: list[Sent]) -> list[InteractionEvent]:

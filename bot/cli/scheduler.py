@@ -98,9 +98,11 @@ def reminders_preview_command(as_json: bool, from_date: datetime | None) -> None
     for preview in previews:
         kind = preview.kind + (f" {preview.sequence}" if preview.kind == "overdue" else "")
         activity = f"#{preview.activity_id} {preview.step}"
+        # A reminder the weekly look-ahead moved says which day it was for.
+        ahead = f"  (week's look-ahead, for {preview.moved_from:%a %Y-%m-%d})" if preview.moved_from else ""
         click.echo(
             f"{preview.at:%Y-%m-%d %H:%M}  {kind:11} {activity:11} {preview.plan:<5} {preview.state:10} "
-            f"{len(preview.recipients):<7} {preview.name}"
+            f"{len(preview.recipients):<7} {preview.name}{ahead}"
         )
 
 

@@ -115,6 +115,9 @@ class Config:
     # Overdue reminders stop at the end of the deadline's fiscal year (KMBOT_OVERDUE_UNTIL_YEAR_END=off
     # keeps sending them, up to the policy's count, into the next year).
     overdue_until_fiscal_year_end: bool = True
+    # The start and week-before reminders join the digest of the first working day of their week
+    # (KMBOT_REMINDER_LOOK_AHEAD=off sends each on its own day): fewer pushes against the quota.
+    reminder_weekly_look_ahead: bool = True
     # The weekly knowledge push to staff groups, e.g. "mon 09:30"; None keeps it off, because
     # every push to a group spends one message of the LINE plan's quota per member.
     knowledge_push_schedule: str | None = None
@@ -196,6 +199,7 @@ class Config:
             public_holidays=(environ.get("KMBOT_PUBLIC_HOLIDAYS") or "on").strip().lower() not in ("0", "off", "false", "no"),
             reminder_grace_hours=float(environ.get("KMBOT_REMINDER_GRACE_HOURS") or 24),
             overdue_until_fiscal_year_end=_switch(environ.get("KMBOT_OVERDUE_UNTIL_YEAR_END") or "on"),
+            reminder_weekly_look_ahead=_switch(environ.get("KMBOT_REMINDER_LOOK_AHEAD") or "on"),
             knowledge_push_schedule=(environ.get("KMBOT_KNOWLEDGE_PUSH") or "").strip() or None,
             feedback_digest=_switch(environ.get("KMBOT_FEEDBACK_DIGEST") or "on"),
             knowledge_push_article_id=int(environ["KMBOT_KNOWLEDGE_PUSH_ARTICLE"]) if environ.get("KMBOT_KNOWLEDGE_PUSH_ARTICLE") else None,
@@ -349,6 +353,7 @@ EDITABLE_SETTINGS: tuple[EditableSetting, ...] = (
     EditableSetting("reminder_days_before", "KMBOT_REMINDER_DAYS_BEFORE", _days_before),
     EditableSetting("reminder_grace_hours", "KMBOT_REMINDER_GRACE_HOURS", _grace_hours),
     EditableSetting("overdue_until_fiscal_year_end", "KMBOT_OVERDUE_UNTIL_YEAR_END", _switch),
+    EditableSetting("reminder_weekly_look_ahead", "KMBOT_REMINDER_LOOK_AHEAD", _switch),
     EditableSetting("knowledge_push_schedule", "KMBOT_KNOWLEDGE_PUSH", _optional_text),
     EditableSetting("knowledge_push_article_id", "KMBOT_KNOWLEDGE_PUSH_ARTICLE", _positive_integer),
     EditableSetting("question_rate", "KMBOT_QUESTION_RATE", parse_question_rate),

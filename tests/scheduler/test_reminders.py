@@ -76,27 +76,36 @@ def test_fiscal_year_2567_walk_sends_each_reminder_once_on_its_day(
     done_activity = imported_plan[(2, "CMP4")]  # "ก.พ. ๒๕๖๗ เป็นต้นไป": open-ended, reminded from 1 Feb
     done_on = date(2024, 3, 5)
     cancelled = {key for key, (activity, _kind, moment) in planned.items() if activity == done_activity and moment.date() > done_on}
-    # Friday 24 May: the clock process is dead all day (its before_7d reminders are missed);
+    # Tuesday 21 May: the clock process is dead all day. That day's digest had plan 2 KMP2 a
+    # week overdue and, as the week's look-ahead, the week-before reminders of two activities
+    # due on Friday 31 May (their own day Friday 24). The overdue reminder is missed; the
+    # look-ahead still goes out when the clock is back on Wednesday, before its own day.
     # Tuesday 28 May: the restarted clock was stopped for a deploy and is back the next morning.
-    missed_day, late_day = date(2024, 5, 24), date(2024, 5, 28)
-    expected_missed = set(expected_by_day[missed_day])
-    assert len(expected_missed) == 2 and len(expected_by_day[late_day]) == 1
+    missed_day, late_day = date(2024, 5, 21), date(2024, 5, 28)
+    look_ahead = {key for key in expected_by_day[missed_day] if planned[key][1] == "before_7d"}
+    expected_missed = set(expected_by_day[missed_day]) - look_ahead
+    assert len(look_ahead) == 2 and [planned[key][1] for key in expected_missed] == ["overdue"]
+    assert len(expected_by_day[late_day]) == 1
 
     sent_on: dict[date, list[str]] = {}
     with time_machine.travel(at(2023, 10, 2), tick=False) as traveller:
         clock = ReminderClock(database, line_client, policy, holder="clock-a")
         day = date(2023, 10, 2)
         while day <= date(2024, 11, 29):
-            if day == date(2024, 5, 25):
-                # Saturday 10:00: the clock comes back; its catch-up tick finds Friday's window
-                # closed (09:00 + 24 h) and records those reminders missed instead of sending late.
-                traveller.move_to(at(2024, 5, 25, 10, 0))
+            if day == date(2024, 5, 22):
+                # Wednesday 10:00: the clock comes back; its catch-up tick finds Tuesday's window
+                # closed (09:00 + 24 h) for the overdue reminder and records it missed instead of
+                # sending it late, and sends the look-ahead, whose window runs to Friday.
+                traveller.move_to(at(2024, 5, 22, 10, 0))
                 clock = ReminderClock(database, line_client, policy, holder="clock-b")
                 before = len(line_stub.pushes)
                 report = clock.start()
-                assert report is not None and not report.sent
+                assert report is not None
                 assert {item.key for item in report.missed} == expected_missed
-                assert len(line_stub.pushes) == before
+                assert {item.key for item in report.sent} == look_ahead
+                sent_on[missed_day] = pushed_reminder_keys(database, line_stub.pushes[before:], committee_group)
+                # The cards count the days left from Wednesday, the day they go out: nine, not ten.
+                assert "อีก ๙ วันถึงกำหนด" in line_stub.pushes[-1].body["messages"][0]["altText"]
             if day == date(2024, 5, 29):
                 # Wednesday 08:30, before Tuesday's window closes: the catch-up sends it, late but in time.
                 traveller.move_to(at(2024, 5, 29, 8, 30))
@@ -106,7 +115,7 @@ def test_fiscal_year_2567_walk_sends_each_reminder_once_on_its_day(
                 assert report is not None
                 assert [item.key for item in report.sent] == expected_by_day[late_day]
                 sent_on[late_day] = pushed_reminder_keys(database, line_stub.pushes[before:], committee_group)
-            if day.weekday() < 5 and day not in (missed_day, late_day):
+            if day.weekday() < 5 and day not in (missed_day, late_day, date(2024, 5, 22)):
                 traveller.move_to(at(day.year, day.month, day.day))
                 before = len(line_stub.pushes)
                 assert clock.tick() is not None
@@ -133,19 +142,22 @@ def test_fiscal_year_2567_walk_sends_each_reminder_once_on_its_day(
         assert Counter(planned[key][1] for key in all_sent) == {
             # Overdue reminders stop on 30 September 2024 with the fiscal year (96 would run into
             # FY 2568); the open-ended activity done in March is due then, so it has none to cancel.
-            "start": 24, "before_7d": 24 - 2 - 1, "before_1d": 22 - 1, "due": 24 - 1, "overdue": 28,
+            "start": 24, "before_7d": 24 - 1, "before_1d": 22 - 1, "due": 24 - 1, "overdue": 28 - 1,
         }
         digest_days = [day_sent for day_sent, keys in sent_on.items() if keys]
         assert len(line_stub.delivered_pushes) == len(digest_days) < len(all_sent) / 2
         assert all(call.body["to"] == committee_group for call in line_stub.pushes)
+        # The weekly look-ahead saves pushes: each reminder on its own day would take more days.
+        own_days = {moment.date() for _activity, _kind, moment in planned_keys(database, ReminderPolicy(ReminderSettings(weekly_look_ahead=False))).values()}
+        assert len({moment.date() for _activity, _kind, moment in planned.values()}) < len(own_days)
 
         with database.session() as session:
             states = Counter(preview.state for preview in preview_reminders(session, policy, now()))
             events = session.scalars(select(InteractionEvent).where(InteractionEvent.kind == "reminder_push")).all()
-        assert states == {"sent": len(all_sent), "missed": 2, "cancelled": len(cancelled)}
+        assert states == {"sent": len(all_sent), "missed": 1, "cancelled": len(cancelled)}
         assert len(events) == len(digest_days) and {event.recipients for event in events} == {5}
         assert sorted(key for event in events for key in event.detail["reminder_keys"]) == sorted(all_sent)
-        assert delivery_states(database) == {"sent": len(all_sent), "missed": 2}
+        assert delivery_states(database) == {"sent": len(all_sent), "missed": 1}
 
 
 # --- exactly once ---------------------------------------------------------------------------------
@@ -209,16 +221,16 @@ def test_line_answers_500_then_200_and_the_reminder_is_delivered_once_with_one_r
 def test_a_push_failing_every_retry_is_sent_by_a_later_tick_inside_the_grace_window(
     database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
-    moment = at(2024, 2, 29)  # plan 2 KMP1 is due
+    moment = at(2024, 3, 7)  # plan 2 KMP1 is a week overdue, alone that day
     line_stub.fail_next(PUSH_PATH, 503, times=4)  # the client's four attempts, all refused
 
     first = send_due_reminders(database, line_client, moment, ReminderPolicy())
-    assert [item.kind for item in first.failed] == ["due"] and first.sent == []
+    assert [item.kind for item in first.failed] == ["overdue"] and first.sent == []
     assert delivery_states(database)["failed"] == 1
 
     second = send_due_reminders(database, line_client, moment + timedelta(hours=1), ReminderPolicy())
 
-    assert [item.kind for item in second.sent] == ["due"]
+    assert [item.kind for item in second.sent] == ["overdue"]
     assert [call.status for call in line_stub.pushes] == [503, 503, 503, 503, 200]
     assert len({call.headers["X-Line-Retry-Key"] for call in line_stub.pushes}) == 1
     assert len(line_stub.delivered_pushes) == 1
@@ -231,15 +243,15 @@ def test_a_failed_push_whose_window_closed_is_recorded_missed_and_never_sent_lat
     database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
     line_stub.fail_next(PUSH_PATH, 500, times=4)
-    send_due_reminders(database, line_client, at(2024, 2, 29), ReminderPolicy())
+    send_due_reminders(database, line_client, at(2024, 3, 7), ReminderPolicy())
     failed_key = line_stub.pushes[0].headers["X-Line-Retry-Key"]
 
-    report = send_due_reminders(database, line_client, at(2024, 3, 1, 9, 30), ReminderPolicy())
+    report = send_due_reminders(database, line_client, at(2024, 3, 8, 9, 30), ReminderPolicy())
 
-    assert [item.kind for item in report.missed if item.planned_at == at(2024, 2, 29)] == ["due"]
+    assert [item.kind for item in report.missed if item.planned_at == at(2024, 3, 7)] == ["overdue"]
     assert [call for call in line_stub.pushes if call.headers["X-Line-Retry-Key"] == failed_key and call.status == 200] == []
     with database.session() as session:
-        row = session.scalars(select(Delivery).where(Delivery.planned_at == at(2024, 2, 29))).one()
+        row = session.scalars(select(Delivery).where(Delivery.planned_at == at(2024, 3, 7))).one()
     assert row.state == "missed" and "500" in (row.error or "")
 
 
@@ -278,17 +290,17 @@ def test_a_process_killed_mid_push_is_finished_without_a_second_delivery(
 def test_reminders_due_while_nothing_ran_are_sent_within_grace_and_missed_after(
     database, line_stub, line_client, imported_plan, committee_group, at
 ) -> None:
-    # 23 April 09:00: plan 2 KMP2 (April) has its before_7d; nothing ran that morning.
-    within = send_due_reminders(database, line_client, at(2024, 4, 24, 8, 59), ReminderPolicy())
-    assert [item.kind for item in within.sent] == ["before_7d"]
+    # 30 April 09:00: plan 2 KMP2 (April) is due; nothing ran that morning.
+    within = send_due_reminders(database, line_client, at(2024, 5, 1, 8, 59), ReminderPolicy())
+    assert ("due", at(2024, 4, 30)) in [(item.kind, item.planned_at) for item in within.sent]
 
-    # 24 May 09:00 reminders looked at 25 May 09:00: the window has just closed.
-    late = send_due_reminders(database, line_client, at(2024, 5, 25, 9, 0), ReminderPolicy())
+    # 7 May 09:00 (a week overdue) looked at 8 May 09:00: the window has just closed.
+    late = send_due_reminders(database, line_client, at(2024, 5, 8, 9, 0), ReminderPolicy())
     assert late.sent == []
-    assert [item.kind for item in late.missed if item.planned_at == at(2024, 5, 24)] == ["before_7d", "before_7d"]
+    assert [item.kind for item in late.missed if item.planned_at == at(2024, 5, 7)] == ["overdue"]
     assert len(line_stub.pushes) == 1
 
-    again = send_due_reminders(database, line_client, at(2024, 5, 25, 9, 0), ReminderPolicy())
+    again = send_due_reminders(database, line_client, at(2024, 5, 8, 9, 0), ReminderPolicy())
     assert again.missed == [] and again.sent == []
 
 
@@ -405,19 +417,37 @@ def test_the_reminder_card_names_the_activity_deadline_indicator_and_done_button
 
 
 @pytest.mark.parametrize(
-    ("kind", "deadline", "day", "title"),
+    ("kind", "deadline", "day", "start", "title"),
     [
-        ("start", date(2024, 7, 1), date(2024, 7, 1), "เริ่มกิจกรรม"),
-        ("before_7d", date(2024, 7, 8), date(2024, 7, 1), "อีก ๗ วันถึงกำหนด"),
-        ("before_1d", date(2024, 7, 2), date(2024, 7, 1), "พรุ่งนี้ถึงกำหนด"),
-        ("due", date(2024, 7, 1), date(2024, 7, 1), "วันนี้ครบกำหนด"),
-        ("overdue", date(2024, 7, 1), date(2024, 7, 8), "เลยกำหนดแล้ว ๗ วัน"),
+        ("start", date(2024, 7, 31), date(2024, 7, 1), date(2024, 7, 1), "เริ่มกิจกรรม"),
+        ("before_7d", date(2024, 7, 8), date(2024, 7, 1), None, "อีก ๗ วันถึงกำหนด"),
+        ("before_1d", date(2024, 7, 2), date(2024, 7, 1), None, "พรุ่งนี้ถึงกำหนด"),
+        ("due", date(2024, 7, 1), date(2024, 7, 1), None, "วันนี้ครบกำหนด"),
+        ("overdue", date(2024, 7, 1), date(2024, 7, 8), None, "เลยกำหนดแล้ว ๗ วัน"),
+        # The week's look-ahead, sent on Monday 29 July for what comes later in the week.
+        ("before_7d", date(2024, 8, 7), date(2024, 7, 29), None, "อีก ๙ วันถึงกำหนด"),
+        ("start", date(2024, 8, 31), date(2024, 7, 29), date(2024, 8, 1), "อีก ๓ วันเริ่มกิจกรรม"),
+        ("start", date(2024, 8, 31), date(2024, 7, 31), date(2024, 8, 1), "พรุ่งนี้เริ่มกิจกรรม"),
     ],
 )
-def test_reminder_titles_in_thai(kind: str, deadline: date, day: date, title: str) -> None:
+def test_reminder_titles_in_thai(kind: str, deadline: date, day: date, start: date | None, title: str) -> None:
     from scheduler.reminder_card import reminder_title
 
-    assert reminder_title(kind, deadline, day) == title
+    assert reminder_title(kind, deadline, day, start) == title
+
+
+def test_the_weeks_look_ahead_card_says_when_the_activity_starts(
+    database, line_stub, line_client, imported_plan, committee_group, at
+) -> None:
+    """Monday 29 July 2024 (no holidays set): three activities start on Thursday 1 August; the
+    committee hears of them in the week's look-ahead, and the cards say "in 3 days"."""
+    report = send_due_reminders(database, line_client, at(2024, 7, 29), ReminderPolicy())
+
+    assert [item.kind for item in report.sent] == ["start"] * 3
+    assert all(item.planned_at == at(2024, 7, 29) for item in report.sent)
+    (push,) = line_stub.pushes
+    headers = [str(bubble["header"]) for bubble in push.body["messages"][0]["contents"]["contents"]]
+    assert len(headers) == 3 and all("อีก ๓ วันเริ่มกิจกรรม" in header for header in headers)
 
 
 # --- what LINE refuses is not sent again ---------------------------------------------------------
@@ -428,12 +458,12 @@ def test_a_push_line_refuses_with_400_is_recorded_refused_and_never_retried(
 ) -> None:
     line_stub.fail_next(PUSH_PATH, 400, body={"message": "The request body has 1 error(s)",
                                               "details": [{"message": "Invalid uri", "property": "messages[0]"}]})
-    moment = at(2024, 2, 29)  # plan 2 KMP1 is due
+    moment = at(2024, 3, 7)  # plan 2 KMP1 is a week overdue
 
     first = send_due_reminders(database, line_client, moment, ReminderPolicy())
     later = [send_due_reminders(database, line_client, moment + timedelta(minutes=minutes), ReminderPolicy()) for minutes in (1, 30, 60)]
 
-    assert [item.kind for item in first.failed] == ["due"] and "Invalid uri" in (first.failed[0].error or "")
+    assert [item.kind for item in first.failed] == ["overdue"] and "Invalid uri" in (first.failed[0].error or "")
     assert all(report.sent == [] and report.failed == [] for report in later)
     assert [call.status for call in line_stub.pushes] == [400]
     assert delivery_states(database)["refused"] == 1
@@ -441,7 +471,7 @@ def test_a_push_line_refuses_with_400_is_recorded_refused_and_never_retried(
 
 def test_a_monthly_limit_429_is_held_until_next_month(database, line_stub, line_client, imported_plan, committee_group, at) -> None:
     line_stub.fail_next(PUSH_PATH, 429, body={"message": "You have reached your monthly limit."})
-    moment = at(2024, 2, 29)
+    moment = at(2024, 3, 7)
 
     send_due_reminders(database, line_client, moment, ReminderPolicy())
     send_due_reminders(database, line_client, moment + timedelta(hours=2), ReminderPolicy())
@@ -457,7 +487,7 @@ def test_the_quota_guard_holds_a_push_that_would_exceed_the_allowance(
     line_stub.quota = {"type": "limited", "value": 200}
     line_stub.quota_used = 195
 
-    report = send_due_reminders(database, line_client, at(2024, 2, 29), ReminderPolicy())
+    report = send_due_reminders(database, line_client, at(2024, 3, 7), ReminderPolicy())
 
     assert line_stub.pushes == []
     assert "quota would be exceeded: 195 of 200 used" in (report.failed[0].error or "")
@@ -563,3 +593,50 @@ def test_the_preview_still_lists_reminders_one_by_one_after_a_digest(
     assert len(line_stub.pushes) == 1
     assert sorted(preview.key for preview in previews) == sorted(item.key for item in report.sent)
     assert {(preview.state, tuple(preview.recipients)) for preview in previews} == {("sent", (committee_group,))}
+
+
+# --- switching the weekly look-ahead on in a running office ----------------------------------------
+
+OWN_DAYS = ReminderPolicy(ReminderSettings(weekly_look_ahead=False))
+
+
+def test_an_upgrade_to_the_look_ahead_mid_week_sends_nothing_twice_and_drops_nothing(
+    database, line_stub, line_client, committee_group, at
+) -> None:
+    """An activity from Monday 6 to Wednesday 15 May 2024. Before the upgrade its start went out
+    on Monday and its week-before reminder was for Wednesday 8; with the look-ahead both belong to
+    Monday, where only the week-before is kept. Upgraded on Tuesday, kmbot still sends the
+    week-before on Wednesday at the latest, the start is not sent again, and the preview still
+    shows it sent."""
+    from kb.tables import Plan
+
+    with database.session() as session:
+        plan = Plan(fiscal_year=2567, number=1, knowledge_topic="การจัดทำงบประมาณ")
+        plan.activities.append(Activity(position=0, number=1, step="KMP1", name="บ่งชี้ความรู้",
+                                        start=date(2024, 5, 6), deadline=date(2024, 5, 15)))
+        session.add(plan)
+        session.flush()
+        activity_id = plan.activities[0].id
+    start_key, week_before_key = f"a{activity_id}:start:0", f"a{activity_id}:before_7d:0"
+
+    monday = send_due_reminders(database, line_client, at(2024, 5, 6), OWN_DAYS)
+    assert [item.key for item in monday.sent] == [start_key]
+    with database.session() as session:
+        assert {reminder.key for _, reminder in planned_reminders(session, ReminderPolicy())} >= {week_before_key}
+        assert start_key not in {reminder.key for _, reminder in planned_reminders(session, ReminderPolicy())}
+
+    tuesday = send_due_reminders(database, line_client, at(2024, 5, 7), ReminderPolicy())  # upgraded overnight
+    wednesday = send_due_reminders(database, line_client, at(2024, 5, 8), ReminderPolicy())
+
+    # Monday's look-ahead day has passed, but its window runs to Wednesday: sent on Tuesday's tick.
+    assert [item.key for item in tuesday.sent] == [week_before_key] and tuesday.missed == []
+    assert wednesday.sent == [] and wednesday.missed == []
+    assert len(line_stub.delivered_pushes) == 2
+    assert "อีก ๘ วันถึงกำหนด" in line_stub.pushes[-1].body["messages"][0]["altText"]
+    with database.session() as session:
+        previews = {preview.key: preview for preview in preview_reminders(session, ReminderPolicy(), at(2024, 5, 8, 12, 0))}
+    assert (previews[start_key].state, previews[start_key].at) == ("sent", at(2024, 5, 6))
+    assert previews[week_before_key].state == "sent"
+    assert previews[week_before_key].as_dict()["moved_from"] == "2024-05-08T09:00:00+07:00"  # its own day
+    # Back to each reminder on its own day (switched off again): nothing is sent a second time.
+    assert send_due_reminders(database, line_client, at(2024, 5, 8, 9, 5), OWN_DAYS).sent == []

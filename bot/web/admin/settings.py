@@ -66,6 +66,7 @@ def form_values() -> tuple[dict[str, str | None], list[FormError]]:
         "reminder_days_before": _text("reminder_days_before"),
         "reminder_grace_hours": _text("reminder_grace_hours"),
         "overdue_until_fiscal_year_end": "on" if request.form.get("overdue_until_fiscal_year_end") else "off",
+        "reminder_weekly_look_ahead": "on" if request.form.get("reminder_weekly_look_ahead") else "off",
         "public_holidays": "on" if request.form.get("public_holidays") else "off",
         "knowledge_push_article_id": _text("knowledge_push_article_id"),
     }
@@ -100,6 +101,7 @@ FIELD_ERRORS = {
     "reminder_days_before": "จำนวนวันก่อนครบกำหนดพิมพ์เป็นตัวเลขคั่นด้วยจุลภาค เช่น 7, 1 (1 ถึง 90 วัน) ค่ะ",
     "reminder_grace_hours": "ระยะผ่อนผันต้องมากกว่า 0 และไม่เกิน 336 ชั่วโมงค่ะ",
     "overdue_until_fiscal_year_end": "ค่าการแจ้งเตือนเลยกำหนดอ่านไม่ได้ค่ะ",
+    "reminder_weekly_look_ahead": "ค่าการรวมแจ้งเตือนล่วงหน้าประจำสัปดาห์อ่านไม่ได้ค่ะ",
     "public_holidays": "ค่าวันหยุดราชการอ่านไม่ได้ค่ะ",
     "knowledge_push_schedule": "เวลาส่งความรู้ประจำสัปดาห์อ่านไม่ได้ค่ะ",
     "knowledge_push_article_id": "บทความที่ส่งประจำสัปดาห์ไม่ถูกต้องค่ะ",

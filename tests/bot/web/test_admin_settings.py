@@ -35,7 +35,8 @@ def settings_form(**changes: str) -> dict[str, str]:
     """The form as the page fills it for a fresh install, with `changes` typed over it."""
     form = {"organisation_name": "", "division_name": "", "staff_count": "", "public_base_url": "",
             "reminder_hour": "9", "reminder_days_before": "7, 1", "reminder_grace_hours": "24",
-            "overdue_until_fiscal_year_end": "on", "public_holidays": "on", "office_holidays": "",
+            "overdue_until_fiscal_year_end": "on", "reminder_weekly_look_ahead": "on",
+            "public_holidays": "on", "office_holidays": "",
             "push_day": "", "push_time": "09:00", "knowledge_push_article_id": "",
             "question_limit": "10", "question_window": "minute"}
     form.update(changes)
@@ -103,6 +104,22 @@ def test_bad_input_gets_a_thai_error_and_nothing_is_lost(app):
     assert 'value="kmbot.example.go.th"' in page  # what was typed is still in the form
     with app.app_context():
         assert get_config().staff_count is None  # nothing saved until every field reads
+
+
+def test_the_weekly_look_ahead_is_on_until_the_secretary_unticks_it(app):
+    from scheduler.reminders import ReminderPolicy
+
+    client = signed_in_client(app)
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert re.search(r'name="reminder_weekly_look_ahead" checked', page) and "วันทำการแรกของสัปดาห์" in page
+
+    form = settings_form()
+    del form["reminder_weekly_look_ahead"]  # an unticked box is not posted
+    token = csrf_token_of(client, "/admin/settings")
+    assert client.post("/admin/settings", data={"csrf_token": token, **form}).status_code == 302
+
+    with app.app_context():
+        assert ReminderPolicy.from_config(get_config()).settings.weekly_look_ahead is False
 
 
 def test_a_variable_set_in_the_environment_wins_and_the_page_says_so(app_config, monkeypatch):
