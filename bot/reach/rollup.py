@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, column, func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import BANGKOK
@@ -41,6 +41,9 @@ Month = tuple[int, int]
 
 # Kinds counted per channel: the counted kinds and the other signs of a person reached.
 BY_CHANNEL_KINDS: tuple[str, ...] = (*COUNTED_KINDS, "survey_answer")
+
+# The log's index that covers every column counted here (bot.core.tables.InteractionEvent).
+REPORT_INDEX = "ix_interaction_events_reach_report"
 
 # A month is kept once it has been over this long: longer than the oldest LINE timestamp the
 # webhook trusts (7 days), with a day to spare for a delivery that is still being handled.
@@ -124,14 +127,26 @@ def count_month(session: Session, year: int, month: int) -> MonthCounts:
             feedback[0] += events
             feedback[1] += values
     people: dict[str, list[int]] = defaultdict(list)
-    for user_id, channel in session.execute(
-        select(InteractionEvent.user_id, InteractionEvent.channel)
-        .where(InteractionEvent.kind.in_(REACH_KINDS), in_month, InteractionEvent.user_id.is_not(None))
-        .distinct()
-    ):
+    for user_id, channel in session.execute(_people_query(session, month_start, month_end)):
         people[channel].append(int(user_id))
     counts.people = {channel: bitmap(ids) for channel, ids in people.items()}
     return counts
+
+
+def _people_query(session: Session, month_start: datetime, month_end: datetime) -> Select[tuple[int, str]]:
+    """The distinct (person, channel) pairs of the month's reach kinds."""
+    log = InteractionEvent.__table__
+    user_id, channel, kind, occurred_at = (log.c.user_id, log.c.channel, log.c.kind, log.c.occurred_at)
+    query = select(user_id, channel)
+    if session.get_bind().dialect.name == "sqlite":
+        # Once ANALYZE has run, SQLite reads this through the index on (user_id, occurred_at) and
+        # fetches every row of the month from the table: 220–330 ms a month instead of 30–60 ms
+        # from the covering index (1,000,000 events). INDEXED BY keeps the covering index;
+        # SQLAlchemy renders no hint for SQLite, so the table is named in text.
+        user_id, channel, kind, occurred_at = (column(one.name, one.type) for one in (user_id, channel, kind, occurred_at))
+        query = select(user_id, channel).select_from(text(f"interaction_events INDEXED BY {REPORT_INDEX}"))
+    return query.where(kind.in_(REACH_KINDS), occurred_at >= month_start, occurred_at < month_end,
+                       user_id.is_not(None)).distinct()
 
 
 def month_counts(session: Session, months: Iterable[Month], at: datetime, *, keep: bool = True) -> dict[Month, MonthCounts]:
