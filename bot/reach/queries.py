@@ -133,7 +133,7 @@ def collect_raw_counts(
     channel_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     channel_recipients: dict[str, int] = defaultdict(int)
     channel_people: dict[str, int] = defaultdict(int)
-    for (year, month), counts in month_counts(session, months, now(), keep=keep).items():
+    for (year, month), counts in month_counts(session, months, keep=keep).items():
         counted: dict[str, KindCount] = {}
         for (kind, channel), (events, recipients, value_total) in counts.kinds.items():
             shown = LINE_PUSH if kind in PUSH_KINDS and channel in evidence else channel

@@ -7,11 +7,13 @@ of the covering index. Each pass costs 60–80 ms per month on SQLite whatever t
 (docs/reach.md, Speed), so a month that is over is counted once and its counts are kept in
 `reach_month_rollups`; the report reads them back and counts only the open months.
 
-A month is closed `CLOSED_AFTER` its end: LINE events are stamped with their own timestamp when
-it is at most 7 days old (`handlers.context.MAX_EVENT_AGE`), so no product write reaches a
-closed month. Anything else that writes there (a hand-made correction, an import) is seen by
-the log's triggers (migration 0014_reach_rollup), which empty the month's row; it is counted
-again on next use. Kept counts are therefore always what the live queries give.
+A month is closed `CLOSED_AFTER` its end, by the database's clock: LINE events are stamped with
+their own timestamp when it is at most 7 days old (`handlers.context.MAX_EVENT_AGE`), so no
+product write reaches a closed month. Anything else that writes there (a hand-made correction,
+an import, a foreign key setting `user_id` to NULL) is seen by the log's triggers (migration
+0014_reach_rollup), which empty the month's row; it is counted again on next use. A report that
+counts a month holds its row until it commits, and the triggers wait for it (or it for them), so
+kept counts are always what the live queries give.
 
 People are kept exactly, not as a count: a month's people per channel are a bitmap of their row
 ids, so people across the months, across channels, or of the evidence channels only are unions
@@ -26,7 +28,7 @@ import hashlib
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import Select, and_, column, func, select, text, update
@@ -93,8 +95,18 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 
 
 def is_closed(month: Month, at: datetime) -> bool:
-    """Whether no product write can reach `month` any more."""
+    """Whether no product write can reach `month` any more, at `at` by the database's clock."""
     return at >= month_bounds(*month)[1] + CLOSED_AFTER
+
+
+def database_now(session: Session) -> datetime:
+    """The database's clock. Which months are kept is decided by it, not by the product's clock
+    (`bot.core.calendar.now`, which tests stop): the triggers that empty kept months judge a
+    write's age by the same clock."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.scalar(select(func.now())).astimezone(BANGKOK)
+    utc = session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+    return datetime.fromisoformat(utc).replace(tzinfo=timezone.utc).astimezone(BANGKOK)
 
 
 def month_key(month: Month) -> str:
@@ -149,13 +161,14 @@ def _people_query(session: Session, month_start: datetime, month_end: datetime) 
                        user_id.is_not(None)).distinct()
 
 
-def month_counts(session: Session, months: Iterable[Month], at: datetime, *, keep: bool = True) -> dict[Month, MonthCounts]:
+def month_counts(session: Session, months: Iterable[Month], *, keep: bool = True) -> dict[Month, MonthCounts]:
     """Each month's counts: closed months from their kept row (counted and kept when missing),
     open months live. With `keep` False every month is counted live and nothing is written."""
     months = list(months)
-    closed = [month for month in months if keep and is_closed(month, at)]
+    at = database_now(session) if keep else None
+    closed = [month for month in months if at is not None and is_closed(month, at)]
     found: dict[Month, MonthCounts] = {}
-    if closed:
+    if at is not None and closed:
         keys = {month_key(month): month for month in closed}
         for key, shape, figures in session.execute(
             select(ReachMonthRollup.month, ReachMonthRollup.shape, ReachMonthRollup.figures)
@@ -163,10 +176,12 @@ def month_counts(session: Session, months: Iterable[Month], at: datetime, *, kee
         ):
             if shape == SHAPE and figures is not None:
                 found[keys[key]] = MonthCounts.from_json(figures)
+        for month in closed:
+            if month not in found:
+                found[month] = _count_and_keep(session, month, at)
     for month in months:
-        if month in found:
-            continue
-        found[month] = _count_and_keep(session, month, at) if month in closed else count_month(session, *month)
+        if month not in found:
+            found[month] = count_month(session, *month)
     return {month: found[month] for month in months}
 
 

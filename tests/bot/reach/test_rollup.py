@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from unittest import mock
 from typing import Any, Iterator
 
 import pytest
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 
 from bot.core import channels
-from bot.core.calendar import BANGKOK
+from bot.core.calendar import BANGKOK, fiscal_month_label, fiscal_year_of
 from bot.core.database import Database
 from bot.core.migrate import upgrade_database
 from bot.core.people import forget_user
@@ -184,9 +185,13 @@ def apply(database: Database, step: Step) -> None:
 
 def both_reports(database: Database, at: datetime, declared: tuple[str, ...], month: tuple[int, int] | None = None):  # type: ignore[no-untyped-def]
     """The report with kept counts (each in its own unit of work, as the CLI and the admin page
-    make it) and the report counted from the log alone."""
+    make it) and the report counted from the log alone, made at `at`.
+
+    Which months are kept is decided by the database's clock; here it reads `at` too, so that
+    months are open or closed as they were then. (The triggers keep the database's own clock,
+    which is later still: to them every write of these tests is into a month that may be kept.)"""
     label = None if month is None else f"{month[0] + 543}-{month[1]:02d}"
-    with time_machine.travel(at, tick=False):
+    with time_machine.travel(at, tick=False), mock.patch.object(rollup, "database_now", lambda session: at):
         with database.session() as session:
             kept = collect_report(session, 2567, label, staff_count=10, declared_channels=declared)
         with database.session() as session:
@@ -371,6 +376,45 @@ def test_kept_counts_of_another_shape_are_counted_again(database):
     kept, live = both_reports(database, bangkok(2024, 6, 1), ())
 
     assert kept == live and kept.months[4].figures.questions == 1
+
+
+def test_a_write_into_the_month_that_closed_last_empties_it(database):
+    """By the database's own clock: the last row of the latest closed month calls the trigger."""
+    reset(database)
+    with database.session() as session:
+        now = rollup.database_now(session)
+    month = (now.year, now.month)
+    while not rollup.is_closed(month, now):
+        month = (month[0] - 1, 12) if month[1] == 1 else (month[0], month[1] - 1)
+    start, end = rollup.month_bounds(*month)
+    add(database, {"kind": "question", "occurred_at": start + timedelta(days=1)})
+    with database.session() as session:
+        collect_report(session, fiscal_year_of(start.date()), fiscal_month_label(*month))
+    key = rollup.month_key(month)
+    assert kept_months(database)[key] is True
+
+    add(database, {"kind": "question", "occurred_at": end - timedelta(microseconds=1), "user_id": 2})
+
+    assert kept_months(database)[key] is False
+    with database.session() as session:
+        report = collect_report(session, fiscal_year_of(start.date()), fiscal_month_label(*month))
+    assert report.totals.questions == 2
+
+
+def test_a_row_as_old_as_any_kept_month_calls_the_trigger(database):
+    """PostgreSQL: the trigger's function runs for rows older than 7½ days (by the database's
+    clock), and only those; every row of a kept month is older than `CLOSED_AFTER`."""
+    if database.is_sqlite:
+        pytest.skip("SQLite's triggers run on every write")
+    reset(database)
+    with database.session() as session:
+        now = rollup.database_now(session)
+    old, recent = now - rollup.CLOSED_AFTER, now - timedelta(days=7)
+    add(database, {"kind": "question", "occurred_at": old}, {"kind": "question", "occurred_at": recent})
+
+    # The old row's month has a row waiting to be counted (a report would wait for this write);
+    # the recent row called nothing.
+    assert kept_months(database) == {rollup.month_key((old.year, old.month)): False}
 
 
 def test_no_product_write_reaches_a_closed_month():

@@ -16,11 +16,13 @@ in a month, or an update of a column the report counts (kind, occurred_at, chann
 article_id, recipients, value; not `detail` or `group_id`, which it reads live), empties that
 month's `figures`; the next report counts it again.
 
-On PostgreSQL, a write into a month that closed more than 7½ days ago (by the database's
-clock; no product write reaches that far back, LINE timestamps being trusted for 7 days) also
-creates the month's row if it is missing. A report counting that month locks the same row
-first, so either it waits for the write to commit and counts it, or the write waits for the
-report to commit and then empties what it stored. On SQLite one writer at a time does the same.
+Which months are closed is decided by the database's clock, as are the triggers on PostgreSQL:
+there, only a write of a row more than 7½ days old (no product write is: LINE timestamps are
+trusted for 7 days) calls the trigger's function, which creates the month's row if it is missing
+or empties it. A report counting a month locks the same row first, so either it waits for the
+write to commit and counts it, or the write waits for the report to commit and then empties what
+it stored. On SQLite, where one writer at a time makes this order by itself, the triggers empty
+the row on every write to the month (a comparison with a few rows, unmeasurable per message).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -58,31 +60,31 @@ SQLITE_TRIGGERS = (
     END""",
 )
 
+# A row older than this, by the database's clock, may belong to a month a report has kept (months
+# are kept 8 days after their end, `bot.reach.rollup.CLOSED_AFTER`); no product write is this old.
+OLD = "now() - interval '7 days 12 hours'"
+
 POSTGRESQL_FUNCTIONS = (
-    # `months`: Bangkok wall-clock starts of the months written to.
-    f"""CREATE FUNCTION reach_rollups_invalidate(months timestamp[]) RETURNS void LANGUAGE sql AS $$
+    # Creates the months' rows, or empties them: a report counting one of these months holds its
+    # row from before it counts until it commits, so this waits for it (and the report that
+    # claimed the row first waits for this write's commit). Locks in month order.
+    f"""CREATE FUNCTION reach_rollups_forget(moments timestamptz[]) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
         INSERT INTO reach_month_rollups (month, starts_at, ends_at)
         SELECT DISTINCT to_char(m, 'YYYY-MM'), m AT TIME ZONE 'Asia/Bangkok', (m + interval '1 month') AT TIME ZONE 'Asia/Bangkok'
-        FROM unnest(months) AS m
-        WHERE (m + interval '1 month') AT TIME ZONE 'Asia/Bangkok' <= now() - interval '7 days 12 hours'
+        FROM (SELECT date_trunc('month', moment AT TIME ZONE 'Asia/Bangkok') AS m FROM unnest(moments) AS moment
+              WHERE moment < {OLD}) AS written
         ORDER BY 1
-        ON CONFLICT (month) DO UPDATE SET {EMPTIED};
-        UPDATE reach_month_rollups SET {EMPTIED}
-        WHERE figures IS NOT NULL AND month IN (SELECT to_char(m, 'YYYY-MM') FROM unnest(months) AS m);
-    $$""",
-    """CREATE FUNCTION reach_rollups_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM reach_rollups_invalidate(ARRAY(
-            SELECT DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'Asia/Bangkok') FROM new_rows));
-        RETURN NULL;
+        ON CONFLICT (month) DO UPDATE SET {EMPTIED} WHERE reach_month_rollups.figures IS NOT NULL;
     END $$""",
-    """CREATE FUNCTION reach_rollups_on_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE FUNCTION reach_rollups_on_write() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP = 'DELETE' THEN
-            PERFORM reach_rollups_invalidate(ARRAY[date_trunc('month', OLD.occurred_at AT TIME ZONE 'Asia/Bangkok')]);
+        IF TG_OP = 'INSERT' THEN
+            PERFORM reach_rollups_forget(ARRAY[NEW.occurred_at]);
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM reach_rollups_forget(ARRAY[OLD.occurred_at]);
         ELSE
-            PERFORM reach_rollups_invalidate(ARRAY[date_trunc('month', OLD.occurred_at AT TIME ZONE 'Asia/Bangkok'),
-                                                   date_trunc('month', NEW.occurred_at AT TIME ZONE 'Asia/Bangkok')]);
+            PERFORM reach_rollups_forget(ARRAY[OLD.occurred_at, NEW.occurred_at]);
         END IF;
         RETURN NULL;
     END $$""",
@@ -94,13 +96,16 @@ POSTGRESQL_FUNCTIONS = (
 )
 
 POSTGRESQL_TRIGGERS = (
-    # Per statement, so a bulk load (COPY) calls it once per batch, not per row.
-    """CREATE TRIGGER reach_rollups_on_insert AFTER INSERT ON interaction_events
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reach_rollups_on_insert()""",
-    """CREATE TRIGGER reach_rollups_on_delete AFTER DELETE ON interaction_events
-    FOR EACH ROW EXECUTE FUNCTION reach_rollups_on_change()""",
+    # Row triggers whose WHEN is decided without calling the function: the product's own writes
+    # (this week's events) cost a comparison each.
+    f"""CREATE TRIGGER reach_rollups_on_insert AFTER INSERT ON interaction_events
+    FOR EACH ROW WHEN (NEW.occurred_at < {OLD}) EXECUTE FUNCTION reach_rollups_on_write()""",
+    f"""CREATE TRIGGER reach_rollups_on_delete AFTER DELETE ON interaction_events
+    FOR EACH ROW WHEN (OLD.occurred_at < {OLD}) EXECUTE FUNCTION reach_rollups_on_write()""",
     f"""CREATE TRIGGER reach_rollups_on_update AFTER UPDATE OF {", ".join(COUNTED_COLUMNS)} ON interaction_events
-    FOR EACH ROW WHEN ({_changed("OLD", "NEW", "IS DISTINCT FROM")}) EXECUTE FUNCTION reach_rollups_on_change()""",
+    FOR EACH ROW WHEN (({_changed("OLD", "NEW", "IS DISTINCT FROM")})
+                       AND (OLD.occurred_at < {OLD} OR NEW.occurred_at < {OLD}))
+    EXECUTE FUNCTION reach_rollups_on_write()""",
     """CREATE TRIGGER reach_rollups_on_truncate AFTER TRUNCATE ON interaction_events
     FOR EACH STATEMENT EXECUTE FUNCTION reach_rollups_on_truncate()""",
 )
@@ -132,7 +137,6 @@ def downgrade() -> None:
         elif name != 'reach_rollups_on_truncate':
             op.execute(f'DROP TRIGGER IF EXISTS {name}')
     if op.get_bind().dialect.name == 'postgresql':
-        for function in ('reach_rollups_on_insert()', 'reach_rollups_on_change()', 'reach_rollups_on_truncate()',
-                         'reach_rollups_invalidate(timestamp[])'):
+        for function in ('reach_rollups_on_write()', 'reach_rollups_on_truncate()', 'reach_rollups_forget(timestamptz[])'):
             op.execute(f'DROP FUNCTION IF EXISTS {function}')
     op.drop_table('reach_month_rollups')
