@@ -116,7 +116,7 @@ class ReachMonthRollup(Base):
     month's log again (`bot.reach.rollup` builds and reads them).
 
     A row is only ever a copy of what the live queries give: triggers on `interaction_events`
-    (migration 0014_reach_rollup) empty `figures` whenever a row of the month is inserted,
+    (migration 0014_reach_rollup) empty `figures` whenever a row of a kept month is inserted,
     deleted, or changed in a column the report counts, whoever writes it, and the next report
     counts that month again. A row with `figures` NULL is a month waiting to be counted."""
 

@@ -3,9 +3,9 @@
 The report needs, per month: events, recipients and values per kind and channel; the people
 behind the reach kinds, per channel; deliveries per kind, article and channel; and feedback per
 article and channel. `count_month` reads them from the log in two passes over the month's entries
-of the covering index. Each pass costs 60–80 ms per month on SQLite whatever the query's shape
-(docs/reach.md, Speed), so a month that is over is counted once and its counts are kept in
-`reach_month_rollups`; the report reads them back and counts only the open months.
+of the covering index, 70–130 ms a month on SQLite over a million events (docs/reach.md, Speed),
+so a month that is over is counted once and its counts are kept in `reach_month_rollups`; the
+report reads them back and counts only the open months.
 
 A month is closed `CLOSED_AFTER` its end, by the database's clock: LINE events are stamped with
 their own timestamp when it is at most 7 days old (`handlers.context.MAX_EVENT_AGE`), so no

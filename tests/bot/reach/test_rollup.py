@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from unittest import mock
 from typing import Any, Iterator
+from unittest import mock
 
 import pytest
 import time_machine
