@@ -111,6 +111,28 @@ class InteractionEvent(Base):
     )
 
 
+class ReachMonthRollup(Base):
+    """The reach report's counts of one closed Bangkok month, kept so a report need not read the
+    month's log again (`bot.reach.rollup` builds and reads them).
+
+    A row is only ever a copy of what the live queries give: triggers on `interaction_events`
+    (migration 0014_reach_rollup) empty `figures` whenever a row of a kept month is inserted,
+    deleted, or changed in a column the report counts, whoever writes it, and the next report
+    counts that month again. A row with `figures` NULL is a month waiting to be counted."""
+
+    __tablename__ = "reach_month_rollups"
+
+    # 'YYYY-MM', the Bangkok month in the common era.
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    # The month's bounds, as the report's queries compare `occurred_at` with them.
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Which kinds the counts cover (`bot.reach.rollup.SHAPE`): a row of another shape is recounted.
+    shape: Mapped[str | None] = mapped_column(String(16))
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    built_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class RegistrationCode(Base):
     __tablename__ = "registration_codes"
 

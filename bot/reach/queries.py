@@ -1,11 +1,11 @@
 """The reach report's database edge: a few aggregate queries over the interaction log.
 
-Each month of the report is its own range query on `occurred_at`, grouped by kind, rather
-than one query grouped by a computed month: with the index on (kind, occurred_at, user_id,
-article_id, channel, recipients, value) the database answers each from the index alone, in
-index order, without sorting, and the month an event belongs to is decided by the same
-Bangkok month bounds on SQLite and PostgreSQL. Only small results (per kind, per person, per
-article) come back to Python, where `bot.reach.figures` does the rest.
+Each month of the report is counted on its own (`bot.reach.rollup.count_month`: range queries
+on `occurred_at` that the covering index on (kind, occurred_at, user_id, article_id, channel,
+recipients, value) answers alone), and a closed month's counts are kept and read back rather
+than counted again. The month an event belongs to is decided by the same Bangkok month bounds
+on SQLite and PostgreSQL. The period's survey answers, comments and pushed groups are read
+live (few rows). Only small results come back to Python, where `bot.reach.figures` does the rest.
 
 SQLite keeps no time zone: times are stored as Bangkok wall-clock time, because the product
 reads the time only through `bot.core.calendar.now`, and the bounds below are Bangkok times too.
@@ -37,7 +37,6 @@ from bot.core.calendar import (
 from bot.core.tables import InteractionEvent
 from bot.reach.figures import (
     COUNTED_KINDS,
-    DELIVERY_KINDS,
     PUSH_KINDS,
     REACH_KINDS,
     ArticleFeedback,
@@ -53,6 +52,7 @@ from bot.reach.figures import (
     SurveyComment,
     assemble_report,
 )
+from bot.reach.rollup import month_bounds, month_counts
 from kb.gaps import open_gap
 from kb.expert_questions import expert_figures
 from kb.tables import Activity, Article, KnowledgeGap, Plan
@@ -86,12 +86,15 @@ def collect_report(
     *,
     declared_channels: tuple[str, ...] = (),
     organisation: str | None = None,
+    keep: bool = True,
 ) -> ReachReport:
     """The reach report of a fiscal year (BE), or of one of its months ("2567-03" or (2024, 3)).
 
-    The evidence figures count LINE's channels and `declared_channels` (KMBOT_REACH_CHANNELS)."""
+    The evidence figures count LINE's channels and `declared_channels` (KMBOT_REACH_CHANNELS).
+    Closed months are counted once and kept (`bot.reach.rollup`), in `session`'s transaction;
+    `keep=False` counts every month from the log and writes nothing."""
     months, first_day, last_day, month_label = report_period(fiscal_year, month)
-    raw = collect_raw_counts(session, fiscal_year, months, evidence_channels(declared_channels))
+    raw = collect_raw_counts(session, fiscal_year, months, evidence_channels(declared_channels), keep=keep)
     report = assemble_report(
         raw,
         fiscal_year=fiscal_year,
@@ -109,82 +112,58 @@ def collect_report(
     return replace(report, experts=expert_figures(session, start, end).as_dict())
 
 
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """The first moment of a Bangkok month and of the month after it."""
-    following_year, following_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return datetime(year, month, 1, tzinfo=BANGKOK), datetime(following_year, following_month, 1, tzinfo=BANGKOK)
-
-
-# Kinds shown per channel: the counted kinds and the other signs of a person reached.
-_BY_CHANNEL_KINDS = (*COUNTED_KINDS, "survey_answer")
-
-
 def collect_raw_counts(
     session: Session, fiscal_year: int, months: list[tuple[int, int]],
-    evidence: tuple[str, ...] = evidence_channels(),
+    evidence: tuple[str, ...] = evidence_channels(), *, keep: bool = True,
 ) -> RawCounts:
     """Every aggregate the report needs for the events of `months` (consecutive Bangkok months).
 
-    Only events of the `evidence` channels make the figures; `by_channel` shows them all."""
+    Only events of the evidence channels make the figures; `by_channel` shows them all. Closed
+    months' counts are kept and read back (`bot.reach.rollup`); `keep=False` counts every month
+    from the log and writes nothing."""
     is_evidence = InteractionEvent.channel.in_(evidence)
     kind_counts: dict[tuple[int, int], dict[str, KindCount]] = {}
     month_users: dict[tuple[int, int], int] = {}
-    people: set[int] = set()
+    people = 0  # bitmaps of users.id (`bot.reach.rollup.bitmap`)
     deliveries: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     raw_channels: set[str] = set()
     article_feedback: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-    # Every channel's counts and people come from the same per-month queries as the evidence
-    # figures (grouped by channel as well, the channel being in the covering index); only the
-    # evidence channels' rows make the figures.
+    # Every channel's counts and people come from the same per-month counts as the evidence
+    # figures; only the evidence channels' rows make the figures.
     channel_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     channel_recipients: dict[str, int] = defaultdict(int)
-    channel_people: dict[str, set[int]] = defaultdict(set)
-    for year, month in months:
-        month_start, month_end = month_bounds(year, month)
-        in_month = and_(InteractionEvent.occurred_at >= month_start, InteractionEvent.occurred_at < month_end)
+    channel_people: dict[str, int] = defaultdict(int)
+    for (year, month), counts in month_counts(session, months, keep=keep).items():
         counted: dict[str, KindCount] = {}
-        for kind, channel, events, recipients, value_total in session.execute(
-            select(InteractionEvent.kind, InteractionEvent.channel, func.count(), func.sum(InteractionEvent.recipients),
-                   func.sum(InteractionEvent.value))
-            .where(InteractionEvent.kind.in_(_BY_CHANNEL_KINDS), in_month)
-            .group_by(InteractionEvent.kind, InteractionEvent.channel)
-        ):
+        for (kind, channel), (events, recipients, value_total) in counts.kinds.items():
             shown = LINE_PUSH if kind in PUSH_KINDS and channel in evidence else channel
-            channel_counts[shown][kind] += int(events)
+            channel_counts[shown][kind] += events
             if kind in PUSH_KINDS:
-                channel_recipients[shown] += int(recipients or 0)
+                channel_recipients[shown] += recipients
             if channel in evidence and kind in COUNTED_KINDS:
                 known = counted.get(kind, KindCount())
-                counted[kind] = KindCount(known.events + int(events), known.recipients + int(recipients or 0),
-                                          known.value_total + int(value_total or 0))
+                counted[kind] = KindCount(known.events + events, known.recipients + recipients,
+                                          known.value_total + value_total)
         kind_counts[(year, month)] = counted
-        active: set[int] = set()
-        for user_id, channel in session.execute(
-            select(InteractionEvent.user_id, InteractionEvent.channel)
-            .where(InteractionEvent.kind.in_(REACH_KINDS), in_month, InteractionEvent.user_id.is_not(None))
-            .distinct()
-        ):
-            channel_people[channel].add(int(user_id))
+        active = 0
+        for channel, bits in counts.people.items():
+            channel_people[channel] |= bits
             if channel in evidence:
-                active.add(int(user_id))
-        month_users[(year, month)] = len(active)
+                active |= bits
+        month_users[(year, month)] = active.bit_count()
         people |= active
-        for kind, article_id, channel, events in session.execute(
-            select(InteractionEvent.kind, InteractionEvent.article_id, InteractionEvent.channel, func.count())
-            .where(InteractionEvent.kind.in_(DELIVERY_KINDS), in_month, is_evidence)
-            .group_by(InteractionEvent.kind, InteractionEvent.article_id, InteractionEvent.channel)
-        ):
-            raw_channels.add(channel)
-            if article_id is not None:
-                deliveries[int(article_id)][kind] += int(events)
-        article_feedback[(year, month)] = [
-            (int(article_id), int(events), int(helpful or 0))
-            for article_id, events, helpful in session.execute(
-                select(InteractionEvent.article_id, func.count(), func.sum(InteractionEvent.value))
-                .where(InteractionEvent.kind == "feedback", in_month, is_evidence, InteractionEvent.article_id.is_not(None))
-                .group_by(InteractionEvent.article_id)
-            )
-        ]
+        for (kind, article_id, channel), events in counts.deliveries.items():
+            if channel in evidence:
+                raw_channels.add(channel)
+                if article_id is not None:
+                    deliveries[article_id][kind] += events
+        by_article: dict[int, list[int]] = {}
+        for (article_id, channel), (events, helpful) in counts.feedback.items():
+            if channel in evidence:
+                totals = by_article.setdefault(article_id, [0, 0])
+                totals[0] += events
+                totals[1] += helpful
+        article_feedback[(year, month)] = [(article_id, events, helpful) for article_id, (events, helpful) in by_article.items()]
 
     start, end = month_bounds(*months[0])[0], month_bounds(*months[-1])[1]
     in_period = and_(InteractionEvent.occurred_at >= start, InteractionEvent.occurred_at < end)
@@ -216,7 +195,7 @@ def collect_raw_counts(
     return RawCounts(
         kind_counts=kind_counts,
         month_users=month_users,
-        total_users=len(people),
+        total_users=people.bit_count(),
         survey_answers=survey_answers,
         documents_disseminated=len(deliveries),
         raw_channels=sorted(raw_channels),
@@ -239,14 +218,14 @@ def collect_raw_counts(
 
 
 def _channel_figures(counts: dict[str, dict[str, int]], recipients: dict[str, int],
-                     people: dict[str, set[int]], evidence: tuple[str, ...]) -> list[ChannelFigures]:
+                     people: dict[str, int], evidence: tuple[str, ...]) -> list[ChannelFigures]:
     """Every channel's events in the period (evidence or not), LINE's first. Pushes are shown as
     LINE pushes whatever channel an older row carries."""
     order = list(channel_names_.ALL_CHANNELS)
     shown = sorted(set(counts) | set(people), key=lambda name: (order.index(name) if name in order else len(order), name))
     return [
         ChannelFigures(channel, CHANNEL_LABELS.get(channel, channel), channel in evidence,
-                       dict(counts.get(channel, {})), recipients.get(channel, 0), len(people.get(channel, set())))
+                       dict(counts.get(channel, {})), recipients.get(channel, 0), people.get(channel, 0).bit_count())
         for channel in shown
     ]
 
