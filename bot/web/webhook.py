@@ -1,5 +1,8 @@
 """`POST /callback`: verify LINE's signature, parse each event with the SDK, hand it to the
-handlers (`handlers.dispatch`), record what failed, and send the replies after the commit."""
+handlers (`handlers.dispatch`), record what failed, and send the replies after the commit.
+
+Registered on the app on first use (`bot.web.extensions.load_event_stack`): this module brings
+the LINE SDK's models and every handler, which /healthz and the pages do not need."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event
@@ -35,15 +38,12 @@ from kb.search_service import KnowledgeSearch
 
 logger = logging.getLogger(__name__)
 
-blueprint = Blueprint("webhook", __name__)
-
 LOCAL_MODE_MESSAGE = (
     "kmbot is running in local mode: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are not set, "
     "so LINE webhooks cannot be verified. / ยังไม่ได้ตั้งค่าช่อง LINE จึงยังรับ webhook ไม่ได้"
 )
 
 
-@blueprint.post("/callback")
 def callback() -> tuple[Response, int] | Response:
     config = get_config()
     if not config.line_configured:
