@@ -567,18 +567,18 @@ def machine() -> dict[str, Any]:
 
 # Steps of kmbot's webhook, timed where the code that runs them looks them up, so each call is
 # counted once. They do not overlap; what they leave out (Flask, JSON, the handler's glue, the
-# ORM objects of the reach log) is reported as the rest. A name that no longer exists is skipped.
+# ORM objects of the reach log) is reported as the rest. A name (or module) that does not exist is skipped.
 PHASES = [
     ("linebot.v3.webhook", "SignatureValidator.validate", "signature check"),
     ("bot.web.webhook", "parse_event", "event model (SDK)"),
-    ("bot.web.webhook", "insert_ignoring_duplicates", "dedupe insert (+ connection checkout)"),
-    ("handlers.context", "HandlerContext.note_participants", "user and group upsert"),
-    ("handlers.question", "check_question_rate", "per-user question limit query"),
+    ("handlers.context", "HandlerContext.note_participants", "user and group upsert (+ connection checkout)"),
+    ("handlers.dispatch", "_claim", "event claim, with the rate counts"),
+    ("handlers.question", "check_question_rate", "per-user question limit"),
     ("kb.answering", "answer_from_activities", "plan-activity lookup query"),
     ("kb.search_service", "KnowledgeSearch.index", "store revision query"),
     ("kb.search", "SearchIndex.answer", "BM25 search"),
     ("kb.search", "SearchIndex.related_questions", "related questions"),
-    ("handlers.question", "record_gap", "knowledge-gap upsert"),
+    ("kb.asking", "record_gap", "knowledge-gap upsert"),
     ("handlers.question", "answer_messages", "answer card (Flex) built"),
     ("handlers.question", "fallback_messages", "fallback card built"),
     ("sqlalchemy.orm", "Session.commit", "commit (flushes the reach log)"),
@@ -596,7 +596,10 @@ class PhaseClock:
 def instrument(module_name: str, path: str, clock: PhaseClock) -> bool:
     import importlib
 
-    owner: Any = importlib.import_module(module_name)
+    try:
+        owner: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError:  # another checkout (--base-tree, PYTHONPATH) without it
+        return False
     *parents, name = path.split(".")
     for parent in parents:
         owner = getattr(owner, parent, None)
@@ -648,16 +651,22 @@ def profile_phases(count: int, environment: dict[str, str], questions: list[str]
     reply_clock = PhaseClock()
     instrument("linebot.v3.messaging", "MessagingApi.reply_message", reply_clock)
 
+    # How many requests ran how many statements (one question each: answered or not, 1:1 or group).
+    per_request: dict[int, int] = {}
+
     def run(app: Any, webhooks: list[Webhook]) -> tuple[float, float]:
         client = app.test_client()
         wall, cpu = time.perf_counter(), time.thread_time()
         for webhook in webhooks:
+            before = sum(statements.values())
             response = client.post(
                 "/callback", data=webhook.body,
                 headers={"Content-Type": "application/json", "X-Line-Signature": webhook.signature},
             )
             if response.status_code != 200:
                 raise SystemExit(f"{app.name}: /callback answered {response.status_code}: {response.get_data(as_text=True)[:200]}")
+            ran = sum(statements.values()) - before
+            per_request[ran] = per_request.get(ran, 0) + 1
         return (time.perf_counter() - wall) / len(webhooks), (time.thread_time() - cpu) / len(webhooks)
 
     report: dict[str, Any] = {"requests": count}
@@ -666,6 +675,7 @@ def profile_phases(count: int, environment: dict[str, str], questions: list[str]
         for clock in (*clocks.values(), reply_clock):
             clock.calls, clock.wall, clock.cpu = 0, 0.0, 0.0
         statements.clear()
+        per_request.clear()
         wall, cpu = run(app, signed_webhooks(count, questions, rng))
         report[name] = {"wall_ms": round(wall * 1000, 2), "cpu_ms": round(cpu * 1000, 2)}
         if name == "echo":
@@ -679,6 +689,7 @@ def profile_phases(count: int, environment: dict[str, str], questions: list[str]
     report["kmbot"]["rest_cpu_ms"] = round(report["kmbot"]["cpu_ms"] - timed_cpu, 2)
     report["kmbot"]["sql_statements"] = round(sum(statements.values()) / count, 2)
     report["kmbot"]["statements"] = {key: round(value / count, 2) for key, value in sorted(statements.items(), key=lambda item: -item[1])}
+    report["kmbot"]["requests_by_statements"] = dict(sorted(per_request.items()))
     get_database(kmbot).dispose()
     return report
 
@@ -700,6 +711,8 @@ def phases_table(report: dict[str, Any]) -> str:
     lines.append(f"{'the rest (Flask, JSON, glue, ORM objects)':<44} {'':>6} {'':>8} {kmbot['rest_cpu_ms']:>7.2f} {share:>5.0f}%")
     lines += ["", "SQL statements per request:"]
     lines += [f"  {value:5.2f}  {key}" for key, value in kmbot["statements"].items()]
+    lines += ["", "requests by the statements they ran: " + ", ".join(
+        f"{statements} statements {requests}" for statements, requests in kmbot["requests_by_statements"].items())]
     return "\n".join(lines)
 
 

@@ -1,6 +1,6 @@
 """How often the call stack crosses from one layer of kmbot to another, in the three main flows.
 
-    PYTHONPATH=. python benchmarks/package_crossings.py [--json] [--sample PATH]
+    PYTHONPATH=. python benchmarks/package_crossings.py [--json] [--calls] [--sample PATH]
 
 Traces (``sys.setprofile``) three flows on a fresh SQLite database with a local LINE stub:
 
@@ -12,7 +12,8 @@ Traces (``sys.setprofile``) three flows on a fresh SQLite database with a local 
 A crossing is a call into kmbot code whose nearest calling kmbot frame is in another layer
 (bot.app, bot.cli, bot.web, handlers, bot.reach, scheduler, kb, bot.core; library frames in
 between do not count as a layer). "all" counts every crossing; "between non-kernel layers"
-leaves out crossings to or from bot.core, the kernel every layer may use.
+leaves out crossings to or from bot.core, the kernel every layer may use; `--calls` lists
+those (caller -> callee, by function).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +56,7 @@ def layer_of(module: str | None) -> str | None:
 class CrossingCounter:
     def __init__(self) -> None:
         self.crossings: Counter[tuple[str, str]] = Counter()
+        self.non_kernel_calls: Counter[tuple[str, str]] = Counter()
         self.calls = 0
 
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
@@ -69,6 +72,8 @@ class CrossingCounter:
             if caller is not None:
                 if caller != callee:
                     self.crossings[(caller, callee)] += 1
+                    if KERNEL not in (caller, callee):
+                        self.non_kernel_calls[(function_name(caller_frame), function_name(frame))] += 1
                 return
             caller_frame = caller_frame.f_back
 
@@ -87,7 +92,12 @@ class CrossingCounter:
             "crossings": total,
             "crossings_between_non_kernel_layers": non_kernel,
             "by_pair": {f"{a} -> {b}": count for (a, b), count in self.crossings.most_common()},
+            "non_kernel_calls": {f"{a} -> {b}": count for (a, b), count in self.non_kernel_calls.most_common()},
         }
+
+
+def function_name(frame: FrameType) -> str:
+    return f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}"
 
 
 def line_stub() -> Any:
@@ -118,8 +128,9 @@ def build_app(database_path: Path, stub_url: str) -> Any:
 
 
 def text_event(text: str, number: int) -> bytes:
+    # Stamped now: an older event's reply token has expired, and the path would end without a reply.
     event = {
-        "type": "message", "mode": "active", "timestamp": 1717000000000 + number, "webhookEventId": f"01BENCH{number:019d}",
+        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000), "webhookEventId": f"01BENCH{number:019d}",
         "deliveryContext": {"isRedelivery": False}, "replyToken": f"reply-token-{number}",
         "source": {"type": "user", "userId": "U1111111111111111111111111111aaaa"},
         "message": {"type": "text", "id": str(900 + number), "quoteToken": "q", "text": text},
@@ -189,6 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--sample", type=Path, default=Path(os.environ.get("KMBOT_SAMPLE_PLAN", DEFAULT_SAMPLE)))
+    parser.add_argument("--calls", action="store_true", help="list the crossings between non-kernel layers, by function")
     arguments = parser.parse_args()
     results = measure(arguments.sample)
     if arguments.json:
@@ -200,6 +212,9 @@ def main() -> None:
               f"{summary['crossings_between_non_kernel_layers']:>11,}")
     for flow, summary in results.items():
         print(f"\n{flow}: " + ", ".join(f"{pair} {count}" for pair, count in summary["by_pair"].items()))
+        if arguments.calls:
+            for call, count in summary["non_kernel_calls"].items():
+                print(f"  {count:>3}  {call}")
 
 
 if __name__ == "__main__":

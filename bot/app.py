@@ -24,12 +24,18 @@ if TYPE_CHECKING:
     from bot.core.config import Config
 
 
-def create_app(config: "Config | Mapping[str, Any] | None" = None, *, web: bool = True) -> "Flask":
+def create_app(config: "Config | Mapping[str, Any] | None" = None, *, web: bool = True, preload: bool = True) -> "Flask":
     """Build the app from `config` (a `Config`, or overrides of the environment's config).
 
     `web=False` builds what a command line needs (configuration, database, LINE client and
     search on first use) without the web pages and the webhook: most `kmbot` commands serve
-    no request, and importing the web stack was most of their start-up."""
+    no request, and importing the web stack was most of their start-up.
+
+    `preload=False` leaves to their first use what the app may need later: the event stack (the
+    LINE SDK's models, the handlers, the LINE client and the search service), which `kmbot serve`
+    loads in the background once it listens, and the command modules `flask --app bot` would
+    list (`kmbot` finds its commands itself). A WSGI server that forks (gunicorn's
+    `bot:create_app()`) gets everything loaded, so its workers share it."""
     from flask import Flask
 
     from bot.core.config import Config
@@ -48,28 +54,28 @@ def create_app(config: "Config | Mapping[str, Any] | None" = None, *, web: bool 
     init_extensions(app, config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Thai stays readable in JSON answers
     if web:
-        _add_web(app, config)
+        _add_web(app, config, preload=preload)
     return app
 
 
-def _add_web(app: "Flask", config: "Config") -> None:
+def _add_web(app: "Flask", config: "Config", *, preload: bool) -> None:
     from bot.cli import register_commands
-    from bot.web import admin, health, pages, simulator_page, webhook
-    from bot.web.extensions import get_line_client, get_search
+    from bot.web import admin, health, pages, simulator_page
+    from bot.web.extensions import LazyView, load_event_stack
     from bot.web.security import init_web_security, session_secret_key
 
     app.config.update(SECRET_KEY=session_secret_key(config))
     init_web_security(app, config)
-    app.register_blueprint(webhook.blueprint)
+    app.add_url_rule("/callback", "webhook.callback", LazyView("bot.web.webhook.callback"), methods=["POST"])
     app.register_blueprint(health.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(simulator_page.blueprint)
     admin.register(app, config)
-    register_commands(app)
-    # Made now rather than on the first request: a server that loads the app before forking
-    # (gunicorn --preload) then shares them between its workers.
-    get_line_client(app)
-    get_search(app)
+    if preload:
+        register_commands(app)
+        # Now rather than on the first request: a server that loads the app before forking
+        # (gunicorn's preload_app) then shares them between its workers.
+        load_event_stack(app)
     if not config.line_configured:
         logging.getLogger(__name__).info("LINE credentials are not set: local mode (the webhook answers 503)")
 
@@ -93,7 +99,8 @@ class KmbotGroup(click.Group):
 
         root = ctx.find_root()
         if not isinstance(root.obj, ScriptInfo):
-            root.obj = ScriptInfo(create_app=lambda: create_app(web=entry.web), set_debug_flag=False)
+            # `kmbot serve` loads the event stack once it listens; no command forks.
+            root.obj = ScriptInfo(create_app=lambda: create_app(web=entry.web, preload=False), set_debug_flag=False)
         return command
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:

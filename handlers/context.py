@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from linebot.v3.webhooks import Event, GroupSource, RoomSource, UserSource
 from sqlalchemy import select
@@ -20,6 +20,9 @@ from bot.core.people import ensure_group, ensure_user
 from bot.core.read_token import read_token_key, sign_read_token
 from bot.core.tables import ChatGroup, InteractionEvent, ReceivedWebhookEvent, User
 from kb.search_service import KnowledgeSearch
+
+if TYPE_CHECKING:
+    from handlers.rate_limit import RecentActivity
 
 
 # LINE redelivers an event within hours; an event timestamp far from its arrival is not trusted.
@@ -93,9 +96,9 @@ class HandlerContext:
     # The LINE event's own `timestamp` (when it happened); looked up from the received event's
     # row when not given, so a redelivered event is dated by when it happened, not when it came.
     event_time: datetime | None = None
-    # (since, questions, refusals) of the sender, counted with the event-rate check's query so that
-    # the question limit needs no query of its own (handlers.rate_limit).
-    question_counts: tuple[datetime, int, int] | None = field(default=None, repr=False)
+    # The sender's counts for the rate limits, read with the statement that claims the event
+    # (handlers.dispatch, handlers.rate_limit): the limits need no query of their own.
+    recent_activity: "RecentActivity | None" = field(default=None, repr=False)
     _user: User | None = field(default=None, init=False, repr=False)
     _group: ChatGroup | None = field(default=None, init=False, repr=False)
 
@@ -121,6 +124,7 @@ class HandlerContext:
                 task()
             except Exception:  # noqa: BLE001 - the event itself is handled and committed
                 logging.getLogger(__name__).exception("work after the event's commit failed")
+
     @property
     def occurred_at(self) -> datetime:
         """When the event happened: LINE's `timestamp`, unless it is implausible (over a week

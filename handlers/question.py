@@ -14,8 +14,8 @@ from handlers.ask_experts import OFFER_TEXT, experts_group_exists, offer_items
 from handlers.context import HandlerContext
 from handlers.rate_limit import check_question_rate
 from handlers.unsend import note_kept_text
-from kb.answering import MAX_QUESTION_CHARS, Answer, find_answer
-from kb.gaps import record_gap
+from kb.answering import MAX_QUESTION_CHARS, Answer
+from kb.asking import ask
 from kb.small_talk import small_talk_kind, small_talk_reply
 
 TOO_LONG = (
@@ -35,22 +35,22 @@ def answer_question(text: str, context: HandlerContext) -> list[Message]:
     refused = check_question_rate(context)
     if refused is not None:
         return refused
-    answer = find_answer(context.session, context.search, text)
+    # Someone trying the public simulator is not staff in need: no gap. The secretary's own trials
+    # (the admin simulator) are kept, so she can try the experts loop, and dismissed there.
+    asked = ask(context.session, context.search, text, context.received_at, count_gap=context.source.kind != "web")
+    answer = asked.answer
     # The event log keeps what happened, not what was said: staff messages stay private.
     context.record("question", detail={"confidence": round(answer.confidence, 3)})
-    if not answer.answered:
-        gap_id = None
-        if context.source.kind != "web":
-            # Someone trying the public simulator is not staff in need. The secretary's own trials
-            # (the admin simulator) are kept, so she can try the experts loop, and dismissed there.
-            gap_id = record_gap(context.session, text, context.received_at)
-            note_kept_text(context, "gap", gap_id)
-        context.record("fallback")
-        if gap_id is not None and experts_group_exists(context):
-            return fallback_messages(answer, offer_items(gap_id), OFFER_TEXT)
-        return fallback_messages(answer)
-    context.record("answer", article_id=answer.article_id, detail={"passage_id": answer.sources[0].passage_id})
-    return _answer_card(answer, context.article_url(answer.article_id))
+    if answer.answered:
+        context.record("answer", article_id=answer.article_id, detail={"passage_id": answer.sources[0].passage_id})
+        return _answer_card(answer, context.article_url(answer.article_id))
+    note_kept_text(context, "gap", asked.gap_id)
+    # Which gap the question was counted in; its rows then go to the database in one INSERT with
+    # the question's (rows of one shape are inserted together).
+    context.record("fallback", detail={"gap_id": asked.gap_id})
+    if asked.gap_id is not None and experts_group_exists(context):
+        return fallback_messages(answer, offer_items(asked.gap_id), OFFER_TEXT)
+    return fallback_messages(answer)
 
 
 # Building and validating a Flex card is a good part of a reply's cost, and staff ask the same

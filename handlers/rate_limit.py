@@ -1,18 +1,21 @@
-"""A per-user limit on questions, so one person (or a runaway script) cannot monopolise the bot.
+"""Per-person limits, so one person (or a runaway script) cannot monopolise the bot: on questions
+(`KMBOT_QUESTION_RATE`, ten a minute by default) and on everything a person sends (thirty a minute).
 
-The count comes from the reach log itself, so every web process sees the same number and
+The counts come from the reach log itself, so every web process sees the same number and
 nothing extra has to be kept: a user who asked `limit` questions in the last `window` is
 asked to wait. Only the first refused message in a window gets a reply; the rest get none,
-so a flood in a group is not answered with a flood.
+so a flood in a group is not answered with a flood. For a webhook event the counts are read
+with the statement that claims it (`handlers.dispatch`), after the sender's row is locked.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Sequence
 
 from linebot.v3.messaging.models import Message, TextMessage
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import thai_digits
@@ -43,9 +46,9 @@ def check_question_rate(context: HandlerContext) -> list[Message] | None:
     if rate is None or user is None:
         return None
     since = context.received_at - rate.window
-    counted = context.question_counts
-    if counted is not None and counted[0] == since:
-        questions, refusals = counted[1], counted[2]
+    recent = context.recent_activity
+    if recent is not None and recent.question_window_start == since:
+        questions, refusals = recent.questions, recent.question_refusals
     else:
         questions, refusals = recent_counts(context.session, user.id, since)
     decision = decide(questions, refusals, rate)
@@ -93,35 +96,61 @@ TOO_MANY_MESSAGES = (
 )
 
 
-def check_event_rate(context: HandlerContext, limit: int = EVENTS_PER_MINUTE, window: timedelta = EVENT_WINDOW) -> list[Message] | None:
-    """None when the sender may be answered now. Over `limit` logged interactions in `window`
-    (any command, question or button), the event is refused: the first refusal of the window
+@dataclass(frozen=True)
+class RecentActivity:
+    """What the sender did just before this event, from the reach log: the counts both limits need."""
+
+    interactions: int                   # in the last minute (EVENT_WINDOW), refusals left out
+    refusals: int                       # refusals in the last minute
+    question_window_start: datetime | None = None  # None when questions have no limit
+    questions: int = 0                  # questions since `question_window_start`
+    question_refusals: int = 0          # refused questions (and other refusals) since then
+
+
+def recent_activity_counts(context: HandlerContext, user_id: int) -> list[ScalarSelect[int]]:
+    """The sender's counts as scalar subqueries, read by `recent_activity`.
+
+    `handlers.dispatch` reads them in the statement that claims the event: by then the sender's
+    row is locked by this event's transaction (`HandlerContext.note_participants`), so an event
+    of theirs handled at the same time in another process has committed and is counted."""
+    since = context.received_at - EVENT_WINDOW
+    refused = InteractionEvent.kind == "rate_limited"
+    windows = [(~refused, since), (refused, since)]
+    rate = context.config.question_rate
+    if rate is not None:
+        question_since = context.received_at - rate.window
+        windows += [(InteractionEvent.kind == "question", question_since), (refused, question_since)]
+    return [
+        select(func.count()).where(InteractionEvent.user_id == user_id, kind, InteractionEvent.occurred_at > start)
+        .scalar_subquery()
+        for kind, start in windows
+    ]
+
+
+def recent_activity(context: HandlerContext, counts: Sequence[int]) -> RecentActivity:
+    """The values of `recent_activity_counts`, read."""
+    rate = context.config.question_rate
+    if rate is None:
+        return RecentActivity(counts[0], counts[1])
+    return RecentActivity(counts[0], counts[1], context.received_at - rate.window, counts[2], counts[3])
+
+
+def check_event_rate(context: HandlerContext, limit: int = EVENTS_PER_MINUTE) -> list[Message] | None:
+    """None when the sender may be answered now. Over `limit` logged interactions in a minute
+    (any command, question or button), the event is refused: the first refusal of the minute
     gets a polite reply, later ones none, so a flood is not answered with a flood."""
     user = context.user
     if user is None:
         return None
-    since = context.received_at - window
-    refused = InteractionEvent.kind == "rate_limited"
-    counts = [func.count().filter(refused, InteractionEvent.occurred_at > since),
-              func.count().filter(~refused, InteractionEvent.occurred_at > since)]
-    rate = context.config.question_rate
-    question_since = context.received_at - rate.window if rate is not None else None
-    if question_since is not None:
-        # The question limit's counts come with this query: one statement for both limits.
-        counts += [func.count().filter(InteractionEvent.kind == "question", InteractionEvent.occurred_at > question_since),
-                   func.count().filter(refused, InteractionEvent.occurred_at > question_since)]
-    earliest = min(since, question_since) if question_since is not None else since
-    row = context.session.execute(
-        select(*counts).where(InteractionEvent.user_id == user.id, InteractionEvent.occurred_at > earliest)
-    ).one()
-    refusals, others = row[0], row[1]
-    if question_since is not None:
-        context.question_counts = (question_since, row[2], row[3])
-    if others < limit:
+    recent = context.recent_activity
+    if recent is None:
+        counts = context.session.execute(select(*recent_activity_counts(context, user.id))).one()
+        recent = context.recent_activity = recent_activity(context, counts)
+    if recent.interactions < limit:
         return None
-    context.question_counts = None  # the refusal is logged: counted again if ever needed
+    context.recent_activity = None  # the refusal is logged: counted again if ever needed
     context.record("rate_limited", detail={"limit": "events"})
     # In a group the bot stays quiet: the message may not even have been meant for it.
-    if refusals or not context.source.is_one_to_one:
+    if recent.refusals or not context.source.is_one_to_one:
         return []
     return [TextMessage(text=TOO_MANY_MESSAGES)]

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import now
-from bot.core.database import insert_or_update
+from bot.core.database import upsert_statement
 from kb.normalize import normalize_text
 from kb.tables import KnowledgeGap
 
@@ -27,21 +27,22 @@ def record_gap(session: Session, question: str, asked_at: datetime) -> int | Non
     key = "".join(normalize_text(question).split())[:MAX_QUESTION_LENGTH]
     if not key:
         return None
-    insert_or_update(
-        session,
-        KnowledgeGap,
-        {"normalized_question": key, "question": question[:MAX_QUESTION_LENGTH], "count": 1,
-         "first_asked_at": asked_at, "last_asked_at": asked_at},
-        unique_columns=["normalized_question"],
-        update={"count": KnowledgeGap.count + 1, "last_asked_at": asked_at},
-    )
-    merged_into = select(KnowledgeGap.merged_into_id).where(KnowledgeGap.normalized_question == key).scalar_subquery()
-    session.execute(
-        update(KnowledgeGap).where(KnowledgeGap.id == merged_into)
-        .values(count=KnowledgeGap.count + 1, last_asked_at=asked_at)
-        .execution_options(synchronize_session=False)
-    )
-    return session.scalars(select(KnowledgeGap.id).where(KnowledgeGap.normalized_question == key)).one()
+    # One statement for the common case: the gap counted, and whether it was merged into another.
+    gap_id, merged_into = session.execute(
+        upsert_statement(session, KnowledgeGap)
+        .values(normalized_question=key, question=question[:MAX_QUESTION_LENGTH], count=1,
+                first_asked_at=asked_at, last_asked_at=asked_at)
+        .on_conflict_do_update(index_elements=["normalized_question"],
+                               set_={"count": KnowledgeGap.count + 1, "last_asked_at": asked_at})
+        .returning(KnowledgeGap.id, KnowledgeGap.merged_into_id)
+    ).one()
+    if merged_into is not None:
+        session.execute(
+            update(KnowledgeGap).where(KnowledgeGap.id == merged_into)
+            .values(count=KnowledgeGap.count + 1, last_asked_at=asked_at)
+            .execution_options(synchronize_session=False)
+        )
+    return gap_id
 
 
 def withdraw_gap_question(session: Session, gap_id: int) -> None:

@@ -1,4 +1,9 @@
-"""`kmbot serve`: the whole product in one process (web, webhook and the reminder clock)."""
+"""`kmbot serve`: the whole product in one process (web, webhook and the reminder clock).
+
+It listens as soon as the database is ready, so /healthz and the pages answer at once; what
+only webhooks, chats and reminders need (the LINE SDK's models, the handlers, the reminder
+clock, the search index) starts in the background meanwhile (`BackgroundStart`).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,20 @@ import logging
 import os
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-
-from bot.cli.db import load_starter_pack_if_empty
-from bot.cli.scheduler import clock_for_app
-from bot.core.migrate import upgrade_database
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.db import load_starter_pack_if_empty
 from bot.core.config import Config
-from bot.web.extensions import get_config, get_database, get_search
+from bot.core.migrate import upgrade_database
+from bot.web.extensions import get_config, get_database, get_search, load_event_stack
+
+if TYPE_CHECKING:
+    from scheduler.clock import ReminderClock
 
 logger = logging.getLogger(__name__)
 
@@ -56,21 +62,67 @@ def serve_command(host: str, port: int | None, threads: int) -> None:
     # so the clock gives its lease up and a restarted process sends at once. Installed before
     # the clock starts, so a stop during start-up gives the lease up too.
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
-    reminder_clock = clock_for_app(app)
+    background = BackgroundStart(app)
     try:
-        if reminder_clock is not None:
-            reminder_clock.start(catch_up_in_background=True)
-        # The first question would otherwise wait for the whole index to be built.
-        threading.Thread(target=_warm_search_index, args=(app,), name="warm-search-index", daemon=True).start()
+        # Started as waitress opens its socket: the slow part (the SDK's models) is imported
+        # while /healthz already answers.
+        threading.Thread(target=background.run, name="kmbot-start", daemon=True).start()
         # waitress says "Serving on …" once it listens; a busy port is one clear sentence, not a traceback.
         serve(app, host=host, port=port, threads=threads, ident="kmbot", **waitress_proxy_settings(config))
     except KeyboardInterrupt:
+        if background.error is not None:
+            raise background.error from None
         click.echo("kmbot: stopping")
     except OSError as error:
         raise click.ClickException(_cannot_listen(host, port, error)) from None
     finally:
-        if reminder_clock is not None:
-            reminder_clock.shutdown()
+        background.stop()
+
+
+class BackgroundStart:
+    """What `kmbot serve` starts once it listens: the event stack, the reminder clock, the index.
+
+    A setting the clock cannot use stops the server with its message, as it would have before
+    listening; a stop (Ctrl-C, SIGTERM) while the clock starts waits for it and gives its lease up."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.clock: ReminderClock | None = None
+        self.error: click.ClickException | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        try:
+            load_event_stack(self.app)
+        except Exception:  # noqa: BLE001 - the first webhook loads it then, and says why it cannot
+            logger.exception("the webhook's modules could not be loaded at start")
+        try:
+            self._start_clock()
+        except click.ClickException as error:
+            self.error = error
+            # To the main thread itself, so that its wait for connections is interrupted: it stops
+            # serving and says why.
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+            return
+        # The first question would otherwise wait for the whole index to be built.
+        _warm_search_index(self.app)
+
+    def _start_clock(self) -> None:
+        from bot.cli.scheduler import clock_for_app
+
+        with self._lock:
+            if self._stopped:
+                return
+            self.clock = clock_for_app(self.app)
+            if self.clock is not None:
+                self.clock.start(catch_up_in_background=True)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self.clock is not None:
+                self.clock.shutdown()
 
 
 # The X-Forwarded-* headers a reverse proxy (Caddy, nginx) sets; waitress drops every other one.

@@ -126,15 +126,6 @@ def insert_ignoring_duplicates(
     return inserted[0] if inserted is not None else None
 
 
-def insert_or_update(
-    session: Session, model: type, values: Mapping[str, Any], *, unique_columns: Sequence[str], update: Mapping[str, Any]
-) -> None:
-    """Insert a row, or apply `update` to the row with the same unique key: one statement, so two
-    processes counting the same key at once both count."""
-    statement = _insert(session)(model).values(**values)
-    session.execute(statement.on_conflict_do_update(index_elements=list(unique_columns), set_=dict(update)))
-
-
 def upsert_statement(session: Session, model: type):  # type: ignore[no-untyped-def]
     """The dialect's INSERT for `model`, which knows ON CONFLICT … DO UPDATE and RETURNING."""
     return _insert(session)(model)

@@ -1,15 +1,20 @@
 """Objects created once per app in the factory and reached through the current app.
 
 The LINE client and the search service are made on first use: a command that answers no
-question and calls no LINE API never imports the SDK's models or the Thai search stack.
+question and calls no LINE API never imports the SDK's models or the Thai search stack. So is
+the event stack (LINE's webhook and the chat simulator's engine, with the handlers behind them):
+`load_event_stack` loads it at once for a server that forks, and `kmbot serve` once it listens.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
+from werkzeug.utils import import_string
 
 from bot.core.config import Config
 from bot.core.database import Database
@@ -71,3 +76,33 @@ def get_search(app: Flask | None = None) -> "KnowledgeSearch":
 
                 extensions[SEARCH_KEY] = KnowledgeSearch()
     return extensions[SEARCH_KEY]
+
+
+# The modules that bring the LINE SDK's models (building some 850 classes is most of a server's
+# start-up) and the handlers: LINE's webhook and the chat simulator's engine.
+EVENT_STACK = ("bot.web.webhook", "bot.web.simulator")
+
+
+def load_event_stack(app: Flask) -> None:
+    """Import the event stack and make the LINE client and the search service (its index is
+    built apart: `KnowledgeSearch.warm`). Otherwise the first webhook or simulated chat does it."""
+    for module in EVENT_STACK:
+        importlib.import_module(module)
+    get_line_client(app)
+    get_search(app)
+
+
+class LazyView:
+    """A view function imported on its first request (Flask's "lazily loading views" pattern), so
+    that registering a route does not import what only its requests need."""
+
+    def __init__(self, import_name: str) -> None:
+        self.__module__, self.__name__ = import_name.rsplit(".", 1)
+        self.import_name = import_name
+
+    @cached_property
+    def view(self) -> Any:
+        return import_string(self.import_name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.view(*args, **kwargs)

@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from linebot.v3.messaging.models import Message, TextMessage
-from linebot.v3.webhooks import Event
 
 from bot.core.calendar import now
 from bot.core.people import SIMULATOR_USER_PREFIX
 from bot.web.webhook import SORRY, EventServices, is_temporary, parse_event
-from handlers.context import ChatSource, HandlerContext
-from handlers.registry import handle_event
+from handlers.dispatch import handle_simulated_event
 
 MAX_TEXT_LENGTH = 5000  # LINE's own limit for a text message
 MAX_POSTBACK_LENGTH = 300  # LINE's limit for postback data
@@ -78,30 +76,13 @@ def run_simulated_event(raw_event: dict[str, Any], services: EventServices, kind
     event = parse_event(raw_event)
     if event is None:
         return []
-    user_id = raw_event["source"]["userId"]
     try:
-        return _handle_simulated(event, user_id, services, kind)
+        replies = handle_simulated_event(event, services, kind)
     except Exception as error:  # noqa: BLE001 - as the webhook: a temporary error is raised, others answered
         if is_temporary(error):
             raise
         logging.getLogger(__name__).error("simulated event failed (%s)", type(error).__name__)
         return [TextMessage(text=SORRY)]
-
-
-def _handle_simulated(event: Event, user_id: str, services: EventServices, kind: str) -> list[Message]:
-    with services.database.session() as session:
-        context = HandlerContext(
-            session=session,
-            config=services.config,
-            source=ChatSource(kind, user_id=user_id),
-            line=None,
-            search=services.search,
-            base_url=services.base_url,
-            webhook_event_id=event.webhook_event_id,
-            event_time=now(),
-        )
-        context.note_participants()
-        replies = handle_event(event, context) or []
     # LINE delivers at most five messages per reply; the simulator shows what LINE would.
     return replies[:5]
 

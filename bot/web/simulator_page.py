@@ -9,20 +9,16 @@ Without the script, the form post renders the page with the latest exchange.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, render_template, request, session, url_for
 
 from bot.web.extensions import get_config, get_database, get_search
 from bot.web.security import protect_forms
-from bot.web.simulator import (
-    SimulatedExchange,
-    new_simulator_user_id,
-    simulate_postback,
-    simulate_text,
-)
-from bot.web.webhook import EventServices
+
+if TYPE_CHECKING:
+    from bot.web.simulator import SimulatedExchange
 
 blueprint = Blueprint("chat", __name__)
 
@@ -54,6 +50,8 @@ def send() -> str:
 
 def simulator_user_id() -> str:
     """This browser's simulated LINE user, kept in the session so the chat has one sender."""
+    from bot.web.simulator import new_simulator_user_id
+
     user_id = session.get(SIMULATOR_SESSION_KEY)
     if not isinstance(user_id, str) or not user_id:
         user_id = new_simulator_user_id()
@@ -80,6 +78,11 @@ def handle_chat_post(send_endpoint: str, *, back_url: str | None = None, kind: s
     if not text and not postback:
         exchange = None
     else:
+        # The simulator's engine brings the LINE SDK's models and the handlers: loaded on first use
+        # (`bot.web.extensions.load_event_stack`), as the webhook is.
+        from bot.web.simulator import simulate_postback, simulate_text
+        from bot.web.webhook import EventServices
+
         config = get_config()
         services = EventServices(get_database(), config, None, get_search(), config.public_base_url or request.host_url)
         user_id = simulator_user_id()

@@ -1,4 +1,8 @@
-"""`POST /callback`: verify LINE's signature, parse with the SDK, handle each event exactly once."""
+"""`POST /callback`: verify LINE's signature, parse each event with the SDK, hand it to the
+handlers (`handlers.dispatch`), record what failed, and send the replies after the commit.
+
+Registered on the app on first use (`bot.web.extensions.load_event_stack`): this module brings
+the LINE SDK's models and every handler, which /healthz and the pages do not need."""
 
 from __future__ import annotations
 
@@ -6,10 +10,9 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 from linebot.v3.messaging.models import Message, TextMessage
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event
@@ -24,20 +27,16 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from bot.core.calendar import BANGKOK, now
+from bot.core.calendar import now
 from bot.core.config import Config
-from bot.core.database import Database, insert_ignoring_duplicates
+from bot.core.database import Database
 from bot.core.line_client import LineApiError, LineClient
-from bot.core.tables import InteractionEvent, ReceivedWebhookEvent
+from bot.core.tables import InteractionEvent
 from bot.web.extensions import get_config, get_database, get_line_client, get_search
-from handlers.context import ChatSource, HandlerContext
-from handlers.rate_limit import check_event_rate
-from handlers.registry import handle_event
+from handlers.dispatch import handle_line_event, record_failed_event
 from kb.search_service import KnowledgeSearch
 
 logger = logging.getLogger(__name__)
-
-blueprint = Blueprint("webhook", __name__)
 
 LOCAL_MODE_MESSAGE = (
     "kmbot is running in local mode: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are not set, "
@@ -45,7 +44,6 @@ LOCAL_MODE_MESSAGE = (
 )
 
 
-@blueprint.post("/callback")
 def callback() -> tuple[Response, int] | Response:
     config = get_config()
     if not config.line_configured:
@@ -99,9 +97,6 @@ class EventServices:
     base_url: str | None
 
 
-# What a person sends; joins, follows and the like are LINE's and never refused.
-RATE_LIMITED_EVENTS = frozenset({"message", "postback"})
-
 # What became of one event in a delivery.
 HANDLED = "handled"      # handled now, its changes committed
 SKIPPED = "skipped"      # not a LINE event, or handled before (a redelivery)
@@ -128,9 +123,10 @@ def is_temporary(error: BaseException) -> bool:
 def process_raw_event(raw_event: Any, services: EventServices) -> str:
     """Handle one webhook event unless it was handled before: HANDLED, SKIPPED or FAILED.
 
-    The event is its own transaction: a failure rolls back its changes only. A temporary database
-    failure is raised (the caller answers 503); any other error is recorded with the event, which
-    is acknowledged, so one impossible event does not keep the others of its delivery waiting.
+    The event is its own transaction (`handlers.dispatch.handle_line_event`): a failure rolls back
+    its changes only. A temporary database failure is raised (the caller answers 503); any other
+    error is recorded with the event, which is acknowledged, so one impossible event does not keep
+    the others of its delivery waiting. Replies go out after the commit.
     """
     event = parse_event(raw_event)
     if event is None:
@@ -139,70 +135,17 @@ def process_raw_event(raw_event: Any, services: EventServices) -> str:
         # Another channel is active for this chat (LINE's module mode); it answers, not kmbot.
         logger.info("event %s arrived in standby mode; not handled", event.webhook_event_id)
         return SKIPPED
-    line = services.line
-    replies: list[Message] | None
-    context: HandlerContext | None = None
     try:
-        with services.database.session() as session:
-            first_time = insert_ignoring_duplicates(
-                session, ReceivedWebhookEvent, _received_row(event), unique_columns=["webhook_event_id"],
-            ) is not None
-            if not first_time:
-                logger.info("event %s was handled before; ignored", event.webhook_event_id)
-                return SKIPPED
-            context = HandlerContext(
-                session=session,
-                config=services.config,
-                source=ChatSource.of(event),
-                line=line,
-                search=services.search,
-                base_url=services.base_url,
-                webhook_event_id=event.webhook_event_id,
-                database=services.database,
-                event_time=_event_time(event),
-            )
-            context.note_participants()
-            # One person's flood of commands or buttons is refused before any of it is handled.
-            replies = check_event_rate(context) if event.type in RATE_LIMITED_EVENTS else None
-            if replies is None:
-                replies = handle_event(event, context)
-            if replies is None:
-                logger.info("no handler for event type %r; acknowledged", event.type)
+        replies = handle_line_event(event, services)
     except Exception as error:  # noqa: BLE001 - sorted into temporary (raised) and permanent (recorded)
         if is_temporary(error):
             raise
         return _record_failure(event, error, services)
-    # Replies and other network calls go out only after the event's changes are committed, and
-    # outside any transaction: a slow LINE holds no lock.
-    assert context is not None
-    context.run_after_commit()
-    if not _reply(event, line, replies):
+    if replies is None:
+        return SKIPPED
+    if not _reply(event, services.line, replies):
         _mark_answers_undelivered(event, services.database)
     return HANDLED
-
-
-def _received_row(event: Event, failure: str | None = None) -> dict[str, Any]:
-    row = {
-        "webhook_event_id": event.webhook_event_id,
-        "event_type": str(event.type)[:40],
-        "source_type": str(event.source.type)[:8] if event.source else None,
-        "redelivery": bool(event.delivery_context.is_redelivery),
-        "event_timestamp": _bigint_or_none(event.timestamp),
-    }
-    if failure is not None:
-        row["failure"] = failure[:120]
-    return row
-
-
-# The range of a signed 64-bit column (BIGINT on PostgreSQL, INTEGER on SQLite).
-BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
-
-
-def _bigint_or_none(value: Any) -> int | None:
-    """A timestamp LINE could have sent (milliseconds since 1970), or None for one no column holds."""
-    if isinstance(value, int) and not isinstance(value, bool) and BIGINT_MIN <= value <= BIGINT_MAX:
-        return value
-    return None
 
 
 def _record_failure(event: Event, error: Exception, services: EventServices) -> str:
@@ -211,10 +154,7 @@ def _record_failure(event: Event, error: Exception, services: EventServices) -> 
     logger.error("event %s failed for good (%s); recorded and acknowledged", event.webhook_event_id, name,
                  exc_info=not isinstance(error, (SQLAlchemyError, OverflowError, RecursionError)))
     try:
-        with services.database.session() as session:
-            first_time = insert_ignoring_duplicates(
-                session, ReceivedWebhookEvent, _received_row(event, failure=name), unique_columns=["webhook_event_id"],
-            ) is not None
+        first_time = record_failed_event(services.database, event, name)
     except Exception as second:  # noqa: BLE001
         if is_temporary(second):
             raise
@@ -272,22 +212,14 @@ def _quote_the_message(event: Event, replies: list[Message]) -> None:
             first.quote_token = quote_token
 
 
-def _event_time(event: Event) -> datetime | None:
-    """When the event happened, from its own timestamp (the handler context judges whether to trust it)."""
-    timestamp = _bigint_or_none(event.timestamp)
-    if timestamp is None:
-        return None
-    try:
-        return datetime.fromtimestamp(timestamp / 1000, BANGKOK)
-    except (OverflowError, ValueError, OSError):  # a timestamp no calendar holds
-        return None
-
-
 def _reply_token_expired(event: Event) -> bool:
-    timestamp = _bigint_or_none(event.timestamp)
-    if timestamp is None:
+    timestamp = event.timestamp
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
         return False
-    return now().timestamp() - timestamp / 1000 > REPLY_TOKEN_LIFETIME_SECONDS
+    try:
+        return now().timestamp() - timestamp / 1000 > REPLY_TOKEN_LIFETIME_SECONDS
+    except OverflowError:  # no clock reaches it: not a time LINE sent
+        return False
 
 
 # LINE's ids are 26 (event) and 33 (user, group, room) characters of letters and digits;

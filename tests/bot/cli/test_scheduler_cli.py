@@ -4,6 +4,7 @@ preview`, `kmbot scheduler tick`, and the clock inside `kmbot serve`."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 
 import pytest
@@ -194,12 +195,17 @@ def test_serve_runs_the_reminder_clock_while_it_serves(app, database, monkeypatc
 
     seen: dict[str, object] = {}
     start = ReminderClock.start
+    started = threading.Event()
 
     def recording_start(clock, **options):  # type: ignore[no-untyped-def]
         seen["clock"] = clock
-        return start(clock, **options)
+        report = start(clock, **options)
+        started.set()
+        return report
 
     def fake_serve(application, **options):  # type: ignore[no-untyped-def]
+        # The clock starts in the background once the server listens.
+        assert started.wait(60), "the reminder clock did not start"
         seen["running"] = seen["clock"].running  # type: ignore[attr-defined]
         seen["lease"] = lease_status(database)
 

@@ -89,3 +89,56 @@ def test_an_unreachable_database_is_one_clear_sentence() -> None:
     result = app.test_cli_runner().invoke(args=["serve", "--port", "1"])
     assert result.exit_code == 1
     assert "cannot reach the database" in result.output and "secret" not in result.output
+
+
+def test_a_clock_setting_that_cannot_be_used_stops_the_server_with_its_message(app, monkeypatch) -> None:
+    # The clock starts once the server listens; a setting it cannot use still stops `kmbot serve`.
+    import waitress
+
+    listening = threading.Event()
+
+    def serve_until_stopped(application, **options):  # type: ignore[no-untyped-def]
+        listening.wait(60)  # never set: only the stop the bad setting causes ends it
+
+    monkeypatch.setattr(waitress, "serve", serve_until_stopped)
+    monkeypatch.setenv("KMBOT_LEASE_SECONDS", "soon")
+    result = app.test_cli_runner().invoke(args=["serve", "--port", "8766"])
+    assert result.exit_code == 1
+    assert "KMBOT_LEASE_SECONDS must be a number of seconds" in result.output
+
+
+FIRST_USE = """
+import sys
+from bot.app import create_app
+
+app = create_app({"database_url": sys.argv[1], "secret_key": "k", "line_channel_secret": sys.argv[2],
+                  "line_channel_access_token": "token"}, preload=False)
+import bot.cli.serve  # noqa: F401  (what `kmbot serve` imports before it listens)
+
+client = app.test_client()
+health = client.get("/healthz")
+loaded_for_health = "linebot" in sys.modules
+body, signature = sys.argv[3].encode(), sys.argv[4]
+webhook = client.post("/callback", data=body, headers={"X-Line-Signature": signature, "Content-Type": "application/json"})
+print(health.status_code, loaded_for_health, webhook.status_code, "linebot" in sys.modules)
+"""
+
+
+def test_healthz_answers_without_the_line_sdk_and_the_first_webhook_loads_it(app, app_config) -> None:
+    # `kmbot serve` listens before the LINE SDK's models (most of a start-up) are loaded.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import BOT_USER_ID, TEST_CHANNEL_SECRET, sign
+
+    body = json.dumps({"destination": BOT_USER_ID, "events": []})  # LINE's "verify" delivery
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_USE, app_config["database_url"], TEST_CHANNEL_SECRET, body, sign(body.encode())],
+        capture_output=True, text=True, timeout=120,
+        env={**{key: value for key, value in os.environ.items() if not key.startswith(("KMBOT_", "LINE_"))},
+             "PYTHAINLP_OFFLINE": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["200", "False", "200", "True"]

@@ -89,9 +89,9 @@ def test_an_event_nested_hundreds_deep_is_skipped_and_the_next_handled(webhook, 
 def test_a_bug_in_a_handler_is_recorded_and_acknowledged_not_redelivered(
     webhook, line_events, line_stub, database, monkeypatch
 ) -> None:
-    import bot.web.webhook as webhook_module
+    import handlers.dispatch as dispatch
 
-    real = webhook_module.handle_event
+    real = dispatch.handle_event
 
     def broken(event, context):  # type: ignore[no-untyped-def]
         if event.source.user_id == MEMBER:
@@ -100,7 +100,7 @@ def test_a_bug_in_a_handler_is_recorded_and_acknowledged_not_redelivered(
             raise KeyError("a bug")
         return real(event, context)
 
-    monkeypatch.setattr(webhook_module, "handle_event", broken)
+    monkeypatch.setattr(dispatch, "handle_event", broken)
     bad = line_events.text("/help", line_events.user(MEMBER))
     good = line_events.text("/help", line_events.user(OTHER), reply_token="good")
     response = webhook.send(bad, good)
@@ -114,13 +114,14 @@ def test_a_bug_in_a_handler_is_recorded_and_acknowledged_not_redelivered(
 
 def test_simulator_answers_an_impossible_number_politely(app, database, monkeypatch) -> None:
     import bot.web.simulator as simulator
+    import handlers.dispatch as dispatch
     from bot.web.extensions import get_config, get_search
     from bot.web.webhook import SORRY, EventServices
 
     def overflow(event, context):  # type: ignore[no-untyped-def]
         raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
-    monkeypatch.setattr(simulator, "handle_event", overflow)
+    monkeypatch.setattr(dispatch, "handle_event", overflow)
     services = EventServices(database, get_config(app), None, get_search(app), "http://localhost/")
     exchange = simulator.simulate_text("/done 99999999999999999999", "web-someone", services)
     assert exchange.replies[0]["text"] == SORRY

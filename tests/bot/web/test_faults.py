@@ -276,10 +276,10 @@ def test_database_down_the_webhook_answers_503_and_the_redelivery_is_handled_onc
 def test_a_database_error_in_the_middle_of_an_event_leaves_nothing_half_written(
     webhook, line_events, line_stub, database, monkeypatch
 ) -> None:
-    import bot.web.webhook as webhook_module
+    import handlers.dispatch as dispatch
     from bot.core.tables import InteractionEvent, ReceivedWebhookEvent, User
 
-    real_handle_event = webhook_module.handle_event
+    real_handle_event = dispatch.handle_event
 
     def fail_after_writing(event, context):  # type: ignore[no-untyped-def]
         real_handle_event(event, context)
@@ -288,14 +288,14 @@ def test_a_database_error_in_the_middle_of_an_event_leaves_nothing_half_written(
 
     message = line_events.text("วิธีใช้")
     body = json.dumps({"destination": "U0", "events": [message]}).encode()
-    monkeypatch.setattr(webhook_module, "handle_event", fail_after_writing)
+    monkeypatch.setattr(dispatch, "handle_event", fail_after_writing)
     assert webhook.post_body(body).status_code == 503
     with database.session() as session:
         for table in (ReceivedWebhookEvent, InteractionEvent, User):
             assert session.scalar(select(func.count()).select_from(table)) == 0
     assert line_stub.replies == []
 
-    monkeypatch.setattr(webhook_module, "handle_event", real_handle_event)
+    monkeypatch.setattr(dispatch, "handle_event", real_handle_event)
     assert webhook.post_body(body).get_json()["handled"] == 1
     assert len(line_stub.replies) == 1
 

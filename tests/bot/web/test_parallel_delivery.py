@@ -134,3 +134,32 @@ def test_the_same_event_at_two_workers_at_once_is_handled_once(web_workers: str,
     assert {event_id: interactions.get(event_id) for event_id in event_ids} == {event_id: per_event for event_id in event_ids}
     reply_tokens = sorted(call.body["replyToken"] for call in line_stub.replies)
     assert reply_tokens == sorted(f"token-{event_id}" for event_id in [reference_id, *event_ids])
+
+
+QUESTIONS = 16  # more than the default limit of ten questions a minute
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_one_persons_questions_at_two_workers_at_once_are_limited_exactly(web_workers: str, database) -> None:
+    # Each event locks its sender's row before counting their recent questions, so questions
+    # handled at the same moment in two processes are counted one after the other.
+    from sqlalchemy import func, select
+
+    from bot.core.tables import InteractionEvent
+
+    bodies = []
+    for _ in range(QUESTIONS):
+        event_id = "01RAT" + uuid.uuid4().hex[:20].upper()
+        event = LineEvents.text("KM คืออะไร", LineEvents.user(), event_id=event_id, reply_token=f"token-{event_id}")
+        bodies.append(json.dumps({"destination": BOT_USER_ID, "events": [event]}, ensure_ascii=False).encode())
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda body: post(web_workers + "/callback", body), bodies))
+
+    assert statuses == [200] * QUESTIONS
+    with database.session() as session:
+        kinds = dict(session.execute(
+            select(InteractionEvent.kind, func.count()).where(InteractionEvent.kind.in_(("question", "rate_limited")))
+            .group_by(InteractionEvent.kind)
+        ).all())
+    assert kinds == {"question": 10, "rate_limited": QUESTIONS - 10}
