@@ -56,7 +56,12 @@ def thai_public_holidays(first_year: int, last_year: int) -> frozenset[date]:
     National Labour Day is left out: it is a holiday for private employers, and government
     offices work on it.
     """
-    return frozenset(thai_public_holiday_names(first_year, last_year))
+    # The English names alone (not the Thai ones the settings page shows): every process
+    # start builds a Config, and each calendar of eleven years costs about a tenth of a second.
+    import holidays
+
+    english = holidays.Thailand(years=range(first_year, last_year + 1), categories=("public",))
+    return frozenset(day for day, name in english.items() if "Labor Day" not in name)
 
 
 @lru_cache(maxsize=8)
