@@ -95,6 +95,8 @@ class KmbotGroup(click.Group):
         if entry is None:
             return None
         command = entry.load()
+        if not entry.app:
+            return command  # it needs no app (`kmbot ask`): Flask and the app are not even imported
         from flask.cli import ScriptInfo
 
         root = ctx.find_root()
@@ -106,7 +108,9 @@ class KmbotGroup(click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         # As Flask's own group did, every command runs inside the app's context (not its --help).
-        if command is not None and not ctx.resilient_parsing and not set(rest) & set(ctx.help_option_names):
+        entry = COMMANDS_BY_NAME.get(name or "")
+        if (command is not None and entry is not None and entry.app and not ctx.resilient_parsing
+                and not set(rest) & set(ctx.help_option_names)):
             from flask import current_app
             from flask.cli import ScriptInfo
 

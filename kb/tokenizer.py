@@ -9,12 +9,15 @@ offline. Their dictionary is PyThaiNLP's word list adjusted for this domain (`EX
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import stat
 import tempfile
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 from kb.normalize import LOANWORDS, canonical_token, canonicalize, normalize_text
 
@@ -22,6 +25,7 @@ __all__ = [
     "EXTRA_WORDS",
     "SPLIT_WORDS",
     "dictionary_words",
+    "load_segmenter",
     "rejoin_wrapped_words",
     "segmenter_engine",
     "tokenize",
@@ -103,19 +107,17 @@ def _dictionary_words() -> list[str]:
 @lru_cache(maxsize=1)
 def _segmenter() -> Callable[[str], list[str]]:
     with _lock:
-        words = _dictionary_words()
         if segmenter_engine() == "nlpo3":
             import nlpo3
 
-            # nlpo3 only loads dictionaries from a file; it reads the file whole, so the
-            # temporary file is removed right after.
-            handle, path = tempfile.mkstemp(prefix="kmbot-words-", suffix=".txt")
+            # nlpo3 only loads dictionaries from a file. The file is kept (`_dictionary_file`), so
+            # a process that starts does not read PyThaiNLP's word list, adjust it and sort it again.
+            path, temporary = _dictionary_file()
             try:
-                with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    file.write("\n".join(words))
-                message, loaded = nlpo3.load_dict(path, _DICTIONARY_NAME)
+                message, loaded = nlpo3.load_dict(str(path), _DICTIONARY_NAME)
             finally:
-                os.remove(path)
+                if temporary:
+                    os.remove(path)  # nlpo3 reads the file whole
             if not loaded and "already" not in message.lower():
                 raise RuntimeError(f"cannot load the segmentation dictionary: {message}")
             return lambda text: nlpo3.segment(text, _DICTIONARY_NAME)
@@ -123,12 +125,80 @@ def _segmenter() -> Callable[[str], list[str]]:
         from pythainlp.tokenize import word_tokenize
         from pythainlp.util import dict_trie
 
-        trie = dict_trie(words)
+        trie = dict_trie(_dictionary_words())
         return lambda text: word_tokenize(text, custom_dict=trie, engine="newmm", keep_whitespace=False)
+
+
+def _dictionary_file() -> tuple[Path, bool]:
+    """The segmenter's dictionary as a file of sorted words, one a line, and whether it is a
+    temporary one to remove after reading.
+
+    Kept in the user's cache folder (where the search index is kept, `KMBOT_INDEX_CACHE`) under a
+    name made from what the words come from: the installed PyThaiNLP word list and this module's
+    `EXTRA_WORDS` and `SPLIT_WORDS`. Another list or another version of PyThaiNLP gets another
+    file, so the words segmented are always `dictionary_words()`. Only a file in a folder no one
+    else may write to is read; otherwise, or when nothing can be written, a temporary file is used.
+    """
+    folder = _cache_folder()
+    try:
+        path = folder / f"segmenter-words-{_dictionary_source_digest()}.txt"
+        if path.is_file() and _private(folder) and _private(path):
+            return path, False
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if _private(folder):
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as file:
+                    file.write("\n".join(_dictionary_words()))
+                os.replace(temporary, path)  # another process reads all of it or none
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+            return path, False
+    except OSError:
+        pass
+    handle, temporary = tempfile.mkstemp(prefix="kmbot-words-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write("\n".join(_dictionary_words()))
+    return Path(temporary), True
+
+
+def _cache_folder() -> Path:
+    configured = os.environ.get("KMBOT_INDEX_CACHE")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kmbot" / "search-index"
+
+
+def _dictionary_source_digest() -> str:
+    """What `dictionary_words()` is made from, without reading the word list: its file's size and
+    time, PyThaiNLP's version, and the words added and removed here."""
+    import pythainlp
+
+    source = Path(pythainlp.__file__).resolve().parent / "corpus" / "words_th.txt"
+    status = source.stat()
+    digest = hashlib.sha256()
+    for part in (getattr(pythainlp, "__version__", ""), str(source), status.st_size, status.st_mtime_ns,
+                 sorted(EXTRA_WORDS), sorted(SPLIT_WORDS)):
+        digest.update(repr(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:24]
+
+
+def _private(path: Path) -> bool:
+    status = path.stat()
+    return status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _segment(chunk: str) -> list[str]:
     return _segmenter()(chunk)
+
+
+def load_segmenter() -> None:
+    """Load the segmenter's dictionary now rather than on the first text (a server does this
+    before forking its workers, which then share it)."""
+    _segmenter()
 
 
 def word_starts(text: str) -> frozenset[int]:

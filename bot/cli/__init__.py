@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CommandEntry:
-    """One top-level command: where it lives, its --help line, and whether it serves the web app."""
+    """One top-level command: where it lives, its --help line, whether it serves the web app, and
+    whether it runs inside the app at all (`app=False`: it makes the little it needs itself)."""
 
     name: str
     module: str
     attribute: str
     short_help: str
     web: bool = False
+    app: bool = True
 
     def load(self) -> "click.Command":
         return getattr(import_module(self.module), self.attribute)
@@ -35,7 +37,7 @@ class CommandEntry:
 COMMAND_TABLE: tuple[CommandEntry, ...] = (
     CommandEntry("serve", "bot.cli.serve", "serve_command",
                  "Run the whole product in one process: web, webhook and the reminder scheduler.", web=True),
-    CommandEntry("ask", "bot.cli.kb", "ask_command", "Answer QUESTION from the knowledge store, as the bot would."),
+    CommandEntry("ask", "bot.cli.ask", "ask_command", "Answer QUESTION from the knowledge store, as the bot would.", app=False),
     CommandEntry("kb", "bot.cli.kb", "kb_group", "The knowledge store."),
     CommandEntry("db", "bot.cli.db", "db_group", "Database schema."),
     CommandEntry("users", "bot.cli.users", "users_group", "People and their roles."),

@@ -1,4 +1,4 @@
-"""`kmbot ask` and `kmbot kb ...`: ask the knowledge store and manage it from the terminal."""
+"""`kmbot kb ...`: manage the knowledge store from the terminal (`kmbot ask` is in bot/cli/ask.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from bot.cli.output import print_rows
-from bot.web.extensions import get_database, get_search
-from kb.answering import find_answer
+from bot.web.extensions import get_database
 from kb.store import (
     ImportOutcome,
     import_files,
@@ -18,32 +17,6 @@ from kb.store import (
     passage_counts,
     remove_article,
 )
-
-
-@click.command("ask")
-@click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@with_appcontext
-def ask_command(question: str, as_json: bool) -> None:
-    """Answer QUESTION from the knowledge store, as the bot would."""
-    with get_database().session() as session:
-        answer = find_answer(session, get_search(), question)
-    if as_json:
-        click.echo(json.dumps(answer.as_json(), ensure_ascii=False))
-        return
-    from rich.console import Console
-
-    console = Console()
-    if not answer.answered:
-        console.print(f"[yellow]ไม่พบคำตอบที่มั่นใจ[/yellow] (confidence {answer.confidence:.2f})")
-        for topic in answer.close_topics:
-            console.print(f"  • {topic}")
-        return
-    console.print(f"[bold]{answer.title}[/bold]  (confidence {answer.confidence:.2f})")
-    if answer.heading_path:
-        console.print(" › ".join(answer.heading_path), style="dim")
-    console.print(answer.text)
-    console.print("sources: " + ", ".join(f"#{source.article_id} {source.title} ({source.score:.2f})" for source in answer.sources[:3]), style="dim")
 
 
 @click.group("kb")
